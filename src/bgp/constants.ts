@@ -144,3 +144,30 @@ export const enum RouteRefreshSubtype {
   BeginningOfRouteRefresh = 1,
   EndOfRouteRefresh = 2,
 }
+
+/** RFC 7313 ROUTE-REFRESH Message error subcodes (error code 7). */
+export const enum RouteRefreshErrorSubcode {
+  InvalidMessageLength = 1,
+}
+
+/** OPEN optional parameter types (RFC 5492; 255 is the RFC 9072 extended-length marker). */
+export const enum OptionalParameterType {
+  Capabilities = 2,
+  ExtendedLength = 255,
+}
+
+/** RFC 4724 graceful restart capability flags (high 4 bits of the restart-time word). */
+export const enum GracefulRestartFlag {
+  Restart = 0x8,
+  Notification = 0x4,
+}
+
+/** RFC 7911 ADD-PATH send/receive field. */
+export const enum AddPathMode {
+  Receive = 1,
+  Send = 2,
+  Both = 3,
+}
+
+/** Longest shutdown communication in a Cease NOTIFICATION (RFC 9003), in UTF-8 bytes. */
+export const SHUTDOWN_COMMUNICATION_MAX_LENGTH = 255;

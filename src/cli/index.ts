@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerMrtCommands } from './mrt.js';
+import { registerNeighborsCommand } from './neighbors.js';
+import { registerRoutesCommand } from './routes.js';
+import { registerServeCommand } from './serve.js';
 
 /**
  * Entry point of the `supersparrow` command. Each subcommand lives in its own file and registers itself here;
@@ -15,6 +18,9 @@ export async function main(argv: string[]): Promise<number> {
     status = code;
   };
   registerMrtCommands(program, setStatus);
+  registerServeCommand(program, setStatus);
+  registerNeighborsCommand(program, setStatus);
+  registerRoutesCommand(program, setStatus);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

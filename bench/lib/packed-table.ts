@@ -1,0 +1,75 @@
+// The full-size table as a router would send it: prefixes grouped by attribute set, each group packed into as
+// few UPDATEs as 4096 bytes allow (UpdatePacker), all messages concatenated into large write chunks so the
+// feeder spends no time per message.
+import { Afi, DEFAULT_DECODE_OPTIONS, UpdatePacker, type PathAttributes } from '../../src/bgp/index.js';
+import { generateSyntheticTable } from './synthetic-table.js';
+
+/** One attribute set and the prefixes (one family) that share it; the codec's NlriPrefix shape. */
+export interface RouteGroup {
+  attributes: PathAttributes;
+  prefixes: Array<{ afi: number; pathId: number; a: number; b: number; c: number; d: number; length: number }>;
+}
+
+export interface PackedTable {
+  /** Whole UPDATE messages back to back, cut into ~CHUNK_BYTES pieces on message boundaries. */
+  chunks: Buffer[];
+  messages: number;
+  bytes: number;
+  ipv4: number;
+  ipv6: number;
+  attributeSets: number;
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+export function packTable(groups: Iterable<RouteGroup>): PackedTable {
+  const packer = new UpdatePacker(DEFAULT_DECODE_OPTIONS);
+  const chunks: Buffer[] = [];
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const table: PackedTable = { chunks, messages: 0, bytes: 0, ipv4: 0, ipv6: 0, attributeSets: 0 };
+  for (const g of groups) {
+    if (g.prefixes.length === 0) continue;
+    table.attributeSets++;
+    for (const p of g.prefixes) {
+      if (p.afi === Afi.IPv4) table.ipv4++;
+      else table.ipv6++;
+    }
+    for (const m of packer.announce(g.attributes, g.prefixes)) {
+      pending.push(m);
+      pendingBytes += m.length;
+      table.messages++;
+      table.bytes += m.length;
+      if (pendingBytes >= CHUNK_BYTES) {
+        chunks.push(Buffer.concat(pending, pendingBytes));
+        pending = [];
+        pendingBytes = 0;
+      }
+    }
+  }
+  if (pendingBytes > 0) chunks.push(Buffer.concat(pending, pendingBytes));
+  return table;
+}
+
+/**
+ * The benchmark's table: the synthetic full-size table of bench/lib/synthetic-table.ts (from @ip-location-db/asn),
+ * with `peerAs` first in every AS_PATH, packed.
+ */
+export function buildPackedTable(peerAs: number): PackedTable {
+  const synthetic = generateSyntheticTable({ peerAs });
+  function* groups(): Generator<RouteGroup> {
+    for (const g of synthetic.groups) {
+      const step = g.afi === Afi.IPv4 ? 2 : 5;
+      const prefixes: RouteGroup['prefixes'] = [];
+      for (let i = 0; i < g.prefixes.length; i += step) {
+        prefixes.push(
+          g.afi === Afi.IPv4
+            ? { afi: Afi.IPv4, pathId: 0, a: g.prefixes[i]!, b: 0, c: 0, d: 0, length: g.prefixes[i + 1]! }
+            : { afi: Afi.IPv6, pathId: 0, a: g.prefixes[i]!, b: g.prefixes[i + 1]!, c: g.prefixes[i + 2]!, d: g.prefixes[i + 3]!, length: g.prefixes[i + 4]! },
+        );
+      }
+      yield { attributes: g.attributes, prefixes };
+    }
+  }
+  return packTable(groups());
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfigFile } from '../config/index.js';
+import { startDaemon } from '../daemon/index.js';
+import { defaultSocketPath } from './control-client.js';
+import type { SetStatus } from './index.js';
+
+const SHUTDOWN_MESSAGE = 'supersparrow shutting down';
+
+/** `supersparrow serve --config FILE [--socket PATH]`: the BGP listener daemon, until SIGTERM/SIGINT. */
+export function registerServeCommand(program: Command, setStatus: SetStatus): void {
+  program
+    .command('serve')
+    .description('run the BGP speaker daemon (listens only; never advertises routes)')
+    .requiredOption('-c, --config <file>', 'YAML configuration file')
+    .option('--socket <path>', 'control socket (default: control.socket of the config, else /run or /tmp)')
+    .option('--check', 'validate the configuration and exit')
+    .action(async (opts: { config: string; socket?: string; check?: boolean }) => {
+      let config;
+      try {
+        config = loadConfigFile(opts.config);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(err.message + '\n');
+        setStatus(1);
+        return;
+      }
+      if (opts.check) {
+        process.stdout.write(`${opts.config}: OK (${config.neighbors.length} neighbors)\n`);
+        return;
+      }
+      const socketPath = opts.socket ?? config.control.socket ?? defaultSocketPath();
+      let daemon;
+      try {
+        daemon = await startDaemon(config, socketPath);
+      } catch (err) {
+        process.stderr.write(`supersparrow serve: ${(err as Error).message}\n`);
+        setStatus(1);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          daemon.log.info({ signal }, 'shutting down');
+          void daemon.stop(SHUTDOWN_MESSAGE).finally(resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+}

@@ -1,0 +1,56 @@
+// The shape of a validated configuration, with every default filled in.
+
+export interface ListenConfig {
+  address: string;
+  port: number;
+}
+
+export interface MaxPrefixesConfig {
+  /** Per address family: more prefixes than this in one family's Adj-RIB-In closes the session (RFC 4486). */
+  limit: number;
+  /** Log a warning once the count reaches this percentage of the limit; null for none. */
+  warningPercent: number | null;
+  /** Seconds to wait before reconnecting after the limit closed the session; 0 = stay down until enabled. */
+  restartAfter: number;
+}
+
+export interface NeighborConfig {
+  address: string;
+  remoteAs: number;
+  port: number;
+  passive: boolean;
+  localAddress: string | null;
+  holdTime: number;
+  connectRetry: number;
+  maxPrefixes: MaxPrefixesConfig | null;
+  gracefulRestart: boolean;
+  addPath: boolean;
+  description: string | null;
+}
+
+export interface BgpConfig {
+  localAs: number;
+  routerId: string;
+  listen: ListenConfig | null;
+  holdTime: number;
+  connectRetry: number;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+export interface Config {
+  /** The file the configuration was read from, for messages. */
+  file: string;
+  bgp: BgpConfig;
+  neighbors: NeighborConfig[];
+  control: { socket: string | null };
+  log: { level: LogLevel; file: string | null };
+}
+
+export const DEFAULT_BGP_PORT = 179;
+/** RFC 4271 10 suggests 90 s. */
+export const DEFAULT_HOLD_TIME = 90;
+/** Initial ConnectRetry interval in seconds; it backs off from here. */
+export const DEFAULT_CONNECT_RETRY = 30;
+export const DEFAULT_MAX_PREFIX_RESTART_AFTER = 60;
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];

@@ -1,0 +1,42 @@
+import { Afi } from '../bgp/index.js';
+import type { Rib } from '../rib/index.js';
+import type { Speaker } from '../session/index.js';
+import type { ControlRequest } from './protocol.js';
+import { findRoute } from './routes.js';
+
+/** Answers control requests from the speaker's neighbors and the RIB. */
+export function createControlHandler(speaker: Speaker, rib: Rib) {
+  const neighborOf = (address: unknown) => {
+    if (typeof address !== 'string') throw new Error('"neighbor" (an address) is required');
+    const n = speaker.neighbor(address);
+    if (!n) throw new Error(`no configured neighbor ${address}`);
+    return n;
+  };
+  return async (request: ControlRequest): Promise<unknown> => {
+    switch (request.command) {
+      case 'neighbors':
+        return speaker.status();
+      case 'routes':
+        if (typeof request.target !== 'string') throw new Error('"target" (an address or prefix) is required');
+        return findRoute(rib, request.target);
+      case 'route-refresh': {
+        const family = request.family;
+        if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') throw new Error('"family" must be ipv4 or ipv6');
+        const families = neighborOf(request.neighbor).routeRefresh(family === undefined ? undefined : family === 'ipv4' ? Afi.IPv4 : Afi.IPv6);
+        return { neighbor: request.neighbor, families };
+      }
+      case 'shutdown': {
+        const n = neighborOf(request.neighbor);
+        await n.shutdown(typeof request.message === 'string' ? request.message : undefined);
+        return n.status();
+      }
+      case 'enable': {
+        const n = neighborOf(request.neighbor);
+        n.start();
+        return n.status();
+      }
+      default:
+        throw new Error(`unknown command ${JSON.stringify((request as { command: unknown }).command)}`);
+    }
+  };
+}

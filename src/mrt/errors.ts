@@ -1,0 +1,16 @@
+/**
+ * A fault in an MRT file: truncated, garbled, or not MRT at all. `recordsRead` counts the records that were read
+ * (and yielded) whole before the fault, so a caller knows what it already has is usable.
+ */
+export class MrtError extends Error {
+  override readonly name = 'MrtError';
+  constructor(
+    message: string,
+    readonly recordsRead: number,
+    /** Byte offset in the decompressed stream where the fault was found, when known. */
+    readonly offset = -1,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,219 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import unbzip2 from 'unbzip2-stream';
+import { MRT_HEADER_LENGTH, MrtType } from './constants.js';
+import { MrtError } from './errors.js';
+
+/** One MRT record (RFC 6396 2): the common header, and the body that follows it. */
+export interface MrtRecord {
+  /** Seconds since the Unix epoch. */
+  timestamp: number;
+  /** Microseconds of the extended-timestamp (_ET) types; 0 otherwise. */
+  microseconds: number;
+  type: number;
+  subtype: number;
+  /**
+   * The record's message field, without the _ET microseconds. A view into the stream's chunk (no copy): it stays
+   * valid for as long as the caller keeps it, since chunks are never reused.
+   */
+  body: Buffer;
+}
+
+export type Compression = 'none' | 'gzip' | 'bzip2';
+
+export interface ReadMrtOptions {
+  /** A record longer than this is taken for garbage (a corrupt length field), not buffered. Default 64 MiB. */
+  maxRecordLength?: number;
+}
+
+const DEFAULT_MAX_RECORD_LENGTH = 64 * 1024 * 1024;
+const READ_CHUNK = 1 << 20;
+
+/** Types RFC 6396 defines (including the deprecated ones); anything else in a header means the file is garbled. */
+const KNOWN_TYPES = new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 32, 33, 48, 49]);
+
+/** The extended-timestamp types carry 4 bytes of microseconds at the start of the message field (RFC 6396 3). */
+function hasMicroseconds(type: number): boolean {
+  return type === MrtType.Bgp4mpEt || type === 33 || type === 49;
+}
+
+/** Looks at the first bytes: gzip is 1f 8b, bzip2 is "BZh"; anything else is read as plain MRT. */
+export async function detectCompression(path: string): Promise<Compression> {
+  const fh = await open(path, 'r');
+  try {
+    const magic = Buffer.alloc(3);
+    const { bytesRead } = await fh.read(magic, 0, 3, 0);
+    if (bytesRead >= 2 && magic[0] === 0x1f && magic[1] === 0x8b) return 'gzip';
+    if (bytesRead === 3 && magic[0] === 0x42 && magic[1] === 0x5a && magic[2] === 0x68) return 'bzip2';
+    return 'none';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The decompressed bytes of an MRT file, as a stream of chunks. */
+export async function openMrtStream(path: string, known?: Compression): Promise<Readable> {
+  const compression = known ?? (await detectCompression(path));
+  const file = createReadStream(path, { highWaterMark: READ_CHUNK });
+  if (compression === 'none') return file;
+  if (compression === 'gzip') {
+    // createGunzip reads concatenated gzip members too, as `cat a.gz b.gz` files are common in archives.
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    file.on('error', (err) => gunzip.destroy(err));
+    return file.pipe(gunzip);
+  }
+  // unbzip2-stream is an old-style through stream: feed it by hand, with back-pressure on the file, and forward
+  // its output and errors into a Readable that can be iterated.
+  const bz = unbzip2();
+  const out = new Readable({
+    read() {
+      if (file.isPaused()) file.resume();
+    },
+    destroy(err, cb) {
+      file.destroy();
+      cb(err);
+    },
+  });
+  bz.on('data', (d: Buffer) => {
+    if (!out.push(d)) file.pause();
+  });
+  bz.on('end', () => out.push(null));
+  bz.on('error', (err: Error) => out.destroy(err));
+  file.on('data', (c) => bz.write(c));
+  file.on('end', () => bz.end());
+  file.on('error', (err) => out.destroy(err));
+  return out;
+}
+
+/**
+ * Frames MRT records out of a stream of chunks, a chunk's worth of records at a time.
+ * Records inside one chunk are views of it; a record spanning chunks is joined once (records over 64 KiB work).
+ * Throws MrtError on a truncated or garbled stream after yielding every whole record before the fault.
+ */
+export async function* readMrtRecordBatches(
+  path: string,
+  options: ReadMrtOptions = {},
+): AsyncGenerator<MrtRecord[]> {
+  const maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+  let stream: Readable;
+  let compression: Compression;
+  try {
+    compression = await detectCompression(path);
+    stream = await openMrtStream(path, compression);
+  } catch (err) {
+    throw new MrtError(`cannot open MRT file ${path}: ${(err as Error).message}`, 0, 0, { cause: err });
+  }
+  let recordsRead = 0;
+  /** Bytes of the stream before `pending[0]` (for error messages). */
+  let consumed = 0;
+  /** Chunks (or their tails) that hold the start of an incomplete record. */
+  let pending: Buffer[] = [];
+  let pendingLength = 0;
+  /** Bytes needed before the pending record can be framed: the header, then header + length once known. */
+  let needed = MRT_HEADER_LENGTH;
+
+  const garbled = (why: string, at: number, before: number): MrtError =>
+    new MrtError(`garbled MRT file ${path}: ${why} at byte ${at}, after ${recordsRead + before} records`, recordsRead + before, at);
+
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let buf: Buffer;
+      if (pendingLength === 0) {
+        buf = chunk;
+      } else {
+        pending.push(chunk);
+        pendingLength += chunk.length;
+        if (pendingLength < needed) continue;
+        buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLength);
+        pending = [];
+        pendingLength = 0;
+      }
+      const batch: MrtRecord[] = [];
+      let pos = 0;
+      const end = buf.length;
+      needed = MRT_HEADER_LENGTH;
+      // A fault is thrown only after the whole records before it in this chunk have been yielded.
+      let fault: MrtError | null = null;
+      while (end - pos >= MRT_HEADER_LENGTH) {
+        const type = buf.readUInt16BE(pos + 4);
+        const length = buf.readUInt32BE(pos + 8);
+        if (!KNOWN_TYPES.has(type)) {
+          fault = garbled(`unknown MRT type ${type}`, consumed + pos, batch.length);
+          break;
+        }
+        if (length > maxRecordLength) {
+          fault = garbled(`record length ${length} over the limit ${maxRecordLength}`, consumed + pos, batch.length);
+          break;
+        }
+        const recordEnd = pos + MRT_HEADER_LENGTH + length;
+        if (recordEnd > end) {
+          needed = MRT_HEADER_LENGTH + length;
+          break;
+        }
+        let bodyStart = pos + MRT_HEADER_LENGTH;
+        let microseconds = 0;
+        if (hasMicroseconds(type)) {
+          if (length < 4) {
+            fault = garbled(`extended-timestamp record of length ${length}`, consumed + pos, batch.length);
+            break;
+          }
+          microseconds = buf.readUInt32BE(bodyStart);
+          bodyStart += 4;
+        }
+        batch.push({
+          timestamp: buf.readUInt32BE(pos),
+          microseconds,
+          type,
+          subtype: buf.readUInt16BE(pos + 6),
+          body: buf.subarray(bodyStart, recordEnd),
+        });
+        pos = recordEnd;
+      }
+      if (fault !== null) {
+        if (batch.length > 0) {
+          recordsRead += batch.length;
+          yield batch;
+        }
+        throw fault;
+      }
+      consumed += pos;
+      if (pos < end) {
+        pending.push(pos === 0 ? buf : buf.subarray(pos));
+        pendingLength = end - pos;
+      }
+      if (batch.length > 0) {
+        recordsRead += batch.length;
+        yield batch;
+      }
+    }
+  } catch (err) {
+    if (err instanceof MrtError) throw err;
+    const msg = (err as Error).message ?? String(err);
+    const what = compression === 'none' ? 'cannot read MRT file' : `${compression} data truncated or corrupt in MRT file`;
+    throw new MrtError(
+      `${what} ${path} after ${recordsRead} records (decompressed byte ${consumed + pendingLength}): ${msg}`,
+      recordsRead,
+      consumed,
+      { cause: err },
+    );
+  } finally {
+    stream.destroy();
+  }
+  if (pendingLength > 0) {
+    throw new MrtError(
+      `truncated MRT file ${path}: ${pendingLength} bytes of an incomplete record at byte ${consumed}, after ${recordsRead} records`,
+      recordsRead,
+      consumed,
+    );
+  }
+}
+
+/**
+ * Every record of an MRT file (plain, gzip or bzip2), streamed. A truncated or garbled file throws MrtError after
+ * the records before the fault have been yielded; its `recordsRead` says how many.
+ */
+export async function* readMrtRecords(path: string, options: ReadMrtOptions = {}): AsyncGenerator<MrtRecord> {
+  for await (const batch of readMrtRecordBatches(path, options)) yield* batch;
+}

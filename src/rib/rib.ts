@@ -1,0 +1,723 @@
+import { Afi } from '../bgp/index.js';
+import type { PathAttributes } from '../bgp/index.js';
+import { formatPrefix, parseAddress } from './address.js';
+import { AttributeStore } from './attribute-store.js';
+import { PrefixTable } from './prefix-table.js';
+
+export interface RibOptions {
+  /** RFC 4271 9.1.2.2 (c) normally compares MED only between routes from the same neighbouring AS. */
+  alwaysCompareMed?: boolean;
+  /** Degree of preference of routes without LOCAL_PREF and of all eBGP routes (RFC 4271 5.1.5). Default 100. */
+  defaultLocalPref?: number;
+}
+
+export interface NeighborConfig {
+  /** The neighbor's transport address (IPv4 or IPv6 text); the last tie-break prefers the lowest. */
+  address: string;
+  remoteAs: number;
+  localAs: number;
+  /** The neighbor's BGP Identifier (uint32, from its OPEN); 0 until known, see setRouterId(). */
+  routerId: number;
+  /** Defaults to remoteAs === localAs. */
+  ibgp?: boolean;
+  /** Free text for displays. */
+  name?: string;
+}
+
+export interface NeighborInfo {
+  readonly id: number;
+  readonly address: string;
+  readonly remoteAs: number;
+  readonly localAs: number;
+  readonly routerId: number;
+  readonly ibgp: boolean;
+  readonly name: string;
+  /** Routes (paths) held from this neighbor: [IPv4, IPv6]. */
+  readonly routes: readonly [number, number];
+}
+
+/** A path as seen by change listeners: who sent it, under which ADD-PATH id, with which attribute set. */
+export interface PathRef {
+  readonly routeId: number;
+  readonly neighborId: number;
+  readonly pathId: number;
+  readonly attrId: number;
+}
+
+/** A route with everything decoded, for displays and explanations (allocates; not for hot paths). */
+export interface RouteView {
+  readonly afi: Afi;
+  /** e.g. '192.0.2.0/24'. */
+  readonly prefix: string;
+  readonly length: number;
+  readonly routeId: number;
+  readonly neighborId: number;
+  readonly pathId: number;
+  readonly attrId: number;
+  readonly attributes: PathAttributes;
+  readonly stale: boolean;
+  /** Whether this path is the Loc-RIB best path of its prefix. */
+  readonly best: boolean;
+}
+
+/**
+ * Called synchronously after each change of a prefix's best path (including a new attribute set on the same
+ * path). Prefix words follow the NlriSink convention. oldBest is null for a new prefix, newBest null when the
+ * prefix is gone. Attribute sets named in oldBest stay readable (rib.attributesOf) during the call.
+ */
+export type RibChangeListener = (
+  afi: Afi,
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  length: number,
+  oldBest: PathRef | null,
+  newBest: PathRef | null,
+) => void;
+
+const ROUTE_LIVE = 1;
+const ROUTE_IPV6 = 2;
+const ROUTE_STALE = 4;
+
+interface Neighbor {
+  id: number;
+  address: string;
+  /** 32 hex digits (IPv4 as ::ffff:a.b.c.d) so that string order is address order. */
+  addressKey: string;
+  remoteAs: number;
+  localAs: number;
+  routerId: number;
+  ibgp: boolean;
+  name: string;
+  routes: [number, number];
+}
+
+/**
+ * Adj-RIB-In of every neighbor and the Loc-RIB, for IPv4 and IPv6 unicast.
+ *
+ * A route (path) is (neighbor, ADD-PATH path id, prefix) -> attribute set. Routes are struct-of-arrays rows
+ * (prefix id, neighbor, path id, attribute set, next route of the same prefix, flags) recycled through a free
+ * list; each prefix keeps a singly linked list of its routes and its best route in the PrefixTable's two int
+ * slots. Best-path selection runs over that short list on each change (RFC 4271 9.1.2.2, see selectBest).
+ */
+export class Rib {
+  readonly attributes = new AttributeStore();
+  readonly ipv4 = new PrefixTable(Afi.IPv4);
+  readonly ipv6 = new PrefixTable(Afi.IPv6);
+  private readonly alwaysCompareMed: boolean;
+  private readonly defaultLocalPref: number;
+
+  // --- routes ---
+  private routeNext: Int32Array;
+  private routeAttr: Int32Array;
+  private routePathId: Uint32Array;
+  private routeNeighbor: Uint16Array;
+  private routeFlags: Uint8Array;
+  private routeCapacity: number;
+  private routeHighWater = 0;
+  private routeFree = -1;
+  private liveRoutes = 0;
+
+  // --- neighbors ---
+  private readonly neighborList: (Neighbor | undefined)[] = [];
+  private neighborIbgp = new Uint8Array(64);
+  private neighborRouterId = new Uint32Array(64);
+
+  // --- decision scratch ---
+  private candidates = new Int32Array(64);
+
+  private readonly listeners: RibChangeListener[] = [];
+  private readonly scratchWords = new Uint32Array(4);
+
+  constructor(options: RibOptions = {}) {
+    this.alwaysCompareMed = options.alwaysCompareMed ?? false;
+    this.defaultLocalPref = options.defaultLocalPref ?? 100;
+    // Reserved for a full table (see PrefixTable's constructor: untouched pages cost no RSS).
+    this.routeCapacity = 1 << 20;
+    this.routeNext = new Int32Array(this.routeCapacity);
+    this.routeAttr = new Int32Array(this.routeCapacity);
+    this.routePathId = new Uint32Array(this.routeCapacity);
+    this.routeNeighbor = new Uint16Array(this.routeCapacity);
+    this.routeFlags = new Uint8Array(this.routeCapacity);
+  }
+
+  // ------------------------------------------------------------------ neighbors
+
+  /** Registers a neighbor and returns its id (small integer, reused after removeNeighbor). */
+  addNeighbor(config: NeighborConfig): number {
+    let id = this.neighborList.findIndex((n) => n === undefined);
+    if (id < 0) id = this.neighborList.length;
+    if (id > 0xffff) throw new RangeError('too many neighbors');
+    const addr = parseAddress(config.address);
+    const words =
+      addr.afi === Afi.IPv4 ? [0, 0, 0xffff, addr.a] : [addr.a, addr.b, addr.c, addr.d];
+    const neighbor: Neighbor = {
+      id,
+      address: config.address,
+      addressKey: words.map((w) => (w >>> 0).toString(16).padStart(8, '0')).join(''),
+      remoteAs: config.remoteAs,
+      localAs: config.localAs,
+      routerId: config.routerId >>> 0,
+      ibgp: config.ibgp ?? config.remoteAs === config.localAs,
+      name: config.name ?? config.address,
+      routes: [0, 0],
+    };
+    this.neighborList[id] = neighbor;
+    if (id >= this.neighborIbgp.length) {
+      const ibgp = new Uint8Array(this.neighborIbgp.length * 2);
+      ibgp.set(this.neighborIbgp);
+      this.neighborIbgp = ibgp;
+      const rid = new Uint32Array(this.neighborRouterId.length * 2);
+      rid.set(this.neighborRouterId);
+      this.neighborRouterId = rid;
+    }
+    this.neighborIbgp[id] = neighbor.ibgp ? 1 : 0;
+    this.neighborRouterId[id] = neighbor.routerId;
+    return id;
+  }
+
+  /** Sets the BGP Identifier learnt from the neighbor's OPEN. Existing best paths are not re-run. */
+  setRouterId(neighborId: number, routerId: number): void {
+    this.neighborOf(neighborId).routerId = routerId >>> 0;
+    this.neighborRouterId[neighborId] = routerId >>> 0;
+  }
+
+  /** Removes every route of the neighbor (notifying changes) and forgets it. Returns the routes removed. */
+  removeNeighbor(neighborId: number): number {
+    this.neighborOf(neighborId);
+    const removed = this.removeRoutesWhere(neighborId, 0, 0);
+    this.neighborList[neighborId] = undefined;
+    return removed;
+  }
+
+  neighbor(neighborId: number): NeighborInfo | undefined {
+    const n = this.neighborList[neighborId];
+    return n === undefined ? undefined : { ...n, routes: [n.routes[0], n.routes[1]] };
+  }
+
+  neighbors(): NeighborInfo[] {
+    return this.neighborList.filter((n): n is Neighbor => n !== undefined).map((n) => this.neighbor(n.id)!);
+  }
+
+  /** Routes (paths) held from the neighbor in one family; with ADD-PATH each path counts. */
+  prefixCount(neighborId: number, afi: Afi): number {
+    return this.neighborOf(neighborId).routes[afi === Afi.IPv4 ? 0 : 1];
+  }
+
+  // ------------------------------------------------------------------ attributes
+
+  /** Interns an attribute set; the caller holds one reference until release(). Routes take their own. */
+  intern(attrs: PathAttributes): number {
+    return this.attributes.intern(attrs);
+  }
+
+  release(attrId: number): void {
+    this.attributes.release(attrId);
+  }
+
+  /** The attribute set decoded (a new object each call). */
+  attributesOf(attrId: number): PathAttributes {
+    return this.attributes.get(attrId);
+  }
+
+  /** Distinct attribute sets stored. */
+  get attributeSetCount(): number {
+    return this.attributes.size;
+  }
+
+  /** The neighbouring (leftmost) AS of a set's AS_PATH, 0 when the path is empty. Cheap. */
+  firstAs(attrId: number): number {
+    return this.attributes.neighborAs[attrId]!;
+  }
+
+  // ------------------------------------------------------------------ updates
+
+  /** Adds or replaces the route (neighbor, pathId, prefix). Hot path: no allocation unless someone listens. */
+  announce(
+    neighborId: number,
+    afi: Afi,
+    pathId: number,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    length: number,
+    attrId: number,
+  ): void {
+    const neighbor = this.neighborOf(neighborId);
+    const v6 = afi === Afi.IPv6;
+    const table = v6 ? this.ipv6 : this.ipv4;
+    if (!v6) b = c = d = 0;
+    const p = table.insert(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+    this.attributes.addRef(attrId);
+    if (table.lastInsertWasNew) {
+      const r = this.allocRoute(neighborId, pathId, attrId, v6);
+      table.head[p] = r;
+      neighbor.routes[v6 ? 1 : 0]++;
+      if (this.listeners.length > 0) this.notify(afi, a, b, c, d, length, null, this.refOf(r));
+      return;
+    }
+    let r = table.head[p]!;
+    while (r >= 0 && (this.routeNeighbor[r] !== neighborId || this.routePathId[r] !== pathId >>> 0)) {
+      r = this.routeNext[r]!;
+    }
+    const oldBest = table.head[p]!;
+    const oldBestAttr = this.routeAttr[oldBest]!;
+    let releaseAttr = -1;
+    if (r >= 0) {
+      releaseAttr = this.routeAttr[r]!;
+      this.routeAttr[r] = attrId;
+      this.routeFlags[r] = this.routeFlags[r]! & ~ROUTE_STALE;
+      if (releaseAttr === attrId) {
+        // Same path, same attributes (a refresh, or the end of a graceful restart): nothing changes.
+        this.attributes.release(attrId);
+        return;
+      }
+    } else {
+      r = this.allocRoute(neighborId, pathId, attrId, v6);
+      this.routeNext[r] = table.head[p]!;
+      table.head[p] = r;
+      neighbor.routes[v6 ? 1 : 0]++;
+    }
+    const best = this.selectBest(table, p);
+    this.moveToFront(table, p, best);
+    if (this.listeners.length > 0 && (best !== oldBest || this.routeAttr[best] !== oldBestAttr)) {
+      const oldRef: PathRef = {
+        routeId: oldBest,
+        neighborId: this.routeNeighbor[oldBest]!,
+        pathId: this.routePathId[oldBest]!,
+        attrId: oldBestAttr,
+      };
+      this.notify(afi, a, b, c, d, length, oldRef, this.refOf(best));
+    }
+    if (releaseAttr >= 0) this.attributes.release(releaseAttr);
+  }
+
+  /** Removes the route (neighbor, pathId, prefix); false when there was none. */
+  withdraw(neighborId: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): boolean {
+    this.neighborOf(neighborId);
+    const v6 = afi === Afi.IPv6;
+    const table = v6 ? this.ipv6 : this.ipv4;
+    if (!v6) b = c = d = 0;
+    const p = table.find(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+    if (p < 0) return false;
+    let prev = -1;
+    let r = table.head[p]!;
+    while (r >= 0 && (this.routeNeighbor[r] !== neighborId || this.routePathId[r] !== pathId >>> 0)) {
+      prev = r;
+      r = this.routeNext[r]!;
+    }
+    if (r < 0) return false;
+    this.removeRoute(table, p, r, prev);
+    return true;
+  }
+
+  /** Marks the neighbor's routes (of one family, or both) stale, for graceful restart. Returns how many. */
+  markStale(neighborId: number, afi?: Afi): number {
+    this.neighborOf(neighborId);
+    const familyMask = afi === undefined ? 0 : ROUTE_IPV6;
+    const familyValue = afi === Afi.IPv6 ? ROUTE_IPV6 : 0;
+    let marked = 0;
+    for (let r = 0; r < this.routeHighWater; r++) {
+      const f = this.routeFlags[r]!;
+      if ((f & ROUTE_LIVE) === 0 || this.routeNeighbor[r] !== neighborId || (f & familyMask) !== familyValue) continue;
+      this.routeFlags[r] = f | ROUTE_STALE;
+      marked++;
+    }
+    return marked;
+  }
+
+  /** Removes the neighbor's routes still stale (not re-announced since markStale). Returns how many. */
+  sweepStale(neighborId: number, afi?: Afi): number {
+    this.neighborOf(neighborId);
+    const familyMask = afi === undefined ? ROUTE_STALE : ROUTE_STALE | ROUTE_IPV6;
+    const familyValue = afi === Afi.IPv6 ? ROUTE_STALE | ROUTE_IPV6 : ROUTE_STALE;
+    return this.removeRoutesWhere(neighborId, familyMask, familyValue);
+  }
+
+  /** Subscribes to best-path changes; returns the unsubscribe function. */
+  onChange(listener: RibChangeListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  // ------------------------------------------------------------------ queries (numbers; cheap)
+
+  /** The table of one family, for direct numeric access (lookup4/lookup6/find/covering/covered/sorted). */
+  table(afi: Afi): PrefixTable {
+    return afi === Afi.IPv4 ? this.ipv4 : this.ipv6;
+  }
+
+  /** Longest match of an IPv4 address (uint32): prefix id or -1. Hot path. */
+  lookup4(address: number): number {
+    return this.ipv4.lookup4(address);
+  }
+
+  /** Longest match of an IPv6 address (four words): prefix id or -1. Hot path. */
+  lookup6(a: number, b: number, c: number, d: number): number {
+    return this.ipv6.lookup6(a, b, c, d);
+  }
+
+  /** Exact match: prefix id or -1. */
+  exact(afi: Afi, a: number, b: number, c: number, d: number, length: number): number {
+    return afi === Afi.IPv4 ? this.ipv4.find(a >>> 0, 0, 0, 0, length) : this.ipv6.find(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+  }
+
+  /** Best route id of a prefix id (-1 if none). */
+  bestRoute(afi: Afi, prefixId: number): number {
+    return prefixId < 0 ? -1 : this.table(afi).head[prefixId]!;
+  }
+
+  /** Route ids of a prefix, best first. */
+  routesOf(afi: Afi, prefixId: number): number[] {
+    const table = this.table(afi);
+    if (!table.has(prefixId)) return [];
+    const out: number[] = [];
+    for (let r = table.head[prefixId]!; r >= 0; r = this.routeNext[r]!) out.push(r);
+    return out;
+  }
+
+  routeNeighborOf(routeId: number): number {
+    return this.routeNeighbor[routeId]!;
+  }
+
+  routeAttrOf(routeId: number): number {
+    return this.routeAttr[routeId]!;
+  }
+
+  routePathIdOf(routeId: number): number {
+    return this.routePathId[routeId]!;
+  }
+
+  routeIsStale(routeId: number): boolean {
+    return (this.routeFlags[routeId]! & ROUTE_STALE) !== 0;
+  }
+
+  prefixLength(afi: Afi, prefixId: number): number {
+    return this.table(afi).lengths[prefixId]!;
+  }
+
+  /** Prefixes in the Loc-RIB of one family. */
+  prefixTotal(afi: Afi): number {
+    return this.table(afi).size;
+  }
+
+  /** Routes (paths) held, all neighbors and families. */
+  get routeTotal(): number {
+    return this.liveRoutes;
+  }
+
+  /** Covering prefixes (the prefix itself included), shortest first, as prefix ids. */
+  covering(afi: Afi, a: number, b: number, c: number, d: number, length: number): number[] {
+    return afi === Afi.IPv4 ? this.ipv4.covering(a >>> 0, 0, 0, 0, length) : this.ipv6.covering(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+  }
+
+  /** Prefixes inside the given one (itself included), in prefix order, as prefix ids. */
+  covered(afi: Afi, a: number, b: number, c: number, d: number, length: number): number[] {
+    return afi === Afi.IPv4 ? this.ipv4.covered(a >>> 0, 0, 0, 0, length) : this.ipv6.covered(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+  }
+
+  /** Prefix ids of one family in prefix order (address, then length). */
+  *prefixes(afi: Afi): Generator<number> {
+    yield* this.table(afi).sorted();
+  }
+
+  /**
+   * Longest match within one neighbor's Adj-RIB-In (multi-view): the route id of the longest prefix covering the
+   * address for which that neighbor has a path (its best path among its ADD-PATH paths), or -1.
+   */
+  lookupFromNeighbor(neighborId: number, afi: Afi, a: number, b: number, c: number, d: number): number {
+    const table = this.table(afi);
+    let p = afi === Afi.IPv4 ? table.lookup4(a >>> 0) : table.lookup6(a >>> 0, b >>> 0, c >>> 0, d >>> 0);
+    const w = this.scratchWords;
+    while (p >= 0) {
+      const best = table.head[p]!;
+      if (this.routeNeighbor[best] === neighborId) return best;
+      let found = -1;
+      for (let r = table.head[p]!; r >= 0; r = this.routeNext[r]!) {
+        if (this.routeNeighbor[r] === neighborId && (found < 0 || this.routePathId[r]! < this.routePathId[found]!)) found = r;
+      }
+      if (found >= 0) return found;
+      table.wordsOf(p, w);
+      p = table.coveringOf(w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!);
+    }
+    return -1;
+  }
+
+  // ------------------------------------------------------------------ queries (objects; convenient)
+
+  /** Best route of the longest match of an address given as text, or null. */
+  lookup(address: string): RouteView | null {
+    const addr = parseAddress(address);
+    const p = addr.afi === Afi.IPv4 ? this.lookup4(addr.a) : this.lookup6(addr.a, addr.b, addr.c, addr.d);
+    if (p < 0) return null;
+    return this.routeView(addr.afi, p, this.table(addr.afi).head[p]!);
+  }
+
+  /** A route of prefix id p, decoded. */
+  routeView(afi: Afi, p: number, routeId: number): RouteView {
+    const table = this.table(afi);
+    table.wordsOf(p, this.scratchWords);
+    const w = this.scratchWords;
+    const attrId = this.routeAttr[routeId]!;
+    return {
+      afi,
+      prefix: formatPrefix(afi, w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!),
+      length: table.lengths[p]!,
+      routeId,
+      neighborId: this.routeNeighbor[routeId]!,
+      pathId: this.routePathId[routeId]!,
+      attrId,
+      attributes: this.attributes.get(attrId),
+      stale: (this.routeFlags[routeId]! & ROUTE_STALE) !== 0,
+      best: table.head[p] === routeId,
+    };
+  }
+
+  /** All paths of a prefix, best first. */
+  paths(afi: Afi, prefixId: number): RouteView[] {
+    return this.routesOf(afi, prefixId).map((r) => this.routeView(afi, prefixId, r));
+  }
+
+  /** Best routes of one family in prefix order. */
+  *bestRoutes(afi: Afi): Generator<RouteView> {
+    const table = this.table(afi);
+    for (const p of table.sorted()) yield this.routeView(afi, p, table.head[p]!);
+  }
+
+  // ------------------------------------------------------------------ decision process
+
+  /**
+   * RFC 4271 9.1.2.2 over the routes of one prefix, as successive eliminations (so the MED rule, which only
+   * compares routes from the same neighbouring AS, is applied to the whole set as the RFC says, not pairwise):
+   * degree of preference (LOCAL_PREF for iBGP routes, the default for eBGP ones), shortest AS_PATH, lowest ORIGIN,
+   * lowest MED per neighbouring AS (or across all with always-compare-med), eBGP over iBGP, (no IGP cost here),
+   * lowest BGP Identifier or ORIGINATOR_ID (RFC 4456 9), shortest CLUSTER_LIST, lowest peer address, then the
+   * lowest ADD-PATH path id so that the choice is deterministic. Allocation-free (a reused candidate array).
+   */
+  private selectBest(table: PrefixTable, p: number): number {
+    const first = table.head[p]!;
+    if (this.routeNext[first]! < 0) return first;
+    let n = 0;
+    for (let r = first; r >= 0; r = this.routeNext[r]!) {
+      if (n === this.candidates.length) {
+        const bigger = new Int32Array(n * 2);
+        bigger.set(this.candidates);
+        this.candidates = bigger;
+      }
+      this.candidates[n++] = r;
+    }
+    const cand = this.candidates;
+    const set = this.attributes;
+    const attr = this.routeAttr;
+    const nb = this.routeNeighbor;
+
+    // (a) highest degree of preference
+    let bestValue = -1;
+    for (let i = 0; i < n; i++) bestValue = Math.max(bestValue, this.preferenceOf(cand[i]!));
+    n = keep(cand, n, (r) => this.preferenceOf(r) === bestValue);
+    if (n === 1) return cand[0]!;
+    // (b) shortest AS_PATH
+    bestValue = Infinity;
+    for (let i = 0; i < n; i++) bestValue = Math.min(bestValue, set.pathLength[attr[cand[i]!]!]!);
+    n = keep(cand, n, (r) => set.pathLength[attr[r]!] === bestValue);
+    if (n === 1) return cand[0]!;
+    // (c) lowest ORIGIN
+    bestValue = Infinity;
+    for (let i = 0; i < n; i++) bestValue = Math.min(bestValue, set.origin[attr[cand[i]!]!]!);
+    n = keep(cand, n, (r) => set.origin[attr[r]!] === bestValue);
+    if (n === 1) return cand[0]!;
+    // (c) MED: drop a route when another from the same neighbouring AS has a lower MED (missing MED = 0).
+    {
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        const ri = cand[i]!;
+        const ai = attr[ri]!;
+        let beaten = false;
+        for (let j = 0; j < n && !beaten; j++) {
+          const aj = attr[cand[j]!]!;
+          if (j !== i && (this.alwaysCompareMed || set.neighborAs[aj] === set.neighborAs[ai]) && set.med[aj]! < set.med[ai]!) {
+            beaten = true;
+          }
+        }
+        if (!beaten) cand[m++] = ri;
+      }
+      n = m;
+    }
+    if (n === 1) return cand[0]!;
+    // (d) eBGP over iBGP
+    let anyEbgp = false;
+    for (let i = 0; i < n; i++) if (this.neighborIbgp[nb[cand[i]!]!] === 0) anyEbgp = true;
+    if (anyEbgp) n = keep(cand, n, (r) => this.neighborIbgp[nb[r]!] === 0);
+    if (n === 1) return cand[0]!;
+    // (f) lowest BGP Identifier, ORIGINATOR_ID standing in for it when present (RFC 4456 9)
+    bestValue = Infinity;
+    for (let i = 0; i < n; i++) bestValue = Math.min(bestValue, this.identifierOf(cand[i]!));
+    n = keep(cand, n, (r) => this.identifierOf(r) === bestValue);
+    if (n === 1) return cand[0]!;
+    // RFC 4456 9: shortest CLUSTER_LIST
+    bestValue = Infinity;
+    for (let i = 0; i < n; i++) bestValue = Math.min(bestValue, set.clusterListLength[attr[cand[i]!]!]!);
+    n = keep(cand, n, (r) => set.clusterListLength[attr[r]!] === bestValue);
+    if (n === 1) return cand[0]!;
+    // (g) lowest peer address, then lowest path id
+    let winner = cand[0]!;
+    for (let i = 1; i < n; i++) {
+      const r = cand[i]!;
+      const ka = this.neighborList[nb[r]!]!.addressKey;
+      const kb = this.neighborList[nb[winner]!]!.addressKey;
+      if (ka < kb || (ka === kb && this.routePathId[r]! < this.routePathId[winner]!)) winner = r;
+    }
+    return winner;
+  }
+
+  private preferenceOf(r: number): number {
+    const attrId = this.routeAttr[r]!;
+    if (this.neighborIbgp[this.routeNeighbor[r]!] === 1 && (this.attributes.flags[attrId]! & 1) !== 0) {
+      return this.attributes.localPref[attrId]!;
+    }
+    return this.defaultLocalPref;
+  }
+
+  private identifierOf(r: number): number {
+    const attrId = this.routeAttr[r]!;
+    if ((this.attributes.flags[attrId]! & 4) !== 0) return this.attributes.originatorId[attrId]!;
+    return this.neighborRouterId[this.routeNeighbor[r]!]!;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private neighborOf(neighborId: number): Neighbor {
+    const n = this.neighborList[neighborId];
+    if (n === undefined) throw new RangeError(`no neighbor ${neighborId}`);
+    return n;
+  }
+
+  private refOf(r: number): PathRef {
+    return { routeId: r, neighborId: this.routeNeighbor[r]!, pathId: this.routePathId[r]!, attrId: this.routeAttr[r]! };
+  }
+
+  private notify(afi: Afi, a: number, b: number, c: number, d: number, length: number, oldBest: PathRef | null, newBest: PathRef | null): void {
+    for (const listener of this.listeners) listener(afi, a >>> 0, b >>> 0, c >>> 0, d >>> 0, length, oldBest, newBest);
+  }
+
+  private removeRoute(table: PrefixTable, p: number, r: number, prev: number): void {
+    const next = this.routeNext[r]!;
+    if (prev < 0) table.head[p] = next;
+    else this.routeNext[prev] = next;
+    const v6 = (this.routeFlags[r]! & ROUTE_IPV6) !== 0;
+    this.neighborList[this.routeNeighbor[r]!]!.routes[v6 ? 1 : 0]--;
+    const attrId = this.routeAttr[r]!;
+    const wasBest = prev < 0;
+    const listening = this.listeners.length > 0;
+    let oldRef: PathRef | null = null;
+    if (listening && wasBest) oldRef = this.refOf(r);
+    this.freeRoute(r);
+    if (table.head[p]! < 0) {
+      if (listening) table.wordsOf(p, this.scratchWords);
+      const length = table.lengths[p]!;
+      table.remove(p);
+      if (listening) {
+        const w = this.scratchWords;
+        this.notify(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, length, oldRef, null);
+      }
+    } else if (wasBest) {
+      const best = this.selectBest(table, p);
+      this.moveToFront(table, p, best);
+      if (listening) {
+        const w = this.scratchWords;
+        table.wordsOf(p, w);
+        this.notify(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!, oldRef, this.refOf(best));
+      }
+    }
+    this.attributes.release(attrId);
+  }
+
+  /** Removes the neighbor's routes whose flags match (flags & mask) === value. Walks every prefix's list. */
+  private removeRoutesWhere(neighborId: number, mask: number, value: number): number {
+    let removed = 0;
+    for (const table of [this.ipv4, this.ipv6]) {
+      for (const p of table.ids()) {
+        let prev = -1;
+        let r = table.head[p]!;
+        while (r >= 0) {
+          if (this.routeNeighbor[r] === neighborId && (this.routeFlags[r]! & mask) === value) {
+            this.removeRoute(table, p, r, prev);
+            removed++;
+            if (!table.has(p)) break;
+            // The best path may have moved to the front: walk the list again.
+            prev = -1;
+            r = table.head[p]!;
+          } else {
+            prev = r;
+            r = this.routeNext[r]!;
+          }
+        }
+      }
+    }
+    return removed;
+  }
+
+  /** Puts route r first in prefix p's list (the head is the best path). */
+  private moveToFront(table: PrefixTable, p: number, r: number): void {
+    const head = table.head[p]!;
+    if (head === r) return;
+    let prev = head;
+    while (this.routeNext[prev] !== r) prev = this.routeNext[prev]!;
+    this.routeNext[prev] = this.routeNext[r]!;
+    this.routeNext[r] = head;
+    table.head[p] = r;
+  }
+
+  private allocRoute(neighborId: number, pathId: number, attrId: number, v6: boolean): number {
+    let r = this.routeFree;
+    if (r >= 0) this.routeFree = this.routeNext[r]!;
+    else {
+      if (this.routeHighWater === this.routeCapacity) this.growRoutes();
+      r = this.routeHighWater++;
+    }
+    this.routeNext[r] = -1;
+    this.routeAttr[r] = attrId;
+    this.routePathId[r] = pathId;
+    this.routeNeighbor[r] = neighborId;
+    this.routeFlags[r] = ROUTE_LIVE | (v6 ? ROUTE_IPV6 : 0);
+    this.liveRoutes++;
+    return r;
+  }
+
+  private freeRoute(r: number): void {
+    this.routeFlags[r] = 0;
+    this.routeNext[r] = this.routeFree;
+    this.routeFree = r;
+    this.liveRoutes--;
+  }
+
+  private growRoutes(): void {
+    const cap = this.routeCapacity * 2;
+    const grow = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const next = make(cap);
+      next.set(old);
+      return next;
+    };
+    this.routeNext = grow(this.routeNext, (n) => new Int32Array(n));
+    this.routeAttr = grow(this.routeAttr, (n) => new Int32Array(n));
+    this.routePathId = grow(this.routePathId, (n) => new Uint32Array(n));
+    this.routeNeighbor = grow(this.routeNeighbor, (n) => new Uint16Array(n));
+    this.routeFlags = grow(this.routeFlags, (n) => new Uint8Array(n));
+    this.routeCapacity = cap;
+  }
+}
+
+/** Keeps the candidates satisfying pred (in order); returns the new count. */
+function keep(cand: Int32Array, n: number, pred: (r: number) => boolean): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const r = cand[i]!;
+    if (pred(r)) cand[m++] = r;
+  }
+  return m;
+}

@@ -1,0 +1,270 @@
+import type { Socket } from 'node:net';
+import type Logger from 'bunyan';
+import { BgpError, ErrorCode, MessageType, type OpenInput, type OpenMessage } from '../bgp/index.js';
+import type { Negotiated } from './negotiate.js';
+import { SessionState, STATE_NAMES } from './types.js';
+import { Timer, jitter } from './timers.js';
+import { describeNotification, encodeKeepaliveMessage, encodeNotificationMessage, encodeOpenMessage, MessageStream } from './wire.js';
+import { openSentState } from './states/open-sent.js';
+import { openConfirmState } from './states/open-confirm.js';
+import { establishedState } from './states/established.js';
+
+/** RFC 4271 8: the large hold time used until the OPENs are exchanged. */
+const OPEN_HOLD_TIME_MS = 240_000;
+/** How long a NOTIFICATION gets to leave before the socket is destroyed anyway. */
+const NOTIFICATION_LINGER_MS = 2_000;
+
+/** How a connection ended, for the neighbor to decide about routes and reconnection. */
+export interface CloseInfo {
+  reason: string;
+  /** We sent a NOTIFICATION (code/subcode) before closing. */
+  sent: { code: number; subcode: number } | null;
+  /** The peer sent us a NOTIFICATION. */
+  received: { code: number; subcode: number } | null;
+  /** The connection was dropped by us without a NOTIFICATION, on purpose (a graceful-restart takeover). */
+  silent: boolean;
+}
+
+/** The handlers of one connection-level state (OpenSent, OpenConfirm, Established), one file each. */
+export interface ConnectionStateHandler {
+  readonly state: SessionState;
+  onMessage(conn: Connection, type: MessageType, buf: Buffer, start: number, end: number): void;
+}
+
+/** What a connection tells its neighbor. */
+export interface ConnectionOwner {
+  readonly log: Logger;
+  /** The OPEN we send on this connection. */
+  ourOpen(): OpenInput;
+  /** Validates the peer's OPEN and resolves collisions; returns false when this connection was closed. */
+  openReceived(conn: Connection, open: OpenMessage): boolean;
+  established(conn: Connection): void;
+  update(conn: Connection, buf: Buffer, start: number, end: number): void;
+  routeRefreshReceived(conn: Connection, buf: Buffer, start: number, end: number): void;
+  connectionClosed(conn: Connection, info: CloseInfo): void;
+  stateChanged(): void;
+}
+
+/**
+ * One TCP connection to a neighbor and its climb from OpenSent to Established. A neighbor may briefly hold two
+ * (one it opened, one the peer opened) until collision detection (RFC 4271 6.8) keeps one.
+ */
+export class Connection {
+  state: SessionState;
+  private handler: ConnectionStateHandler = openSentState;
+  negotiated: Negotiated | null = null;
+  peerOpen: OpenMessage | null = null;
+  sentOpen: OpenInput | null = null;
+  establishedAt = 0;
+  private readonly stream = new MessageStream();
+  private holdMs = OPEN_HOLD_TIME_MS;
+  private lastReceived = 0;
+  private readonly holdTimer = new Timer(() => this.holdTimerFired());
+  private readonly keepaliveTimer = new Timer(() => this.keepaliveFired());
+  private keepaliveMs = 0;
+  private closed = false;
+  private notificationSent: CloseInfo['sent'] = null;
+
+  constructor(
+    readonly owner: ConnectionOwner,
+    readonly socket: Socket,
+    readonly outgoing: boolean,
+    connected: boolean,
+  ) {
+    this.state = connected ? SessionState.OpenSent : SessionState.Connect;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.closeQuietly(`socket error: ${err.message}`));
+    socket.on('close', () => this.closeQuietly('connection closed by peer'));
+    if (connected) {
+      void this.description;
+      this.sendOpen();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private describedAs: string | null = null;
+
+  /** "outgoing 127.0.0.10:41234-127.0.0.1:179", remembered once known (a destroyed socket forgets it). */
+  get description(): string {
+    if (this.describedAs !== null) return this.describedAs;
+    const s = this.socket;
+    const text = `${this.outgoing ? 'outgoing' : 'incoming'} ${s.localAddress}:${s.localPort}-${s.remoteAddress}:${s.remotePort}`;
+    if (s.localPort !== undefined && s.remotePort !== undefined) this.describedAs = text;
+    return text;
+  }
+
+  /** The outgoing TCP connection completed (RFC 4271 Event 17): send our OPEN. */
+  connected(): void {
+    void this.description;
+    this.sendOpen();
+  }
+
+  private sendOpen(): void {
+    this.setState(SessionState.OpenSent, openSentState);
+    this.sentOpen = this.owner.ourOpen();
+    this.send(encodeOpenMessage(this.sentOpen));
+    this.lastReceived = performance.now();
+    this.holdMs = OPEN_HOLD_TIME_MS;
+    this.holdTimer.start(this.holdMs);
+  }
+
+  setState(state: SessionState, handler: ConnectionStateHandler): void {
+    if (this.state === state) return;
+    this.owner.log.debug({ connection: this.description, from: STATE_NAMES[this.state], to: STATE_NAMES[state] }, 'connection state');
+    this.state = state;
+    this.handler = handler;
+    this.owner.stateChanged();
+  }
+
+  /** After the OPENs: the negotiated hold time, keepalives at a third of it, larger messages if agreed. */
+  applyNegotiated(n: Negotiated): void {
+    this.negotiated = n;
+    this.stream.maxLength = n.maxMessageLength;
+    this.holdMs = n.holdTime * 1000;
+    this.keepaliveMs = this.holdMs / 3;
+    if (this.holdMs > 0) this.holdTimer.start(this.holdMs);
+    else this.holdTimer.stop();
+  }
+
+  enterOpenConfirm(): void {
+    this.sendKeepalive();
+    this.setState(SessionState.OpenConfirm, openConfirmState);
+  }
+
+  enterEstablished(): void {
+    this.establishedAt = Date.now();
+    this.setState(SessionState.Established, establishedState);
+    this.owner.established(this);
+  }
+
+  send(buf: Uint8Array): void {
+    if (this.closed) return;
+    this.socket.write(buf);
+  }
+
+  sendKeepalive(): void {
+    this.send(encodeKeepaliveMessage());
+    if (this.keepaliveMs > 0) this.keepaliveTimer.start(jitter(this.keepaliveMs));
+  }
+
+  private keepaliveFired(): void {
+    if (this.closed) return;
+    this.sendKeepalive();
+  }
+
+  private holdTimerFired(): void {
+    if (this.closed || this.holdMs === 0) return;
+    // The timer is re-armed lazily: data arrival only stamps lastReceived (cheap on the ingest path).
+    const idle = performance.now() - this.lastReceived;
+    if (idle < this.holdMs) {
+      this.holdTimer.start(this.holdMs - idle + 1);
+      return;
+    }
+    this.notify(new BgpError(ErrorCode.HoldTimerExpired, 0, `hold timer expired (${this.holdMs / 1000} s)`));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastReceived = performance.now();
+    try {
+      this.stream.push(chunk, this.dispatch);
+    } catch (err) {
+      if (err instanceof BgpError) this.notify(err);
+      else {
+        this.owner.log.error({ err, connection: this.description }, 'internal error while handling a message');
+        this.notify(new BgpError(ErrorCode.Cease, 8 /* out of resources: closest to "internal error" */, `internal error: ${(err as Error).message}`));
+      }
+    }
+  }
+
+  private readonly dispatch = (type: MessageType, buf: Buffer, start: number, end: number): boolean => {
+    if (this.closed) return false;
+    if (type === MessageType.Notification) {
+      const n = describeNotification(buf, start, end);
+      this.owner.log.warn({ connection: this.description, code: n.code, subcode: n.subcode, ...(n.text !== null ? { shutdownText: n.text } : {}) }, `NOTIFICATION received: ${n.summary}`);
+      this.finish({ reason: `NOTIFICATION received: ${n.summary}`, sent: null, received: { code: n.code, subcode: n.subcode }, silent: false });
+      return false;
+    }
+    this.handler.onMessage(this, type, buf, start, end);
+    return !this.closed;
+  };
+
+  /** Sends the NOTIFICATION an error carries, then closes (RFC 4271: every error closes with a NOTIFICATION). */
+  notify(err: BgpError, shutdownText?: string): void {
+    if (this.closed) return;
+    const summary = describeError(err.code, err.subcode);
+    this.owner.log.warn({ connection: this.description, code: err.code, subcode: err.subcode, ...(shutdownText ? { shutdownText } : {}) }, `NOTIFICATION sent: ${summary}: ${err.message}`);
+    // The OPEN must have gone out first; a NOTIFICATION in Connect state (no OPEN yet) is still harmless.
+    this.socket.write(encodeNotificationMessage(err.code, err.subcode, err.data, shutdownText));
+    this.notificationSent = { code: err.code, subcode: err.subcode };
+    this.socket.end();
+    const linger = setTimeout(() => this.socket.destroy(), NOTIFICATION_LINGER_MS);
+    linger.unref();
+    this.finish({ reason: `NOTIFICATION sent: ${summary}: ${err.message}`, sent: this.notificationSent, received: null, silent: false });
+  }
+
+  /** Drops the connection without a NOTIFICATION (socket trouble, or a graceful-restart takeover). */
+  drop(reason: string, silent = false): void {
+    if (this.closed) return;
+    this.socket.destroy();
+    this.finish({ reason, sent: null, received: null, silent });
+  }
+
+  private closeQuietly(reason: string): void {
+    if (this.closed) return;
+    this.socket.destroy();
+    this.finish({ reason, sent: null, received: null, silent: false });
+  }
+
+  private finish(info: CloseInfo): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.holdTimer.stop();
+    this.keepaliveTimer.stop();
+    this.owner.connectionClosed(this, info);
+  }
+}
+
+// Names from the IANA "BGP Error (Notification) Codes" and subcode registries.
+const CODE_NAMES: Record<number, string> = {
+  1: 'Message Header Error',
+  2: 'OPEN Message Error',
+  3: 'UPDATE Message Error',
+  4: 'Hold Timer Expired',
+  5: 'Finite State Machine Error',
+  6: 'Cease',
+  7: 'ROUTE-REFRESH Message Error',
+};
+const SUBCODE_NAMES: Record<number, Record<number, string>> = {
+  1: { 1: 'Connection Not Synchronized', 2: 'Bad Message Length', 3: 'Bad Message Type' },
+  2: {
+    1: 'Unsupported Version Number', 2: 'Bad Peer AS', 3: 'Bad BGP Identifier', 4: 'Unsupported Optional Parameter',
+    6: 'Unacceptable Hold Time', 7: 'Unsupported Capability', 11: 'Role Mismatch',
+  },
+  3: {
+    1: 'Malformed Attribute List', 2: 'Unrecognized Well-known Attribute', 3: 'Missing Well-known Attribute',
+    4: 'Attribute Flags Error', 5: 'Attribute Length Error', 6: 'Invalid ORIGIN Attribute', 8: 'Invalid NEXT_HOP Attribute',
+    9: 'Optional Attribute Error', 10: 'Invalid Network Field', 11: 'Malformed AS_PATH',
+  },
+  5: {
+    0: 'Unspecified Error', 1: 'Receive Unexpected Message in OpenSent State',
+    2: 'Receive Unexpected Message in OpenConfirm State', 3: 'Receive Unexpected Message in Established State',
+  },
+  6: {
+    1: 'Maximum Number of Prefixes Reached', 2: 'Administrative Shutdown', 3: 'Peer De-configured',
+    4: 'Administrative Reset', 5: 'Connection Rejected', 6: 'Other Configuration Change',
+    7: 'Connection Collision Resolution', 8: 'Out of Resources', 9: 'Hard Reset', 10: 'BFD Down',
+  },
+  7: { 1: 'Invalid Message Length' },
+};
+
+/** "Cease/Administrative Shutdown (6/2)". */
+export function describeError(code: number, subcode: number): string {
+  const c = CODE_NAMES[code] ?? `code ${code}`;
+  const s = SUBCODE_NAMES[code]?.[subcode];
+  return s ? `${c}/${s} (${code}/${subcode})` : `${c} (${code}/${subcode})`;
+}

@@ -1,0 +1,77 @@
+import type { Afi, PathAttributes } from '../bgp/index.js';
+
+/** RFC 4271 8.2.2 states, in the order a session climbs them. */
+export const enum SessionState {
+  Idle = 0,
+  Connect = 1,
+  Active = 2,
+  OpenSent = 3,
+  OpenConfirm = 4,
+  Established = 5,
+}
+
+export const STATE_NAMES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
+export type StateName = (typeof STATE_NAMES)[number];
+
+export interface MaxPrefixes {
+  /** Per address family. */
+  limit: number;
+  warningPercent: number | null;
+  /** Seconds before reconnecting after the limit closed the session; 0 = stay down until enabled again. */
+  restartAfter: number;
+}
+
+/** What the session layer needs to know about one configured neighbor (the daemon maps its config to this). */
+export interface NeighborOptions {
+  address: string;
+  remoteAs: number;
+  port: number;
+  passive: boolean;
+  localAddress: string | null;
+  /** Our proposed hold time in seconds: 0 or 3..65535. */
+  holdTime: number;
+  /** Initial ConnectRetry interval in seconds; doubles on each failure up to 300 s (or this value if larger). */
+  connectRetry: number;
+  maxPrefixes: MaxPrefixes | null;
+  /** Advertise the graceful restart capability and keep a restarting peer's routes as stale. */
+  gracefulRestart: boolean;
+  /** Advertise ADD-PATH receive for IPv4 and IPv6 unicast. */
+  addPath: boolean;
+  description: string | null;
+}
+
+/**
+ * The routing table as the session layer uses it: the numeric NlriSink convention of the codec plus the
+ * neighbor life cycle and graceful-restart marks. src/rib's Rib satisfies it (see src/session/rib-port.ts).
+ */
+export interface RibPort {
+  addNeighbor(info: { address: string; remoteAs: number; localAs: number; routerId: number; ibgp: boolean }): number;
+  removeNeighbor(id: number): void;
+  intern(attrs: PathAttributes): number;
+  /** Gives back one reference taken by intern (the RIB's routes hold their own). */
+  release(attrId: number): void;
+  announce(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number, attrId: number): void;
+  withdraw(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): void;
+  markStale(id: number, afi?: Afi): void;
+  sweepStale(id: number, afi?: Afi): void;
+  prefixCount(id: number, afi: Afi): number;
+}
+
+/** A snapshot of one neighbor for the control interface. */
+export interface NeighborStatus {
+  address: string;
+  port: number;
+  remoteAs: number;
+  description: string | null;
+  state: StateName;
+  /** Seconds since the session became Established; 0 otherwise. */
+  uptime: number;
+  prefixes: { ipv4: number; ipv6: number };
+  lastError: string | null;
+  /** The peer's BGP identifier once an OPEN was accepted. */
+  routerId: string | null;
+  holdTime: number | null;
+  families: string[];
+  staleFamilies: string[];
+  adminDown: boolean;
+}

@@ -1,0 +1,71 @@
+// The few codec calls the session makes, in one place: framing a byte stream and building the small messages.
+import {
+  BGP_HEADER_LENGTH,
+  BGP_MAX_MESSAGE_LENGTH,
+  MessageFramer,
+  decodeNotification,
+  describeNotification as codecDescribe,
+  encodeKeepalive,
+  encodeNotification,
+  encodeOpen,
+  type MessageType,
+  type OpenInput,
+} from '../bgp/index.js';
+
+
+/** Calls back once per complete message with the body's bounds; returning false stops the chunk's delivery. */
+export type MessageHandler = (type: MessageType, buf: Buffer, start: number, end: number) => boolean;
+
+/** Cuts messages out of the TCP stream (the codec's MessageFramer) and delivers them one by one. */
+export class MessageStream {
+  private readonly framer = new MessageFramer(BGP_MAX_MESSAGE_LENGTH);
+
+  set maxLength(n: number) {
+    this.framer.maxLength = n;
+  }
+
+  /** Throws the framer's BgpError (Message Header Error) on a bad header. */
+  push(chunk: Buffer, handler: MessageHandler): void {
+    const messages = this.framer.push(chunk);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (!handler(m.type, m.message, BGP_HEADER_LENGTH, m.message.length)) return;
+    }
+  }
+}
+
+export function encodeOpenMessage(open: OpenInput): Buffer {
+  return encodeOpen(open);
+}
+
+let keepalive: Buffer | null = null;
+/** One shared KEEPALIVE: socket.write does not modify it. */
+export function encodeKeepaliveMessage(): Buffer {
+  return (keepalive ??= encodeKeepalive());
+}
+
+export function encodeNotificationMessage(code: number, subcode: number, data: Uint8Array, shutdownMessage?: string): Buffer {
+  return encodeNotification(shutdownMessage === undefined ? { code, subcode, data } : { code, subcode, data, shutdownMessage });
+}
+
+export interface NotificationSummary {
+  code: number;
+  subcode: number;
+  text: string | null;
+  summary: string;
+}
+
+export function describeNotification(buf: Buffer, start: number, end: number): NotificationSummary {
+  try {
+    const n = decodeNotification(buf, start, end);
+    const names = `${codecDescribe(n.code, n.subcode)} (${n.code}/${n.subcode})`;
+    return {
+      code: n.code,
+      subcode: n.subcode,
+      text: n.shutdownMessage,
+      summary: n.shutdownMessage !== null ? `${names}: "${n.shutdownMessage}"` : names,
+    };
+  } catch {
+    return { code: 0, subcode: 0, text: null, summary: 'malformed NOTIFICATION' };
+  }
+}

@@ -1,0 +1,71 @@
+import test from 'ava';
+import {
+  BgpError,
+  MessageFramer,
+  decodeNotification,
+  describeNotification,
+  encodeNotification,
+  encodeNotificationForError,
+} from '../../src/bgp/index.js';
+
+function roundTrip(msg: Buffer): ReturnType<typeof decodeNotification> {
+  const [framed] = new MessageFramer().push(msg);
+  return decodeNotification(framed.message, 19, framed.message.length);
+}
+
+test('a NOTIFICATION round-trips code, subcode and data', (t) => {
+  const msg = encodeNotification({ code: 1, subcode: 2, data: Uint8Array.of(0x10, 0x01) });
+  const n = roundTrip(msg);
+  t.deepEqual(n, { code: 1, subcode: 2, data: Uint8Array.of(0x10, 0x01), shutdownMessage: null });
+  t.deepEqual(encodeNotification(n), msg);
+});
+
+test('Cease/Administrative Shutdown and Reset carry the RFC 9003 shutdown communication', (t) => {
+  for (const subcode of [2, 4]) {
+    const text = 'maintenance: back at 15:00 — ☕';
+    const msg = encodeNotification({ code: 6, subcode, shutdownMessage: text });
+    const n = roundTrip(msg);
+    t.is(n.shutdownMessage, text);
+    t.is(msg[21], Buffer.byteLength(text));
+    t.is(n.data.length, 0);
+    t.deepEqual(encodeNotification(n), msg);
+  }
+});
+
+test('a shutdown communication is cut at 255 bytes without splitting a character', (t) => {
+  const text = 'é'.repeat(200); // 400 bytes of UTF-8
+  const n = roundTrip(encodeNotification({ code: 6, subcode: 2, shutdownMessage: text }));
+  t.is(Buffer.byteLength(n.shutdownMessage!), 254);
+  t.is(n.shutdownMessage, 'é'.repeat(127));
+});
+
+test('other Cease subcodes ignore the text and keep data as is', (t) => {
+  const n = roundTrip(encodeNotification({ code: 6, subcode: 3, shutdownMessage: 'x', data: Uint8Array.of(1) }));
+  t.is(n.shutdownMessage, null);
+  t.deepEqual(Array.from(n.data), [1]);
+});
+
+test('a shutdown length running past the message, or bad UTF-8, gives no text (RFC 9003 3)', (t) => {
+  for (const data of [
+    [10, 0x61],
+    [2, 0xc3, 0x28],
+  ]) {
+    const body = Buffer.from([6, 2, ...data]);
+    const n = decodeNotification(body, 0, body.length);
+    t.is(n.shutdownMessage, null);
+    t.deepEqual(Array.from(n.data), data);
+  }
+});
+
+test('a BgpError becomes the NOTIFICATION it names', (t) => {
+  const err = new BgpError(2, 2, 'bad peer AS', Uint8Array.of(0xfd, 0xe8));
+  const n = roundTrip(encodeNotificationForError(err));
+  t.like(n, { code: 2, subcode: 2 });
+  t.deepEqual(Array.from(n.data), [0xfd, 0xe8]);
+});
+
+test('describeNotification names codes and subcodes', (t) => {
+  t.is(describeNotification(6, 2), 'Cease / Administrative Shutdown');
+  t.is(describeNotification(3, 11), 'UPDATE Message Error / Malformed AS_PATH');
+  t.is(describeNotification(99, 1), 'code 99 / subcode 1');
+});

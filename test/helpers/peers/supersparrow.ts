@@ -1,0 +1,171 @@
+// Runs `supersparrow serve --config FILE` as a child process and queries it through the CLI, exactly as an
+// operator would (`neighbors --json`, `routes --json`).
+import { writeFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { ManagedProcess, makeTempDir, removeDir, run, waitFor } from './process.js';
+
+/** The repository root (this file is compiled to dist/test/helpers/peers/). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const SUPERSPARROW_BIN = path.join(REPO_ROOT, 'bin', 'supersparrow.js');
+
+export interface SupersparrowNeighbor {
+  address: string;
+  remoteAs: number;
+  port: number;
+  passive: boolean;
+  holdTime?: number;
+  connectRetry?: number;
+  gracefulRestart?: boolean;
+}
+
+export interface SupersparrowOptions {
+  localAs: number;
+  address: string;
+  listenPort: number;
+  holdTime?: number;
+  connectRetry?: number;
+  neighbors: SupersparrowNeighbor[];
+  logLevel?: string;
+}
+
+/** `neighbors --json` entry (the fields issue 5 promises; more may be present). */
+export interface NeighborStatus {
+  address: string;
+  remoteAs: number;
+  state: string;
+  uptime: number | string | null;
+  prefixes: { ipv4: number; ipv6: number };
+  lastError: string | null | Record<string, unknown>;
+  [more: string]: unknown;
+}
+
+/** `routes --json` answer. */
+export interface RouteAnswer {
+  prefix: string;
+  asPath: Array<number | number[]>;
+  nextHop: string;
+  neighbor: string;
+  localPref: number | null;
+  med: number | null;
+  communities: unknown[];
+  [more: string]: unknown;
+}
+
+export class Supersparrow {
+  private dir = '';
+  private proc: ManagedProcess | undefined;
+
+  constructor(readonly options: SupersparrowOptions) {}
+
+  get socket(): string {
+    return path.join(this.dir, 'control.sock');
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.isRunning ? this.proc.pid : undefined;
+  }
+
+  get configFile(): string {
+    return path.join(this.dir, 'supersparrow.yaml');
+  }
+
+  config(): Record<string, unknown> {
+    const o = this.options;
+    return {
+      bgp: {
+        'local-as': o.localAs,
+        'router-id': o.address,
+        listen: { address: o.address, port: o.listenPort },
+        'hold-time': o.holdTime ?? 6,
+        'connect-retry': o.connectRetry ?? 1,
+      },
+      neighbors: o.neighbors.map((n) => ({
+        address: n.address,
+        'remote-as': n.remoteAs,
+        port: n.port,
+        passive: n.passive,
+        'local-address': o.address,
+        'hold-time': n.holdTime ?? o.holdTime ?? 6,
+        'connect-retry': n.connectRetry ?? o.connectRetry ?? 1,
+        'graceful-restart': n.gracefulRestart ?? true,
+      })),
+      control: { socket: this.socket },
+      log: { level: o.logLevel ?? 'debug', file: path.join(this.dir, 'supersparrow.log') },
+    };
+  }
+
+  async start(): Promise<void> {
+    this.dir = await makeTempDir('supersparrow');
+    await writeFile(this.configFile, stringify(this.config()));
+    this.proc = new ManagedProcess('supersparrow', process.execPath, [SUPERSPARROW_BIN, 'serve', '--config', this.configFile], {
+      cwd: REPO_ROOT,
+      logFile: path.join(this.dir, 'stdout.log'),
+    });
+    await waitFor('supersparrow control socket', async () => {
+      if (!this.proc?.isRunning) throw new Error(`supersparrow serve exited: ${await this.log()}`);
+      const r = await this.cli(['neighbors', '--json']);
+      return r.code === 0;
+    }, 15_000, 200);
+  }
+
+  cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+    const [cmd, ...rest] = args;
+    return run(process.execPath, [SUPERSPARROW_BIN, cmd!, '--socket', this.socket, ...rest], { allowFailure: true, timeoutMs: 10_000 });
+  }
+
+  async neighbors(): Promise<NeighborStatus[]> {
+    const r = await this.cli(['neighbors', '--json']);
+    if (r.code !== 0) throw new Error(`neighbors --json exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as NeighborStatus[];
+  }
+
+  async neighbor(address: string): Promise<NeighborStatus> {
+    const n = (await this.neighbors()).find((x) => x.address === address);
+    if (!n) throw new Error(`neighbor ${address} missing from neighbors --json`);
+    return n;
+  }
+
+  /** The best route for an address or prefix, or null (exit status 1) when nothing matches. */
+  async route(query: string): Promise<RouteAnswer | null> {
+    const r = await this.cli(['routes', '--json', query]);
+    const text = r.stdout.trim();
+    if (r.code !== 0 && r.code !== 1) throw new Error(`routes --json ${query} exited ${r.code}: ${r.stderr}`);
+    const value = JSON.parse(text === '' ? 'null' : text) as RouteAnswer | RouteAnswer[] | null;
+    if (r.code === 1 && value !== null) throw new Error(`routes --json ${query} exited 1 but printed ${text}`);
+    return Array.isArray(value) ? (value[0] ?? null) : value;
+  }
+
+  async waitForState(address: string, pred: (state: string) => boolean, what: string, timeoutMs: number): Promise<NeighborStatus> {
+    return waitFor(`supersparrow's neighbor ${address} ${what}`, async () => {
+      const n = await this.neighbor(address);
+      return pred(n.state) ? n : undefined;
+    }, timeoutMs, 100);
+  }
+
+  async waitEstablished(address: string, timeoutMs = 20_000): Promise<NeighborStatus> {
+    return this.waitForState(address, (s) => s === 'Established', 'to be Established', timeoutMs);
+  }
+
+  async log(): Promise<string> {
+    const parts: string[] = [];
+    for (const f of ['stdout.log', 'supersparrow.log']) {
+      try {
+        parts.push(await readFile(path.join(this.dir, f), 'utf8'));
+      } catch {
+        /* not written */
+      }
+    }
+    return parts.join('\n');
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.proc?.signal(sig);
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop(3000);
+    if (this.dir) await removeDir(this.dir);
+  }
+}

@@ -1,0 +1,147 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { MrtError, MrtType, decodeTableDumpV2Rib, decodePeerIndexTable, readMrtRecords, type MrtRecord } from '../../src/mrt/index.js';
+import { haveProgram, inCi, mrtFile, tempDir } from './helpers.js';
+
+async function collect(file: string): Promise<{ records: MrtRecord[]; error: unknown }> {
+  const records: MrtRecord[] = [];
+  try {
+    for await (const r of readMrtRecords(file)) records.push(r);
+    return { records, error: null };
+  } catch (error) {
+    return { records, error };
+  }
+}
+
+/** Byte offsets at which each record of a plain MRT buffer starts. */
+function recordOffsets(data: Buffer): number[] {
+  const out: number[] = [];
+  for (let p = 0; p + 12 <= data.length; p += 12 + data.readUInt32BE(p + 8)) out.push(p);
+  return out;
+}
+
+const quaggaPlain = readFileSync(mrtFile('quagga_bgp'));
+
+test('reads the same records from plain, gzip and bzip2 copies (detected by magic bytes, not file name)', async (t) => {
+  const dir = tempDir();
+  const gz = path.join(dir, 'copy.mrt');
+  writeFileSync(gz, gzipSync(quaggaPlain));
+  const plain = await collect(mrtFile('quagga_bgp'));
+  const fromGzip = await collect(gz);
+  t.is(plain.error, null);
+  t.is(fromGzip.error, null);
+  t.is(plain.records.length, recordOffsets(quaggaPlain).length);
+  t.deepEqual(fromGzip.records, plain.records);
+  if (!haveProgram('bzip2', ['--help'])) {
+    if (inCi) t.fail('bzip2 is not installed');
+    else t.log('SKIPPED bzip2 part: bzip2 is not installed');
+    return;
+  }
+  const bz = path.join(dir, 'copy.data');
+  writeFileSync(bz, spawnSync('bzip2', ['-c'], { input: quaggaPlain }).stdout);
+  t.deepEqual((await collect(bz)).records, plain.records);
+});
+
+test('frames records longer than 64 KiB', async (t) => {
+  const { records, error } = await collect(mrtFile('bview.64k_stream_overflow.gz'));
+  t.is(error, null);
+  const big = records.filter((r) => r.body.length > 65536);
+  t.true(big.length > 0);
+  const peers = decodePeerIndexTable(records.find((r) => r.type === MrtType.TableDumpV2 && r.subtype === 1)!);
+  // README: 23 RIB entries in this file, most of them inside the big record.
+  const entries = records.filter((r) => r.subtype !== 1).flatMap((r) => decodeTableDumpV2Rib(r, peers));
+  t.is(entries.length, 23);
+});
+
+test('reads the microseconds of BGP4MP_ET records and strips them from the body', async (t) => {
+  let first: MrtRecord | undefined;
+  for await (const r of readMrtRecords(mrtFile('updates.et-header.2015.gz'))) {
+    first = r;
+    break;
+  }
+  t.is(first!.type, MrtType.Bgp4mpEt);
+  // bgpdump -m prints this record as BGP4MP_ET|1445565678.509481|STATE|...
+  t.is(first!.timestamp, 1445565678);
+  t.is(first!.microseconds, 509481);
+  // A STATE_CHANGE_AS4 over IPv4: 4+4+2+2+4+4+2+2 bytes once the microseconds are gone.
+  t.is(first!.body.length, 24);
+});
+
+test('a truncated plain file throws MrtError naming how many records were read, after yielding them', async (t) => {
+  const offsets = recordOffsets(quaggaPlain);
+  const cutAt = offsets[10]! + 20; // inside the 11th record
+  const file = path.join(tempDir(), 'truncated');
+  writeFileSync(file, quaggaPlain.subarray(0, cutAt));
+  const { records, error } = await collect(file);
+  t.true(error instanceof MrtError);
+  const e = error as MrtError;
+  t.is(records.length, 10);
+  t.is(e.recordsRead, 10);
+  t.regex(e.message, /truncated/);
+  t.regex(e.message, /after 10 records/);
+  // what was read stays usable
+  t.deepEqual(records[9]!.body, quaggaPlain.subarray(offsets[9]! + 12, offsets[10]!));
+});
+
+test('a truncated gzip file throws MrtError naming how many records were read, after yielding them', async (t) => {
+  const gz = readFileSync(mrtFile('updates.20160811.1600.gz'));
+  const file = path.join(tempDir(), 'truncated.gz');
+  writeFileSync(file, gz.subarray(0, gz.length >> 1));
+  const { records, error } = await collect(file);
+  t.true(error instanceof MrtError);
+  const e = error as MrtError;
+  t.true(records.length > 1000);
+  t.is(e.recordsRead, records.length);
+  t.true(e.message.includes(`after ${records.length} records`));
+  t.regex(e.message, /gzip/);
+  // every yielded record is whole: it matches the same record of the intact file
+  const whole = gunzipSync(gz);
+  const offsets = recordOffsets(whole);
+  const last = records.length - 1;
+  t.is(records[last]!.body.length, whole.readUInt32BE(offsets[last]! + 8) - (records[last]!.type === 17 ? 4 : 0));
+});
+
+test('a truncated bzip2 file throws MrtError naming how many records were read', async (t) => {
+  const file = path.join(tempDir(), 'truncated.bz2');
+  const bz = readFileSync(mrtFile('local_only-updates.bz2'));
+  writeFileSync(file, bz.subarray(0, bz.length - 300));
+  const { records, error } = await collect(file);
+  t.true(error instanceof MrtError);
+  t.is((error as MrtError).recordsRead, records.length);
+  t.regex((error as MrtError).message, /bzip2 data truncated or corrupt .* after \d+ records/);
+});
+
+test('a garbled record header throws MrtError naming how many records were read, after yielding them', async (t) => {
+  const offsets = recordOffsets(quaggaPlain);
+  const garbled = Buffer.from(quaggaPlain);
+  garbled.writeUInt16BE(0xabcd, offsets[5]! + 4); // type of the 6th record
+  const file = path.join(tempDir(), 'garbled');
+  writeFileSync(file, garbled);
+  const { records, error } = await collect(file);
+  t.true(error instanceof MrtError);
+  t.is(records.length, 5);
+  t.is((error as MrtError).recordsRead, 5);
+  t.regex((error as MrtError).message, /garbled .*unknown MRT type 43981 .*after 5 records/);
+});
+
+test('a garbled length field is refused instead of buffering the rest of the file', async (t) => {
+  const offsets = recordOffsets(quaggaPlain);
+  const garbled = Buffer.from(quaggaPlain);
+  garbled.writeUInt32BE(0xfffffff0, offsets[3]! + 8);
+  const file = path.join(tempDir(), 'garbled-length');
+  writeFileSync(file, garbled);
+  const { records, error } = await collect(file);
+  t.true(error instanceof MrtError);
+  t.is(records.length, 3);
+  t.regex((error as MrtError).message, /record length 4294967280 over the limit/);
+});
+
+test('a missing file is an MrtError that read nothing', async (t) => {
+  const { records, error } = await collect(path.join(tempDir(), 'nope'));
+  t.is(records.length, 0);
+  t.true(error instanceof MrtError);
+  t.is((error as MrtError).recordsRead, 0);
+});

@@ -1,0 +1,94 @@
+import test from 'ava';
+import { Afi, MessageType } from '../../src/bgp/index.js';
+import { addresses, neighborOptions, ScriptedPeer, startSpeaker, until } from './harness.js';
+
+const next = addresses(41);
+
+type Open = Parameters<ScriptedPeer['sendOpen']>[0];
+
+async function openWith(t: import('ava').ExecutionContext, open: Open | ((a: ReturnType<typeof next>) => Open), neighbor = {}) {
+  const a = next();
+  if (typeof open === 'function') open = open(a);
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, neighbor)]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  await peer.readOpen();
+  peer.sendOpen(open);
+  const n = await peer.notification();
+  await peer.waitClosed();
+  return { n, s, a };
+}
+
+test('rejects an OPEN of BGP version 3 with 2/1 and our version as data', async (t) => {
+  const { n } = await openWith(t, { version: 3 });
+  t.deepEqual([n.code, n.subcode], [2, 1]);
+  t.deepEqual([...n.data], [0, 4]);
+});
+
+test('rejects a peer AS other than the configured one with 2/2 (Bad Peer AS)', async (t) => {
+  const { n, s, a } = await openWith(t, { as: 65099 });
+  t.deepEqual([n.code, n.subcode], [2, 2]);
+  t.regex(s.speaker.neighbor(a.peer)!.status().lastError ?? '', /Bad Peer AS/);
+});
+
+test('rejects a 2-octet speaker when the configured AS needs 4 octets (RFC 6793)', async (t) => {
+  const { n } = await openWith(t, { as: 23456, twoOctet: true }, { remoteAs: 4200000001 });
+  t.deepEqual([n.code, n.subcode], [2, 2]);
+});
+
+test('accepts a 4-octet peer AS sent as AS_TRANS with the capability', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { remoteAs: 4200000001 })]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  await peer.handshake({ as: 4200000001 });
+  await until('Established', () => s.speaker.neighbor(a.peer)!.status().state === 'Established');
+  t.pass();
+});
+
+test('rejects hold time 1 with 2/6 (Unacceptable Hold Time)', async (t) => {
+  const { n } = await openWith(t, { holdTime: 1 });
+  t.deepEqual([n.code, n.subcode], [2, 6]);
+});
+
+test('rejects BGP identifier 0.0.0.0 with 2/3 (Bad BGP Identifier)', async (t) => {
+  const { n } = await openWith(t, { id: '0.0.0.0' });
+  t.deepEqual([n.code, n.subcode], [2, 3]);
+});
+
+test('rejects our own BGP identifier on an iBGP session with 2/3', async (t) => {
+  const { n } = await openWith(t, (a) => ({ as: 65010, id: a.speaker }), { remoteAs: 65010 });
+  t.deepEqual([n.code, n.subcode], [2, 3]);
+});
+
+test('advertises the capabilities it negotiates and sends End-of-RIB per family once Established', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { holdTime: 30 })]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  const open = await peer.handshake({ holdTime: 60 });
+  const c = open.capabilities;
+  t.is(open.holdTime, 30);
+  t.is(c.fourOctetAs, 65010);
+  t.deepEqual(c.multiprotocol.map((f) => [f.afi, f.safi]), [[1, 1], [2, 1]]);
+  t.true(c.routeRefresh);
+  t.true(c.enhancedRouteRefresh);
+  t.true(c.extendedMessage);
+  t.truthy(c.gracefulRestart);
+  t.deepEqual(c.gracefulRestart!.families, [], 'no forwarding-state families: we never forward');
+  t.deepEqual(c.addPath.map((f) => [f.afi, f.send, f.receive]), [[1, false, true], [2, false, true]]);
+  // End-of-RIB: an empty UPDATE for IPv4, an empty MP_UNREACH_NLRI for IPv6.
+  const eor4 = await peer.nextOfType(MessageType.Update);
+  const eor6 = await peer.nextOfType(MessageType.Update);
+  t.is(eor4.message.length, 23);
+  t.is(eor6.message.readUInt16BE(19 + 4 + 3), Afi.IPv6);
+  const st = await until('Established', () => {
+    const x = s.speaker.neighbor(a.peer)!.status();
+    return x.state === 'Established' ? x : null;
+  });
+  t.is(st.holdTime, 30, 'hold time is the smaller of both');
+  t.deepEqual(st.families, ['ipv4', 'ipv6']);
+});

@@ -1,0 +1,55 @@
+import test from 'ava';
+import { MessageType } from '../../src/bgp/index.js';
+import { connectRetryDelay } from '../../src/session/index.js';
+import { addresses, neighborOptions, ScriptedPeer, startSpeaker } from './harness.js';
+
+const next = addresses(42);
+
+test('closes with 4/0 (Hold Timer Expired) when the peer goes silent for the hold time', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { holdTime: 3 })]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  await peer.handshake({ holdTime: 3 });
+  const established = Date.now();
+  const n = await peer.notification(6000);
+  const elapsed = Date.now() - established;
+  t.deepEqual([n.code, n.subcode], [4, 0]);
+  t.true(elapsed >= 2500 && elapsed < 5000, `hold timer fired after ${elapsed} ms`);
+  await peer.waitClosed();
+  t.is(s.speaker.neighbor(a.peer)!.status().state, 'Active');
+});
+
+test('sends KEEPALIVEs at a third of the negotiated hold time, jittered', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { holdTime: 90 })]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  await peer.handshake({ holdTime: 3 }); // negotiated: min(90, 3) = 3 s -> keepalive every 0.75..1 s
+  const times: number[] = [];
+  const end = Date.now() + 3500;
+  const ping = setInterval(() => peer.sendKeepalive(), 500); // keep our side of the hold timer fed
+  t.teardown(() => clearInterval(ping));
+  while (Date.now() < end) {
+    const m = await peer.next(end - Date.now()).catch(() => null);
+    if (m?.type === MessageType.Keepalive) times.push(Date.now());
+  }
+  t.true(times.length >= 3, `${times.length} keepalives in 3.5 s`);
+  for (let i = 1; i < times.length; i++) {
+    const gap = times[i]! - times[i - 1]!;
+    t.true(gap >= 650 && gap <= 1150, `gap ${gap} ms`);
+  }
+});
+
+test('ConnectRetry backs off exponentially with 75..100% jitter, capped at 300 s', (t) => {
+  for (let i = 0; i < 50; i++) {
+    const d0 = connectRetryDelay(2, 0);
+    const d3 = connectRetryDelay(2, 3);
+    const dMax = connectRetryDelay(2, 30);
+    t.true(d0 >= 1500 && d0 <= 2000);
+    t.true(d3 >= 12000 && d3 <= 16000);
+    t.true(dMax >= 225000 && dMax <= 300000);
+  }
+});
