@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const table = buildPackedTable(FEEDER_AS);
   process.stdout.write(
     `table: ${table.ipv4} IPv4 + ${table.ipv6} IPv6 prefixes, ${table.attributeSets} attribute sets, ` +
-      `${table.messages} UPDATEs, ${(table.bytes / 1048576).toFixed(1)} MiB pre-encoded (built in ${((Date.now() - tBuild) / 1000).toFixed(1)} s)\n`,
+      `${table.messages} UPDATEs${table.duplicates ? ` (${table.duplicates} prefix announced twice)` : ''}, ${(table.bytes / 1048576).toFixed(1)} MiB pre-encoded (built in ${((Date.now() - tBuild) / 1000).toFixed(1)} s)\n`,
   );
 
   const queryNeighbors = (socket: string): Promise<Array<{ address: string; prefixes: { ipv4: number; ipv6: number } }>> =>

@@ -10,8 +10,9 @@ import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Afi } from '../src/bgp/index.js';
-import { Rib } from '../src/rib/index.js';
+import { Afi, decodeUpdate } from '../src/bgp/index.js';
+import { loadMrtMessages } from '../src/mrt/index.js';
+import { Rib, RibUpdateSink } from '../src/rib/index.js';
 import { forEachSyntheticGroup, generateSyntheticTable, seededRandom, writeSyntheticTable } from './lib/synthetic-table.js';
 
 const LOOKUPS = 1 << 22;
@@ -258,9 +259,42 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ bench: 'rib', ...summary }));
 }
 
-/** (1) The 2015 RIS file decoded from memory into the RIB. Returns the lines to print. */
+/** ../shared/data/mrt beside the repository, or $SUPERSPARROW_SHARED_DIR/data/mrt. */
+function mrtDir(): string {
+  if (process.env.SUPERSPARROW_SHARED_DIR) return path.resolve(process.env.SUPERSPARROW_SHARED_DIR, 'data/mrt');
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  return path.resolve(repoRoot, '../shared/data/mrt');
+}
+
+/** (1) The 2015 RIS file (one peer's full IPv4 table) decoded from memory into the RIB. Returns the lines to print. */
 async function loadRisFile(): Promise<string[]> {
-  return ['ris 2015: (waiting for decodeUpdate)'];
+  const file = path.join(mrtDir(), 'updates.et-header.2015.gz');
+  const { messages, bytes } = await loadMrtMessages(file);
+  const rib = new Rib();
+  const neighbors = new Map<string, RibUpdateSink>();
+  let announced = 0;
+  let withdrawn = 0;
+  const t0 = performance.now();
+  for (const m of messages) {
+    const key = `${m.peerAs}`;
+    let sink = neighbors.get(key);
+    if (sink === undefined) {
+      sink = new RibUpdateSink(rib, rib.addNeighbor({ address: '192.0.2.1', remoteAs: m.peerAs, localAs: 12654, routerId: 1 }));
+      neighbors.set(key, sink);
+    }
+    const opts = { fourOctetAs: m.fourOctetAs, addPathIpv4: m.addPath, addPathIpv6: m.addPath, extendedMessage: true };
+    const result = decodeUpdate(m.message, 19, m.message.length, opts, sink);
+    sink.commit(result.attributes);
+    announced += result.treatAsWithdraw ? 0 : result.announced;
+    withdrawn += result.withdrawn;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return [
+    `RIS 2015 (updates.et-header.2015.gz): ${messages.length} UPDATEs, ${mib(bytes)} MiB, decoded from memory into the RIB in ` +
+      `${seconds.toFixed(3)} s: ${announced} announced + ${withdrawn} withdrawn -> ${rib.prefixTotal(Afi.IPv4)} IPv4 prefixes, ` +
+      `${rib.attributeSetCount} attribute sets; ${Math.round((announced + withdrawn) / seconds)} prefixes/s (decode + RIB), ` +
+      `${Math.round(messages.length / seconds)} UPDATEs/s`,
+  ];
 }
 
 await main();

@@ -15,8 +15,11 @@ export interface PackedTable {
   chunks: Buffer[];
   messages: number;
   bytes: number;
+  /** Distinct prefixes per family (a prefix announced twice counts once: the later UPDATE replaces it). */
   ipv4: number;
   ipv6: number;
+  /** Prefixes announced more than once in the table. */
+  duplicates: number;
   attributeSets: number;
 }
 
@@ -27,13 +30,17 @@ export function packTable(groups: Iterable<RouteGroup>): PackedTable {
   const chunks: Buffer[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  const table: PackedTable = { chunks, messages: 0, bytes: 0, ipv4: 0, ipv6: 0, attributeSets: 0 };
+  const table: PackedTable = { chunks, messages: 0, bytes: 0, ipv4: 0, ipv6: 0, duplicates: 0, attributeSets: 0 };
+  const seen4 = new Set<number>();
+  const seen6 = new Set<string>();
   for (const g of groups) {
     if (g.prefixes.length === 0) continue;
     table.attributeSets++;
     for (const p of g.prefixes) {
-      if (p.afi === Afi.IPv4) table.ipv4++;
-      else table.ipv6++;
+      const before = seen4.size + seen6.size;
+      if (p.afi === Afi.IPv4) seen4.add(p.a * 64 + p.length);
+      else seen6.add(`${p.a},${p.b},${p.c},${p.d},${p.length}`);
+      if (seen4.size + seen6.size === before) table.duplicates++;
     }
     for (const m of packer.announce(g.attributes, g.prefixes)) {
       pending.push(m);
@@ -48,6 +55,8 @@ export function packTable(groups: Iterable<RouteGroup>): PackedTable {
     }
   }
   if (pendingBytes > 0) chunks.push(Buffer.concat(pending, pendingBytes));
+  table.ipv4 = seen4.size;
+  table.ipv6 = seen6.size;
   return table;
 }
 

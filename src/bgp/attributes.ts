@@ -355,10 +355,16 @@ function uint32Attribute(type: number, name: string, flags: number, field: 'med'
     'treat-as-withdraw',
     (buf, start, end, r) => {
       if (end - start !== 4) return lengthError(r, name, end - start, 'treat-as-withdraw');
-      if (field === 'localPref' && r.ebgp) {
-        return attributeError(r, 0, 'LOCAL_PREF from an external peer', 'attribute-discard');
+      const v = u32(buf, start);
+      // Named stores (not pa[field]) keep each store site monomorphic.
+      if (field === 'med') {
+        r.attributes.med = v;
+      } else if (field === 'localPref') {
+        if (r.ebgp) return attributeError(r, 0, 'LOCAL_PREF from an external peer', 'attribute-discard');
+        r.attributes.localPref = v;
+      } else {
+        r.attributes.originatorId = v;
       }
-      r.attributes[field] = u32(buf, start);
       return null;
     },
     (pa, w) => {
@@ -436,7 +442,10 @@ function uint32ListAttribute(
     (buf, start, end, r) => {
       const len = end - start;
       if (len === 0 || len % unit !== 0) return lengthError(r, name, len, 'treat-as-withdraw');
-      r.attributes[field] = readUint32List(buf, start, end);
+      const list = readUint32List(buf, start, end);
+      if (field === 'communities') r.attributes.communities = list;
+      else if (field === 'largeCommunities') r.attributes.largeCommunities = list;
+      else r.attributes.clusterList = list;
       return null;
     },
     (pa, w) => {
@@ -717,7 +726,7 @@ export function decodeAttributesInto(
   while (p < end) {
     const attrStart = p;
     const flags = buf[p];
-    const type = buf[p + 1];
+    const type = p + 1 < end ? buf[p + 1] : -1;
     let vStart: number;
     let len: number;
     if ((flags & AttrFlag.ExtendedLength) !== 0) {

@@ -77,8 +77,8 @@ export function parseIpv6(text: string): Uint8Array {
   if (head.includes('.', lastColon)) {
     const v4 = parseIpv4(head.slice(lastColon + 1));
     tail = [v4 >>> 16, v4 & 0xffff];
-    head = head.slice(0, lastColon + 1) + (head[lastColon - 1] === ':' ? '' : '0');
-    if (head.endsWith(':0')) head = head.slice(0, -2);
+    // Keep a "::" that ends right before the dotted part; drop a single separating ':'.
+    head = head[lastColon - 1] === ':' ? head.slice(0, lastColon + 1) : head.slice(0, lastColon);
   }
   const bad = (): Error => new Error(`not an IPv6 address: ${text}`);
   const parseGroups = (s: string): number[] =>

@@ -6,7 +6,10 @@ export interface DecodeOptions {
   addPathIpv4: boolean;
   /** RFC 7911: IPv6 unicast NLRI carry a 4-byte path identifier. */
   addPathIpv6: boolean;
-  /** RFC 8654: messages up to 65535 bytes. */
+  /**
+   * RFC 8654: messages up to 65535 bytes. Enforced by the encoders (and by MessageFramer.setExtendedMessage);
+   * decodeUpdate trusts the framing it is given, so MRT dumps of long messages still decode.
+   */
   extendedMessage: boolean;
   /**
    * Optional: the peer is external. Then LOCAL_PREF is discarded (RFC 7606 7.5) and confederation segments in

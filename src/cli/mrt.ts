@@ -12,7 +12,10 @@ export function registerMrtCommands(program: Command, setStatus: SetStatus): voi
   const mrt = program.command('mrt').description('Read MRT (RFC 6396) routing dumps');
   mrt
     .command('dump <file>')
-    .description('print one line per route or event, in the format of `bgpdump -m`')
+    .description(
+      'print one line per route or event, in the format of `bgpdump -m`; deprecated BGP4MP_ENTRY records ' +
+        '(which bgpdump skips) as BGP4MP_ENTRY|time|B|... lines, with a note on stderr',
+    )
     .action(async (file: string) => {
       setStatus(await dumpToStdout(file));
     });

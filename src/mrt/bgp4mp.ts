@@ -92,20 +92,18 @@ export function decodeBgp4mp(record: MrtRecord): Bgp4mpRecord {
   const peerAddressBytes = b.subarray(p, p + addrLen);
   const localAddressBytes = b.subarray(p + addrLen, p + 2 * addrLen);
   p += 2 * addrLen;
-  const out: Bgp4mpRecord = {
+  const out: Bgp4mpRecord = new DecodedBgp4mp(
     subtype,
     peerAs,
     localAs,
     interfaceIndex,
     afi,
-    peerAddress: addressText(peerAddressBytes),
-    localAddress: addressText(localAddressBytes),
     peerAddressBytes,
     localAddressBytes,
     fourOctetAs,
-    addPath: ADDPATH_SUBTYPES.has(subtype),
-    local: LOCAL_SUBTYPES.has(subtype),
-  };
+    ADDPATH_SUBTYPES.has(subtype),
+    LOCAL_SUBTYPES.has(subtype),
+  );
   if (subtype === Bgp4mpSubtype.StateChange || subtype === Bgp4mpSubtype.StateChangeAs4) {
     need(4);
     out.state = { old: b.readUInt16BE(p), new: b.readUInt16BE(p + 2) };
@@ -113,6 +111,30 @@ export function decodeBgp4mp(record: MrtRecord): Bgp4mpRecord {
     out.message = b.subarray(p);
   }
   return out;
+}
+
+/** The addresses' text is made on first use: `mrt dump` and benchmarks never ask for it. */
+class DecodedBgp4mp implements Bgp4mpRecord {
+  message?: Buffer;
+  state?: { old: number; new: number };
+  constructor(
+    readonly subtype: number,
+    readonly peerAs: number,
+    readonly localAs: number,
+    readonly interfaceIndex: number,
+    readonly afi: number,
+    readonly peerAddressBytes: Buffer,
+    readonly localAddressBytes: Buffer,
+    readonly fourOctetAs: boolean,
+    readonly addPath: boolean,
+    readonly local: boolean,
+  ) {}
+  get peerAddress(): string {
+    return addressText(this.peerAddressBytes);
+  }
+  get localAddress(): string {
+    return addressText(this.localAddressBytes);
+  }
 }
 
 function addressText(bytes: Buffer): string {

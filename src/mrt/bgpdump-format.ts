@@ -365,7 +365,7 @@ export class BgpdumpFormatter {
     let fmt = et ? 'BGP4MP_ET' : 'BGP4MP';
     if (m.local) fmt += '_LOCAL';
     if (m.addPath) fmt += '_AP';
-    const peerPart = bgpdumpAddress(m.peerAddressBytes) + '|' + m.peerAs + '|';
+    const peerPart = this.peerPart(m.peerAddressBytes, m.peerAs);
     const wHead = fmt + '|' + ts + '|W|' + peerPart;
     const aHead = fmt + '|' + ts + '|A|' + peerPart;
     if (end < 23) return '';
@@ -406,6 +406,20 @@ export class BgpdumpFormatter {
     }
     this.stats.lines += col.count;
     return out;
+  }
+
+  private lastPeerBytes: Buffer | null = null;
+  private lastPeerAs = -1;
+  private lastPeerPart = '';
+
+  /** "peer|peerAS|", remembered for the next record: consecutive records mostly share their peer. */
+  private peerPart(address: Buffer, as: number): string {
+    if (as !== this.lastPeerAs || this.lastPeerBytes === null || !address.equals(this.lastPeerBytes)) {
+      this.lastPeerBytes = Buffer.from(address);
+      this.lastPeerAs = as;
+      this.lastPeerPart = bgpdumpAddress(address) + '|' + as + '|';
+    }
+    return this.lastPeerPart;
   }
 
   /** After "prefix|[pathId|]" of an IPv4 NLRI announcement: path|origin|nexthop|localpref|med|tail. */

@@ -1,6 +1,8 @@
 /**
  * A fault in an MRT file: truncated, garbled, or not MRT at all. `recordsRead` counts the records that were read
- * (and yielded) whole before the fault, so a caller knows what it already has is usable.
+ * (and yielded) whole before the fault, so a caller knows what it already has is usable. The per-record decoders
+ * (decodeBgp4mp, decodeTableDumpV2Rib, ...) do not know the count and throw with -1; the readers above them
+ * (readMrtRibEntries, dumpMrtFile) rethrow with the count and the record number.
  */
 export class MrtError extends Error {
   override readonly name = 'MrtError';

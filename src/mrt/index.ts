@@ -24,4 +24,4 @@ export {
 } from './table-dump.js';
 export { loadMrtMessages, type LoadedBgpMessage, type LoadedMessages } from './messages.js';
 export { bgpdumpAddress, bgpdumpIpv6 } from './address.js';
-export { BgpdumpFormatter, dumpMrtFile } from './bgpdump-format.js';
+export { BgpdumpFormatter, dumpMrtFile, bgpdumpAsPath, bgpdumpCommunities, type DumpStats } from './bgpdump-format.js';

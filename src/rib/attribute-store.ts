@@ -63,7 +63,7 @@ export class AttributeStore {
     this.offset = new Int32Array(initialSets);
     this.byteLength = new Int32Array(initialSets);
     this.setHash = new Int32Array(initialSets);
-    this.arena = new Uint8Array(16 << 20);
+    this.arena = new Uint8Array(initialSets >= 1 << 16 ? 16 << 20 : 64 << 10);
     let size = 1024;
     while (size < initialSets * 2) size *= 2;
     this.table = new Int32Array(size);

@@ -85,7 +85,8 @@ export class PrefixTable {
     this.stride = Uint8Array.from(strides);
     this.levelStart = new Uint8Array(strides.length);
     for (let i = 0, bit = 16; i < strides.length; bit += strides[i]!, i++) this.levelStart[i] = bit;
-    this.pool = new Int32Array(65536 + (afi === Afi.IPv4 ? 256 * 32768 : 16 * 262144 + 65536 * 64));
+    const fullSize = this.capacity >= 1 << 18;
+    this.pool = new Int32Array(65536 + (fullSize ? (afi === Afi.IPv4 ? 256 * 32768 : 16 * 262144 + 65536 * 64) : 65536 * 2));
   }
 
   /** Number of prefixes in the table. */

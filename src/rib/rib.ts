@@ -9,6 +9,11 @@ export interface RibOptions {
   alwaysCompareMed?: boolean;
   /** Degree of preference of routes without LOCAL_PREF and of all eBGP routes (RFC 4271 5.1.5). Default 100. */
   defaultLocalPref?: number;
+  /**
+   * 'full-table' (default) reserves address space for a full Internet table up front (costs no RSS until used,
+   * avoids reallocations); 'small' starts small and grows (tests, tiny RIBs).
+   */
+  sizing?: 'full-table' | 'small';
 }
 
 export interface NeighborConfig {
@@ -102,9 +107,9 @@ interface Neighbor {
  * slots. Best-path selection runs over that short list on each change (RFC 4271 9.1.2.2, see selectBest).
  */
 export class Rib {
-  readonly attributes = new AttributeStore();
-  readonly ipv4 = new PrefixTable(Afi.IPv4);
-  readonly ipv6 = new PrefixTable(Afi.IPv6);
+  readonly attributes: AttributeStore;
+  readonly ipv4: PrefixTable;
+  readonly ipv6: PrefixTable;
   private readonly alwaysCompareMed: boolean;
   private readonly defaultLocalPref: number;
 
@@ -134,7 +139,11 @@ export class Rib {
     this.alwaysCompareMed = options.alwaysCompareMed ?? false;
     this.defaultLocalPref = options.defaultLocalPref ?? 100;
     // Reserved for a full table (see PrefixTable's constructor: untouched pages cost no RSS).
-    this.routeCapacity = 1 << 20;
+    const small = options.sizing === 'small';
+    this.attributes = new AttributeStore(small ? 1024 : undefined);
+    this.ipv4 = new PrefixTable(Afi.IPv4, small ? 1024 : undefined);
+    this.ipv6 = new PrefixTable(Afi.IPv6, small ? 1024 : undefined);
+    this.routeCapacity = small ? 4096 : 1 << 20;
     this.routeNext = new Int32Array(this.routeCapacity);
     this.routeAttr = new Int32Array(this.routeCapacity);
     this.routePathId = new Uint32Array(this.routeCapacity);

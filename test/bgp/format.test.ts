@@ -46,6 +46,8 @@ test('IPv4-mapped and -compatible addresses keep a dotted tail, like inet_ntop',
   t.is(formatIpv6(parseIpv6('::ffff:192.0.2.1')), '::ffff:192.0.2.1');
   t.is(formatIpv6(parseIpv6('::192.0.2.1')), '::192.0.2.1');
   t.is(formatIpv6Words(0, 0, 0xffff, 0xc0000201), '::ffff:192.0.2.1');
+  t.is(formatIpv6(parseIpv6('1:2:3:4:5:6:192.0.2.1')), '1:2:3:4:5:6:c000:201');
+  t.is(formatIpv6(parseIpv6('1::192.0.2.1')), '1::c000:201');
 });
 
 test('parseIpv6 rejects malformed text', (t) => {

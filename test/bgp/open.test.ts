@@ -129,3 +129,23 @@ test('random and mutated OPEN bodies only ever decode or throw BgpError (seeded 
   }
   t.pass();
 });
+
+test('real OPENs from BIRD, OpenBGPD, Quagga and RIS dumps decode, validate and survive re-encoding', async (t) => {
+  const { loadMrtMessages } = await import('../../src/mrt/index.js');
+  const { sharedMrtDir } = await import('./helpers/real-updates.js');
+  let seen = 0;
+  for (const file of ['bird_bgp', 'bird6_bgp', 'openbgpd_bgp', 'quagga_bgp', 'updates.et-header.2015.gz']) {
+    const { messages } = await loadMrtMessages(`${sharedMrtDir()}/${file}`, { updatesOnly: false });
+    for (const m of messages) {
+      if (m.type !== 1) continue;
+      seen++;
+      const open = decodeOpen(m.message, 19, m.message.length);
+      t.notThrows(() => validateOpen(open, 0x7f000001, null), file);
+      t.is(openPeerAs(open), open.capabilities.fourOctetAs ?? open.myAs);
+      t.true(open.capabilities.multiprotocol.length > 0 || open.capabilities.fourOctetAs !== null, file);
+      const again = encodeOpen({ ...open });
+      t.deepEqual(frame(again), open, file);
+    }
+  }
+  t.true(seen >= 10);
+});

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +19,9 @@ export function mrtFile(name: string): string {
 
 /** Every MRT file of the shared folder (README.md excluded). */
 export function allMrtFiles(): string[] {
-  return readdirSorted(sharedMrtDir()).filter((f) => f !== 'README.md');
-}
-
-function readdirSorted(dir: string): string[] {
-  const out = spawnSync('ls', ['-1', dir], { encoding: 'utf8' });
-  return out.stdout.split('\n').filter((s) => s !== '').sort();
+  return readdirSync(sharedMrtDir())
+    .filter((f) => f !== 'README.md')
+    .sort();
 }
 
 export function tempDir(): string {
