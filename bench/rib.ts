@@ -9,9 +9,9 @@ import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Afi, decodeUpdate } from '../src/bgp/index.js';
-import { loadMrtMessages } from '../src/mrt/index.js';
 import { Rib, RibUpdateSink } from '../src/rib/index.js';
 import { forEachSyntheticGroup, generateSyntheticTable, seededRandom, writeSyntheticTable } from './lib/synthetic-table.js';
 
@@ -150,16 +150,20 @@ function syntheticRun(file: string): SyntheticResult {
   const total = v4Count + v6Count;
   gc();
   const mem = process.memoryUsage();
-  const ribBytes = rib.ipv4.bytes + rib.ipv6.bytes + rib.attributes.bytes;
+  const attrSets = rib.attributeSetCount;
+
   say(`synthetic table: ${rib.prefixTotal(Afi.IPv4)} IPv4 + ${rib.prefixTotal(Afi.IPv6)} IPv6 prefixes (file: ${v4Count} + ${v6Count}), ${rib.attributeSetCount} attribute sets`);
   say(`  load ${loadSeconds.toFixed(3)} s, ${Math.round(total / loadSeconds)} inserts/s`);
   say(
     `  after load + gc: rss ${mib(mem.rss)} MiB (fresh process before load ${mib(rssBefore)} MiB), heap used ${mib(mem.heapUsed)} MiB, ` +
       `array buffers ${mib(mem.arrayBuffers)} MiB`,
   );
+  const spaces = v8.getHeapSpaceStatistics().map((sp) => `${sp.space_name.replace('_space', '')} ${mib(sp.physical_space_size)}`);
+  say(`  V8 heap spaces resident (MiB): ${spaces.join(', ')}`);
   say(
-    `  RIB typed arrays ${mib(ribBytes)} MiB: IPv4 table ${mib(rib.ipv4.bytes)} MiB (${rib.ipv4.chunks} chunks), ` +
-      `IPv6 table ${mib(rib.ipv6.bytes)} MiB (${rib.ipv6.chunks} chunks), attributes ${mib(rib.attributes.bytes)} MiB`,
+    `  RIB typed arrays in use ${mib(rib.usedBytes)} MiB: IPv4 table ${mib(rib.ipv4.usedBytes)} MiB (${rib.ipv4.chunks} chunks), ` +
+      `IPv6 table ${mib(rib.ipv6.usedBytes)} MiB (${rib.ipv6.chunks} chunks), attributes ${mib(rib.attributes.usedBytes)} MiB, ` +
+      `routes ${mib(rib.usedBytes - rib.ipv4.usedBytes - rib.ipv6.usedBytes - rib.attributes.usedBytes)} MiB`,
   );
 
   // Lookup addresses (after the memory figures): uniform over loaded prefixes, random host bits, pre-generated.
@@ -222,12 +226,27 @@ function syntheticRun(file: string): SyntheticResult {
     `  reference static 16-8-8 (same IPv4 table): ${(ref.perSecond / 1e6).toFixed(1)} M/s in ${mib(reference.bytes)} MiB; ` +
       `RIB/reference ratio ${(v4.perSecond / ref.perSecond).toFixed(2)}; ${disagreements} disagreements in 100k`,
   );
+  // Withdraw everything (IPv4 then IPv6), the other half of what a flapping session costs.
+  const all4 = Uint32Array.from(ids4, (k) => t4.words[k]!);
+  const len4 = Uint8Array.from(ids4, (k) => t4.lengths[k]!);
+  const all6 = new Uint32Array(ids6.length * 4);
+  const len6 = Uint8Array.from(ids6, (k) => t6.lengths[k]!);
+  for (let i = 0; i < ids6.length; i++) for (let w = 0; w < 4; w++) all6[4 * i + w] = t6.words[4 * ids6[i]! + w]!;
+  const tw = performance.now();
+  for (let i = 0; i < all4.length; i++) rib.withdraw(neighbor, Afi.IPv4, 0, all4[i]!, 0, 0, 0, len4[i]!);
+  for (let i = 0; i < len6.length; i++) rib.withdraw(neighbor, Afi.IPv6, 0, all6[4 * i]!, all6[4 * i + 1]!, all6[4 * i + 2]!, all6[4 * i + 3]!, len6[i]!);
+  const withdrawSeconds = (performance.now() - tw) / 1000;
+  say(
+    `  withdraw all: ${withdrawSeconds.toFixed(3)} s, ${Math.round((all4.length + len6.length) / withdrawSeconds)} withdrawals/s; ` +
+      `left: ${rib.prefixTotal(Afi.IPv4) + rib.prefixTotal(Afi.IPv6)} prefixes, ${rib.attributeSetCount} attribute sets, ` +
+      `${rib.ipv4.chunks + rib.ipv6.chunks} chunks`,
+  );
   return {
     load_s: Math.round(loadSeconds * 1000) / 1000,
     inserts_per_s: Math.round(total / loadSeconds),
     rss_mib: mib(mem.rss),
     heap_mib: mib(mem.heapUsed),
-    attr_sets: rib.attributeSetCount,
+    attr_sets: attrSets,
     v4_lookups_per_s: Math.round(v4.perSecond),
     v6_lookups_per_s: Math.round(v6.perSecond),
     lines,
@@ -269,6 +288,8 @@ function mrtDir(): string {
 /** (1) The 2015 RIS file (one peer's full IPv4 table) decoded from memory into the RIB. Returns the lines to print. */
 async function loadRisFile(): Promise<string[]> {
   const file = path.join(mrtDir(), 'updates.et-header.2015.gz');
+  // Imported here so that the synthetic child process (which measures RSS) does not load the MRT reader.
+  const { loadMrtMessages } = await import('../src/mrt/index.js');
   const { messages, bytes } = await loadMrtMessages(file);
   const rib = new Rib();
   const neighbors = new Map<string, RibUpdateSink>();

@@ -319,9 +319,13 @@ const AS_PATH = new AttributeDescriptor(
 );
 
 /** RFC 4271 6.3: a NEXT_HOP that cannot be a unicast host address (0/8, 127/8, class D/E, broadcast). */
+/**
+ * RFC 4271 6.3: a NEXT_HOP that cannot be a host address (0/8, multicast, class E) is ignored with its routes.
+ * Loopback (127/8) is allowed: we never forward, and lab and demo peers on loopback announce such next hops.
+ */
 function badNextHop(a: number): boolean {
   const top = a >>> 24;
-  return top === 0 || top === 127 || top >= 224;
+  return top === 0 || top >= 224;
 }
 
 const NEXT_HOP = new AttributeDescriptor(

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerMrtCommands } from './mrt.js';
-import { registerNeighborsCommand } from './neighbors.js';
+import { registerNeighborControlCommands, registerNeighborsCommand } from './neighbors.js';
 import { registerRoutesCommand } from './routes.js';
 import { registerServeCommand } from './serve.js';
 
@@ -20,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   registerMrtCommands(program, setStatus);
   registerServeCommand(program, setStatus);
   registerNeighborsCommand(program, setStatus);
+  registerNeighborControlCommands(program, setStatus);
   registerRoutesCommand(program, setStatus);
   try {
     await program.parseAsync(argv, { from: 'user' });

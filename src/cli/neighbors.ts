@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { NeighborJson } from '../control/index.js';
+import type { ControlRequest, NeighborJson } from '../control/index.js';
 import { clientSocketPath, controlRequest } from './control-client.js';
 import type { SetStatus } from './index.js';
 
@@ -21,6 +21,51 @@ export function registerNeighborsCommand(program: Command, setStatus: SetStatus)
       }
       process.stdout.write(opts.json ? JSON.stringify(neighbors, null, 2) + '\n' : formatNeighborTable(neighbors));
     });
+}
+
+/**
+ * Operator commands on one neighbor or the whole daemon, over the control socket:
+ * `shutdown NEIGHBOR [MESSAGE]` (Cease/Administrative Shutdown with the RFC 9003 message), `enable NEIGHBOR`,
+ * `route-refresh NEIGHBOR [ipv4|ipv6]`, `reload` (re-read the config file).
+ */
+export function registerNeighborControlCommands(program: Command, setStatus: SetStatus): void {
+  const send = async (request: ControlRequest, socket: string | undefined, what: string): Promise<void> => {
+    try {
+      const result = await controlRequest(clientSocketPath(socket), request);
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    } catch (err) {
+      process.stderr.write(`supersparrow ${what}: ${(err as Error).message}\n`);
+      setStatus(2);
+    }
+  };
+  program
+    .command('shutdown <neighbor> [message...]')
+    .description('administratively shut a neighbor down (Cease 6/2 with an RFC 9003 message); `enable` brings it back')
+    .option('--socket <path>', 'control socket of the daemon')
+    .action((neighbor: string, message: string[], opts: { socket?: string }) =>
+      send({ command: 'shutdown', neighbor, ...(message.length > 0 ? { message: message.join(' ') } : {}) }, opts.socket, 'shutdown'));
+  program
+    .command('enable <neighbor>')
+    .description('start a neighbor again after shutdown or a prefix-limit stop')
+    .option('--socket <path>', 'control socket of the daemon')
+    .action((neighbor: string, opts: { socket?: string }) => send({ command: 'enable', neighbor }, opts.socket, 'enable'));
+  program
+    .command('route-refresh <neighbor> [family]')
+    .description('ask a neighbor to send its routes again (ROUTE-REFRESH, RFC 2918), for ipv4, ipv6 or both')
+    .option('--socket <path>', 'control socket of the daemon')
+    .action((neighbor: string, family: string | undefined, opts: { socket?: string }) => {
+      if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') {
+        process.stderr.write('supersparrow route-refresh: family must be ipv4 or ipv6\n');
+        setStatus(2);
+        return;
+      }
+      return send({ command: 'route-refresh', neighbor, ...(family ? { family } : {}) }, opts.socket, 'route-refresh');
+    });
+  program
+    .command('reload')
+    .description('re-read the daemon\'s configuration file (a bad file is reported and changes nothing)')
+    .option('--socket <path>', 'control socket of the daemon')
+    .action((opts: { socket?: string }) => send({ command: 'reload' }, opts.socket, 'reload'));
 }
 
 export function formatUptime(seconds: number): string {

@@ -37,6 +37,12 @@ export function registerServeCommand(program: Command, setStatus: SetStatus): vo
         setStatus(1);
         return;
       }
+      // A bug must not take the daemon down silently: log it where the operator looks, then exit.
+      process.on('uncaughtException', (err) => {
+        daemon.log.fatal({ err }, 'uncaught exception');
+        process.stderr.write(`supersparrow serve: uncaught exception: ${err.stack ?? err.message}\n`);
+        setTimeout(() => process.exit(70), 200);
+      });
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
@@ -45,6 +51,10 @@ export function registerServeCommand(program: Command, setStatus: SetStatus): vo
           daemon.log.info({ signal }, 'shutting down');
           void daemon.stop(SHUTDOWN_MESSAGE).finally(resolve);
         };
+        process.on('SIGHUP', () => {
+          daemon.log.info('SIGHUP: reloading the configuration');
+          daemon.reload().catch(() => undefined); // problems are logged; the running config stays
+        });
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });

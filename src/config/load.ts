@@ -105,6 +105,15 @@ class Validator_ {
         } else seen.set(key, i);
       });
     }
+    if (bgp.listen === null) {
+      neighbors.forEach((n, k) => {
+        if (n.passive) {
+          const i = itemIndex[k]!;
+          const node = this.get(this.asMap((neighborsNode as { items: unknown[] }).items[i] as Node), 'passive');
+          this.report(node, neighborsNode, `neighbors[${i}].passive`, 'needs bgp.listen: without a listener nothing would ever connect');
+        }
+      });
+    }
     const control = this.map(this.get(top, 'control'), root, 'control', ['socket'], true);
     const log = this.map(this.get(top, 'log'), root, 'log', ['level', 'file'], true);
     const level = this.optString(log, 'level', 'log.level') ?? 'info';

@@ -5,7 +5,7 @@ import type { ControlRequest } from './protocol.js';
 import { findRoute } from './routes.js';
 
 /** Answers control requests from the speaker's neighbors and the RIB. */
-export function createControlHandler(speaker: Speaker, rib: Rib) {
+export function createControlHandler(speaker: Speaker, rib: Rib, reload?: () => Promise<unknown>) {
   const neighborOf = (address: unknown) => {
     if (typeof address !== 'string') throw new Error('"neighbor" (an address) is required');
     const n = speaker.neighbor(address);
@@ -35,6 +35,9 @@ export function createControlHandler(speaker: Speaker, rib: Rib) {
         n.start();
         return n.status();
       }
+      case 'reload':
+        if (!reload) throw new Error('reload is not available');
+        return reload();
       default:
         throw new Error(`unknown command ${JSON.stringify((request as { command: unknown }).command)}`);
     }

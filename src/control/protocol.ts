@@ -5,6 +5,7 @@
 //            {"command":"route-refresh","neighbor":"127.0.0.1","family":"ipv4"|"ipv6"?}
 //            {"command":"shutdown","neighbor":"127.0.0.1","message":"maintenance"?}
 //            {"command":"enable","neighbor":"127.0.0.1"}
+//            {"command":"reload"}   (re-reads the config file; a bad file changes nothing)
 // Responses: {"ok":true,"result":...} or {"ok":false,"error":"text"}
 import type { NeighborStatus } from '../session/index.js';
 
@@ -13,7 +14,8 @@ export type ControlRequest =
   | { command: 'routes'; target: string }
   | { command: 'route-refresh'; neighbor: string; family?: 'ipv4' | 'ipv6' }
   | { command: 'shutdown'; neighbor: string; message?: string }
-  | { command: 'enable'; neighbor: string };
+  | { command: 'enable'; neighbor: string }
+  | { command: 'reload' };
 
 export type ControlResponse<T = unknown> = { ok: true; result: T } | { ok: false; error: string };
 

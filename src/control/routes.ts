@@ -10,9 +10,7 @@ export function findRoute(rib: Rib, target: string): RouteJson | null {
   let view: RouteView | null;
   if (target.includes('/')) {
     const p = parsePrefix(target.trim(), false);
-    const id = rib.exact(p.afi, p.a, p.b, p.c, p.d, p.length);
-    const best = rib.bestRoute(p.afi, id);
-    view = best < 0 ? null : rib.routeView(p.afi, best);
+    view = rib.bestRouteView(p.afi, rib.exact(p.afi, p.a, p.b, p.c, p.d, p.length));
   } else {
     parseAddress(target.trim()); // throws a readable error for bad text
     view = rib.lookup(target.trim());

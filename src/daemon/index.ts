@@ -3,7 +3,8 @@
 import { createWriteStream } from 'node:fs';
 import { isIP } from 'node:net';
 import bunyan from 'bunyan';
-import type { Config, NeighborConfig } from '../config/index.js';
+import { CeaseSubcode } from '../bgp/index.js';
+import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
 import { ControlServer, createControlHandler } from '../control/index.js';
 import { Rib } from '../rib/index.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
@@ -15,6 +16,20 @@ export interface Daemon {
   readonly log: bunyan;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
+  /**
+   * Re-reads the config file. A bad file changes nothing (its problems are thrown as ConfigError and logged);
+   * otherwise removed neighbors get Cease/Peer De-configured, changed ones Cease/Other Configuration Change and
+   * restart, new ones start. bgp-level and control changes need a restart and are only reported.
+   */
+  reload(): Promise<ReloadResult>;
+}
+
+export interface ReloadResult {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** Settings that differ but only take effect after a restart. */
+  needsRestart: string[];
 }
 
 export function createLogger(config: Config): bunyan {
@@ -59,7 +74,53 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     log,
   });
   for (const n of config.neighbors) speaker.addNeighbor(neighborOptions(n, config.bgp.listen));
-  const control = new ControlServer(socketPath, createControlHandler(speaker, rib), log);
+  let current = config;
+  let reloading: Promise<ReloadResult> | null = null;
+  const reload = async (): Promise<ReloadResult> => {
+    let next: Config;
+    try {
+      next = loadConfigFile(current.file);
+    } catch (err) {
+      if (err instanceof ConfigError) log.error({ problems: err.problems }, `configuration not reloaded, keeping the running one:\n${err.message}`);
+      throw err;
+    }
+    const result: ReloadResult = { added: [], removed: [], changed: [], needsRestart: [] };
+    const key = (n: NeighborConfig) => JSON.stringify(neighborOptions(n, current.bgp.listen));
+    const before = new Map(current.neighbors.map((n) => [n.address, key(n)]));
+    const after = new Map(next.neighbors.map((n) => [n.address, n]));
+    for (const address of before.keys()) {
+      if (!after.has(address)) {
+        await speaker.removeNeighbor(address, CeaseSubcode.PeerDeconfigured);
+        result.removed.push(address);
+      }
+    }
+    for (const [address, n] of after) {
+      const old = before.get(address);
+      if (old === undefined) {
+        speaker.addNeighbor(neighborOptions(n, current.bgp.listen)).start();
+        result.added.push(address);
+      } else if (old !== key(n)) {
+        await speaker.removeNeighbor(address, CeaseSubcode.OtherConfigurationChange);
+        speaker.addNeighbor(neighborOptions(n, current.bgp.listen)).start();
+        result.changed.push(address);
+      }
+    }
+    if (JSON.stringify(next.bgp) !== JSON.stringify(current.bgp)) result.needsRestart.push('bgp');
+    if (JSON.stringify(next.control) !== JSON.stringify(current.control)) result.needsRestart.push('control');
+    if (next.log.file !== current.log.file) result.needsRestart.push('log.file');
+    log.level(next.log.level);
+    // Keep the bgp section that is actually running, so that the next reload compares against it.
+    current = { ...next, bgp: current.bgp, control: current.control, log: { ...next.log, file: current.log.file } };
+    log.info(result, 'configuration reloaded');
+    return result;
+  };
+  // One reload at a time: a SIGHUP during a control-socket reload waits for it.
+  const reloadOnce = (): Promise<ReloadResult> => {
+    const run = (reloading ?? Promise.resolve()).catch(() => undefined).then(reload);
+    reloading = run;
+    return run;
+  };
+  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce), log);
   await control.start();
   try {
     await speaker.start();
@@ -73,6 +134,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     speaker,
     control,
     log,
+    reload: reloadOnce,
     async stop(message?: string) {
       await speaker.shutdown(message);
       await control.stop();

@@ -1,4 +1,3 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import { Afi } from '../bgp/index.js';
 
 /** An address as the RIB's numbers: IPv4 in `a` (b = c = d = 0), IPv6 as four words, most significant first. */
@@ -16,11 +15,14 @@ export interface ParsedPrefix extends ParsedAddress {
 
 /** Parses dotted IPv4 or RFC 4291 IPv6 text (with '::' and an embedded dotted quad). Throws on bad input. */
 export function parseAddress(text: string): ParsedAddress {
-  if (isIPv4(text)) return { afi: Afi.IPv4, a: parseIpv4(text), b: 0, c: 0, d: 0 };
-  if (!isIPv6(text)) throw new TypeError(`not an IP address: ${text}`);
-  const w = parseIpv6(text);
+  if (IPV4.test(text)) return { afi: Afi.IPv4, a: parseIpv4(text), b: 0, c: 0, d: 0 };
+  const w = text.includes(':') ? parseIpv6(text) : null;
+  if (w === null) throw new TypeError(`not an IP address: ${text}`);
   return { afi: Afi.IPv6, a: w[0]!, b: w[1]!, c: w[2]!, d: w[3]! };
 }
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 /** Parses 'addr/len' (or a bare address, as a host prefix); host bits must be zero unless `strict` is false. */
 export function parsePrefix(text: string, strict = true): ParsedPrefix {
@@ -83,27 +85,28 @@ function parseIpv4(text: string): number {
   return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
 }
 
-function parseIpv6(text: string): number[] {
-  let head = text;
-  let tail = '';
+/** RFC 4291 2.2 text (with '::' and a trailing dotted quad) to four words; null when malformed. */
+function parseIpv6(text: string): number[] | null {
   const dbl = text.indexOf('::');
-  if (dbl >= 0) {
-    head = text.slice(0, dbl);
-    tail = text.slice(dbl + 2);
-  }
-  const toGroups = (part: string): number[] => {
+  if (dbl >= 0 && text.indexOf('::', dbl + 1) >= 0) return null;
+  const toGroups = (part: string, last: boolean): number[] | null => {
     if (part === '') return [];
     const out: number[] = [];
-    for (const g of part.split(':')) {
-      if (g.includes('.')) {
+    const pieces = part.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const g = pieces[i]!;
+      if (last && i === pieces.length - 1 && IPV4.test(g)) {
         const v4 = parseIpv4(g);
         out.push(v4 >>> 16, v4 & 0xffff);
-      } else out.push(parseInt(g, 16));
+      } else if (HEX_GROUP.test(g)) out.push(parseInt(g, 16));
+      else return null;
     }
     return out;
   };
-  const h = toGroups(head);
-  const t = toGroups(tail);
+  const h = toGroups(dbl >= 0 ? text.slice(0, dbl) : text, dbl < 0);
+  const t = dbl >= 0 ? toGroups(text.slice(dbl + 2), true) : [];
+  if (h === null || t === null) return null;
+  if (dbl >= 0 ? h.length + t.length > 7 : h.length !== 8) return null;
   const groups = dbl >= 0 ? [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t] : h;
   return [0, 1, 2, 3].map((i) => ((groups[2 * i]! << 16) | groups[2 * i + 1]!) >>> 0);
 }

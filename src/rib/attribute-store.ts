@@ -65,7 +65,7 @@ export class AttributeStore {
     this.setHash = new Int32Array(initialSets);
     this.arena = new Uint8Array(initialSets >= 1 << 16 ? 16 << 20 : 64 << 10);
     let size = 1024;
-    while (size < initialSets * 2) size *= 2;
+    while (size < initialSets) size *= 2;
     this.table = new Int32Array(size);
     this.tableMask = size - 1;
   }
@@ -75,7 +75,12 @@ export class AttributeStore {
     return this.live;
   }
 
-  /** Bytes held by the store's typed arrays (arena, index and per-set numbers). */
+  /** Bytes of the store's typed arrays in use (arena, index, per-set numbers). */
+  get usedBytes(): number {
+    return this.arenaUsed + this.table.byteLength + this.highWater * 38;
+  }
+
+  /** Bytes reserved by the store's typed arrays (arena, index and per-set numbers). */
   get bytes(): number {
     return this.arena.byteLength + this.table.byteLength + this.capacity * 38;
   }

@@ -14,5 +14,5 @@ export type {
 export { RibUpdateSink } from './update-sink.js';
 export { AttributeStore } from './attribute-store.js';
 export { PrefixTable } from './prefix-table.js';
-export { parseAddress, parsePrefix, formatPrefix } from './address.js';
+export { parseAddress, parsePrefix, formatPrefix, formatAddress } from './address.js';
 export type { ParsedAddress, ParsedPrefix } from './address.js';

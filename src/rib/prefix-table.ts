@@ -9,12 +9,17 @@ import { Afi } from '../bgp/index.js';
  *   prefix: a full table is ~730k prefixes and one JS object each would cost more memory than the whole table.
  * - Exact match (insert/remove/exact lookup) is an open-addressing hash over (words, length) in an Int32Array,
  *   with backward-shift deletion so there are no tombstones.
- * - Longest match is a multibit trie with controlled prefix expansion: a 65,536-slot first level (the top 16 bits)
- *   then chunks of 2^stride slots. IPv4 is 16-8-8 (1-3 dependent loads). IPv6 is 16-8-4-4-4-4-4-4-8-...: the
- *   levels between /24 and /48, where real IPv6 tables are sparse (a /40 chunk often holds one /48), use 16-slot
- *   chunks (one 64-byte cache line) instead of 256-slot ones, which divides the IPv6 trie's memory by ~4 for one
- *   or two more loads per lookup. Every slot is one int32 in ONE Int32Array (the first level is the first 65,536
- *   slots of the pool), so a lookup touches no object:
+ * - Longest match is a multibit trie with controlled prefix expansion: a first level indexed by the top bits, then
+ *   chunks of 2^stride slots. IPv4 is 20-4-8 (1-3 dependent loads, like 16-8-8): a 4 MiB first level plus 16-slot
+ *   chunks for the /20s that hold longer prefixes costs ~11 MiB for a full table where 16-8-8 costs ~20 MiB
+ *   (its 256-slot /16 chunks are mostly sparse), and is as fast. IPv6 is 20-12-4-4-4-4-8-...: a /32 is 2 loads;
+ *   only ~650 /20s hold longer prefixes in a full table (10 MiB of 4096-slot chunks), and most of the 4 MiB first
+ *   level (outside 2000::/3) is never touched, so never resident. Between /32 and /48, where real IPv6 tables are
+ *   sparse (a /40 chunk often holds one /48), 16-slot chunks (one 64-byte cache line) instead of 256-slot ones:
+ *   8-bit strides there cost ~30 MiB for a full table, these ~3 MiB, for two more loads on a /48. (Measured on the
+ *   synthetic table: 16-8-8-4-4-4-4 is ~10% slower; 16-16-4-4-4-4 about as fast but 7 MiB bigger; 16-8-4-4-4-4-4-4
+ *   half the speed.) Every slot is one int32 in ONE Int32Array (the first level is the start of the
+ *   pool), so a lookup touches no object:
  *     0            no route
  *     > 0          leaf: (prefixId + 1) << 8 | length of the prefix that filled the slot
  *     < 0          ~unit: a child chunk whose slots start at unit << 4 (chunks are allocated in 16-slot units)
@@ -51,8 +56,10 @@ export class PrefixTable {
   // --- trie ---
   /** Slots of every chunk; the first 65,536 are the first level. */
   pool: Int32Array;
-  /** 16-slot units handed out so far (the first level is units 0..4095). */
-  private unitCount = 4096;
+  /** Address bits indexing the first level: 20 for IPv4, 16 for IPv6. */
+  private readonly rootBits: number;
+  /** 16-slot units handed out so far (the first level comes first). */
+  private unitCount: number;
   /** Free-list heads of freed chunks, by stride (4 or 8). */
   private readonly freeChunk = new Array<number>(17).fill(-1);
   private liveChunks = 0;
@@ -81,12 +88,15 @@ export class PrefixTable {
     while (hashSize < this.capacity) hashSize *= 2;
     this.hash = new Int32Array(hashSize);
     this.hashMask = hashSize - 1;
-    const strides = afi === Afi.IPv4 ? [8, 8] : [16, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
+    const strides = afi === Afi.IPv4 ? [4, 8] : [12, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
     this.stride = Uint8Array.from(strides);
     this.levelStart = new Uint8Array(strides.length);
-    for (let i = 0, bit = 16; i < strides.length; bit += strides[i]!, i++) this.levelStart[i] = bit;
+    this.rootBits = 20;
+    for (let i = 0, bit = this.rootBits; i < strides.length; bit += strides[i]!, i++) this.levelStart[i] = bit;
     const fullSize = this.capacity >= 1 << 18;
-    this.pool = new Int32Array(65536 + (fullSize ? (afi === Afi.IPv4 ? 256 * 32768 : 16 * 262144 + 65536 * 64) : 65536 * 2));
+    const rootSlots = 1 << this.rootBits;
+    this.unitCount = rootSlots / 16;
+    this.pool = new Int32Array(rootSlots + (fullSize ? (afi === Afi.IPv4 ? 16 * 262144 + 256 * 8192 : 4096 * 1024 + 16 * 262144) : 65536 * 2));
   }
 
   /** Number of prefixes in the table. */
@@ -99,7 +109,12 @@ export class PrefixTable {
     return this.liveChunks;
   }
 
-  /** Bytes held by the typed arrays of this table. */
+  /** Bytes of the typed arrays actually in use (what a full table costs in RSS; the reserve beyond is untouched). */
+  get usedBytes(): number {
+    return this.highWater * (this.wordsPerPrefix * 4 + 5) + this.hash.byteLength + this.unitCount * 64;
+  }
+
+  /** Bytes reserved by the typed arrays of this table (address space; see the constructor). */
   get bytes(): number {
     return (
       this.words.byteLength +
@@ -113,9 +128,9 @@ export class PrefixTable {
   /** Longest match of an IPv4 address: prefix id or -1. Hot path: three loads at most, no allocation. */
   lookup4(address: number): number {
     const pool = this.pool;
-    let v = pool[address >>> 16]!;
+    let v = pool[address >>> 12]!;
     if (v < 0) {
-      v = pool[(~v << 4) + ((address >>> 8) & 255)]!;
+      v = pool[(~v << 4) + ((address >>> 8) & 15)]!;
       if (v < 0) v = pool[(~v << 4) + (address & 255)]!;
     }
     return (v >> 8) - 1;
@@ -124,10 +139,10 @@ export class PrefixTable {
   /** Longest match of an IPv6 address given as four words: prefix id or -1. Hot path, no allocation. */
   lookup6(a: number, b: number, c: number, d: number): number {
     const pool = this.pool;
-    // Levels: 16 | 16 | 4 4 | 4 4 | 8 8 | 8 8 8 8 | 8 8 8 8 (see the class comment).
-    let v = pool[a >>> 16]!;
+    // Levels: 20 | 12 | 4 4 | 4 4 | 8 8 | 8 8 8 8 | 8 8 8 8 (see the class comment).
+    let v = pool[a >>> 12]!;
     if (v >= 0) return (v >> 8) - 1;
-    v = pool[(~v << 4) + (a & 0xffff)]!;
+    v = pool[(~v << 4) + (a & 0xfff)]!;
     if (v >= 0) return (v >> 8) - 1;
     v = pool[(~v << 4) + (b >>> 28)]!;
     if (v >= 0) return (v >> 8) - 1;
@@ -275,12 +290,13 @@ export class PrefixTable {
       }
     };
     // Find the slot range of the prefix at the level where it ends.
-    if (length <= 16) {
-      const start = m[0]! >>> 16;
-      const count = 1 << (16 - length);
+    const rootBits = this.rootBits;
+    if (length <= rootBits) {
+      const start = m[0]! >>> (32 - rootBits);
+      const count = 1 << (rootBits - length);
       for (let s = start; s < start + count; s++) visit(this.pool[s]!, 0);
     } else {
-      let v = this.pool[m[0]! >>> 16]!;
+      let v = this.pool[m[0]! >>> (32 - rootBits)]!;
       for (let level = 0; ; level++) {
         if (v >= 0) {
           visit(v, level);
@@ -383,13 +399,14 @@ export class PrefixTable {
     m[1] = n === 4 ? this.words[o + 1]! : 0;
     m[2] = n === 4 ? this.words[o + 2]! : 0;
     m[3] = n === 4 ? this.words[o + 3]! : 0;
-    if (length <= 16) {
-      const start = m[0]! >>> 16;
-      const end = start + (1 << (16 - length));
+    const rootBits = this.rootBits;
+    if (length <= rootBits) {
+      const start = m[0]! >>> (32 - rootBits);
+      const end = start + (1 << (rootBits - length));
       for (let s = start; s < end; s++) this.writeSlot(s, value, length, expect, 0);
       return;
     }
-    let slot = m[0]! >>> 16;
+    let slot = m[0]! >>> (32 - rootBits);
     let depth = 0;
     for (let level = 0; ; level++) {
       this.pathSlots[depth++] = slot;
@@ -456,14 +473,34 @@ export class PrefixTable {
       unit = this.unitCount;
       this.unitCount += units;
       if (this.unitCount * 16 > this.pool.length) {
-        const bigger = new Int32Array(this.pool.length * 2);
-        bigger.set(this.pool);
-        this.pool = bigger;
+        this.growPool();
       }
     }
     this.pool.fill(fill, unit << 4, (unit << 4) + units * 16);
     this.liveChunks++;
     return unit;
+  }
+
+  /**
+   * Doubles the pool, copying only the 4 KiB blocks that hold something: the untouched parts of the first level
+   * (most of the IPv6 one) stay unmapped zero pages instead of becoming resident through the copy.
+   */
+  private growPool(): void {
+    const old = this.pool;
+    const bigger = new Int32Array(old.length * 2);
+    const rootSlots = 1 << this.rootBits;
+    for (let start = 0; start < rootSlots; start += 1024) {
+      let used = false;
+      for (let i = start; i < start + 1024; i++) {
+        if (old[i] !== 0) {
+          used = true;
+          break;
+        }
+      }
+      if (used) bigger.set(old.subarray(start, start + 1024), start);
+    }
+    bigger.set(old.subarray(rootSlots), rootSlots);
+    this.pool = bigger;
   }
 
   private freeChunkAt(unit: number, stride: number): void {

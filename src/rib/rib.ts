@@ -81,9 +81,9 @@ export type RibChangeListener = (
   newBest: PathRef | null,
 ) => void;
 
-const ROUTE_LIVE = 1;
-const ROUTE_IPV6 = 2;
-const ROUTE_STALE = 4;
+/** routeNeighbor holds the neighbor id in its low 15 bits and this stale mark (graceful restart) in the top bit. */
+const ROUTE_STALE = 0x8000;
+const NEIGHBOR_MASK = 0x7fff;
 
 interface Neighbor {
   id: number;
@@ -116,9 +116,9 @@ export class Rib {
   // --- routes ---
   private routeNext: Int32Array;
   private routeAttr: Int32Array;
-  private routePathId: Uint32Array;
+  /** ADD-PATH path ids; allocated at the first non-zero one (most sessions never use ADD-PATH). */
+  private routePathId: Uint32Array | null = null;
   private routeNeighbor: Uint16Array;
-  private routeFlags: Uint8Array;
   private routeCapacity: number;
   private routeHighWater = 0;
   private routeFree = -1;
@@ -146,9 +146,7 @@ export class Rib {
     this.routeCapacity = small ? 4096 : 1 << 20;
     this.routeNext = new Int32Array(this.routeCapacity);
     this.routeAttr = new Int32Array(this.routeCapacity);
-    this.routePathId = new Uint32Array(this.routeCapacity);
     this.routeNeighbor = new Uint16Array(this.routeCapacity);
-    this.routeFlags = new Uint8Array(this.routeCapacity);
   }
 
   // ------------------------------------------------------------------ neighbors
@@ -157,7 +155,7 @@ export class Rib {
   addNeighbor(config: NeighborConfig): number {
     let id = this.neighborList.findIndex((n) => n === undefined);
     if (id < 0) id = this.neighborList.length;
-    if (id > 0xffff) throw new RangeError('too many neighbors');
+    if (id > NEIGHBOR_MASK) throw new RangeError('too many neighbors');
     const addr = parseAddress(config.address);
     const words =
       addr.afi === Afi.IPv4 ? [0, 0, 0xffff, addr.a] : [addr.a, addr.b, addr.c, addr.d];
@@ -195,7 +193,8 @@ export class Rib {
   /** Removes every route of the neighbor (notifying changes) and forgets it. Returns the routes removed. */
   removeNeighbor(neighborId: number): number {
     this.neighborOf(neighborId);
-    const removed = this.removeRoutesWhere(neighborId, 0, 0);
+    let removed = this.removeRoutesWhere(neighborId, this.tablesOf(undefined));
+    removed += this.removeRoutesWhere(neighborId | ROUTE_STALE, this.tablesOf(undefined));
     this.neighborList[neighborId] = undefined;
     return removed;
   }
@@ -258,17 +257,19 @@ export class Rib {
     const v6 = afi === Afi.IPv6;
     const table = v6 ? this.ipv6 : this.ipv4;
     if (!v6) b = c = d = 0;
+    if (!(this.attributes.refs[attrId]! > 0)) throw new RangeError(`no attribute set ${attrId} (intern it first)`);
+    if (!(length >= 0 && length <= table.maxLength)) throw new RangeError(`prefix length ${length} out of range`);
     const p = table.insert(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
     this.attributes.addRef(attrId);
     if (table.lastInsertWasNew) {
-      const r = this.allocRoute(neighborId, pathId, attrId, v6);
+      const r = this.allocRoute(neighborId, pathId, attrId);
       table.head[p] = r;
       neighbor.routes[v6 ? 1 : 0]++;
       if (this.listeners.length > 0) this.notify(afi, a, b, c, d, length, null, this.refOf(r));
       return;
     }
     let r = table.head[p]!;
-    while (r >= 0 && (this.routeNeighbor[r] !== neighborId || this.routePathId[r] !== pathId >>> 0)) {
+    while (r >= 0 && ((this.routeNeighbor[r]! & NEIGHBOR_MASK) !== neighborId || this.pathIdOf(r) !== pathId >>> 0)) {
       r = this.routeNext[r]!;
     }
     const oldBest = table.head[p]!;
@@ -277,14 +278,14 @@ export class Rib {
     if (r >= 0) {
       releaseAttr = this.routeAttr[r]!;
       this.routeAttr[r] = attrId;
-      this.routeFlags[r] = this.routeFlags[r]! & ~ROUTE_STALE;
+      this.routeNeighbor[r] = neighborId;
       if (releaseAttr === attrId) {
         // Same path, same attributes (a refresh, or the end of a graceful restart): nothing changes.
         this.attributes.release(attrId);
         return;
       }
     } else {
-      r = this.allocRoute(neighborId, pathId, attrId, v6);
+      r = this.allocRoute(neighborId, pathId, attrId);
       this.routeNext[r] = table.head[p]!;
       table.head[p] = r;
       neighbor.routes[v6 ? 1 : 0]++;
@@ -294,8 +295,8 @@ export class Rib {
     if (this.listeners.length > 0 && (best !== oldBest || this.routeAttr[best] !== oldBestAttr)) {
       const oldRef: PathRef = {
         routeId: oldBest,
-        neighborId: this.routeNeighbor[oldBest]!,
-        pathId: this.routePathId[oldBest]!,
+        neighborId: this.routeNeighbor[oldBest]! & NEIGHBOR_MASK,
+        pathId: this.pathIdOf(oldBest),
         attrId: oldBestAttr,
       };
       this.notify(afi, a, b, c, d, length, oldRef, this.refOf(best));
@@ -313,7 +314,7 @@ export class Rib {
     if (p < 0) return false;
     let prev = -1;
     let r = table.head[p]!;
-    while (r >= 0 && (this.routeNeighbor[r] !== neighborId || this.routePathId[r] !== pathId >>> 0)) {
+    while (r >= 0 && ((this.routeNeighbor[r]! & NEIGHBOR_MASK) !== neighborId || this.pathIdOf(r) !== pathId >>> 0)) {
       prev = r;
       r = this.routeNext[r]!;
     }
@@ -325,14 +326,15 @@ export class Rib {
   /** Marks the neighbor's routes (of one family, or both) stale, for graceful restart. Returns how many. */
   markStale(neighborId: number, afi?: Afi): number {
     this.neighborOf(neighborId);
-    const familyMask = afi === undefined ? 0 : ROUTE_IPV6;
-    const familyValue = afi === Afi.IPv6 ? ROUTE_IPV6 : 0;
     let marked = 0;
-    for (let r = 0; r < this.routeHighWater; r++) {
-      const f = this.routeFlags[r]!;
-      if ((f & ROUTE_LIVE) === 0 || this.routeNeighbor[r] !== neighborId || (f & familyMask) !== familyValue) continue;
-      this.routeFlags[r] = f | ROUTE_STALE;
-      marked++;
+    for (const table of this.tablesOf(afi)) {
+      for (const p of table.ids()) {
+        for (let r = table.head[p]!; r >= 0; r = this.routeNext[r]!) {
+          if ((this.routeNeighbor[r]! & NEIGHBOR_MASK) !== neighborId) continue;
+          this.routeNeighbor[r] = neighborId | ROUTE_STALE;
+          marked++;
+        }
+      }
     }
     return marked;
   }
@@ -340,9 +342,7 @@ export class Rib {
   /** Removes the neighbor's routes still stale (not re-announced since markStale). Returns how many. */
   sweepStale(neighborId: number, afi?: Afi): number {
     this.neighborOf(neighborId);
-    const familyMask = afi === undefined ? ROUTE_STALE : ROUTE_STALE | ROUTE_IPV6;
-    const familyValue = afi === Afi.IPv6 ? ROUTE_STALE | ROUTE_IPV6 : ROUTE_STALE;
-    return this.removeRoutesWhere(neighborId, familyMask, familyValue);
+    return this.removeRoutesWhere(neighborId | ROUTE_STALE, this.tablesOf(afi));
   }
 
   /** Subscribes to best-path changes; returns the unsubscribe function. */
@@ -391,7 +391,7 @@ export class Rib {
   }
 
   routeNeighborOf(routeId: number): number {
-    return this.routeNeighbor[routeId]!;
+    return this.routeNeighbor[routeId]! & NEIGHBOR_MASK;
   }
 
   routeAttrOf(routeId: number): number {
@@ -399,11 +399,11 @@ export class Rib {
   }
 
   routePathIdOf(routeId: number): number {
-    return this.routePathId[routeId]!;
+    return this.pathIdOf(routeId);
   }
 
   routeIsStale(routeId: number): boolean {
-    return (this.routeFlags[routeId]! & ROUTE_STALE) !== 0;
+    return (this.routeNeighbor[routeId]! & ROUTE_STALE) !== 0;
   }
 
   prefixLength(afi: Afi, prefixId: number): number {
@@ -413,6 +413,11 @@ export class Rib {
   /** Prefixes in the Loc-RIB of one family. */
   prefixTotal(afi: Afi): number {
     return this.table(afi).size;
+  }
+
+  /** Bytes of typed arrays in use by the whole RIB (tables, routes, attributes). */
+  get usedBytes(): number {
+    return this.ipv4.usedBytes + this.ipv6.usedBytes + this.attributes.usedBytes + this.routeHighWater * (this.routePathId ? 14 : 10);
   }
 
   /** Routes (paths) held, all neighbors and families. */
@@ -445,10 +450,10 @@ export class Rib {
     const w = this.scratchWords;
     while (p >= 0) {
       const best = table.head[p]!;
-      if (this.routeNeighbor[best] === neighborId) return best;
+      if ((this.routeNeighbor[best]! & NEIGHBOR_MASK) === neighborId) return best;
       let found = -1;
       for (let r = table.head[p]!; r >= 0; r = this.routeNext[r]!) {
-        if (this.routeNeighbor[r] === neighborId && (found < 0 || this.routePathId[r]! < this.routePathId[found]!)) found = r;
+        if ((this.routeNeighbor[r]! & NEIGHBOR_MASK) === neighborId && (found < 0 || this.pathIdOf(r) < this.pathIdOf(found))) found = r;
       }
       if (found >= 0) return found;
       table.wordsOf(p, w);
@@ -478,13 +483,18 @@ export class Rib {
       prefix: formatPrefix(afi, w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!),
       length: table.lengths[p]!,
       routeId,
-      neighborId: this.routeNeighbor[routeId]!,
-      pathId: this.routePathId[routeId]!,
+      neighborId: this.routeNeighbor[routeId]! & NEIGHBOR_MASK,
+      pathId: this.pathIdOf(routeId),
       attrId,
       attributes: this.attributes.get(attrId),
-      stale: (this.routeFlags[routeId]! & ROUTE_STALE) !== 0,
+      stale: (this.routeNeighbor[routeId]! & ROUTE_STALE) !== 0,
       best: table.head[p] === routeId,
     };
+  }
+
+  /** The best route of prefix id p decoded, or null when p is -1. */
+  bestRouteView(afi: Afi, p: number): RouteView | null {
+    return p < 0 ? null : this.routeView(afi, p, this.table(afi).head[p]!);
   }
 
   /** All paths of a prefix, best first. */
@@ -560,8 +570,8 @@ export class Rib {
     if (n === 1) return cand[0]!;
     // (d) eBGP over iBGP
     let anyEbgp = false;
-    for (let i = 0; i < n; i++) if (this.neighborIbgp[nb[cand[i]!]!] === 0) anyEbgp = true;
-    if (anyEbgp) n = keep(cand, n, (r) => this.neighborIbgp[nb[r]!] === 0);
+    for (let i = 0; i < n; i++) if (this.neighborIbgp[nb[cand[i]!]! & NEIGHBOR_MASK] === 0) anyEbgp = true;
+    if (anyEbgp) n = keep(cand, n, (r) => this.neighborIbgp[nb[r]! & NEIGHBOR_MASK] === 0);
     if (n === 1) return cand[0]!;
     // (f) lowest BGP Identifier, ORIGINATOR_ID standing in for it when present (RFC 4456 9)
     bestValue = Infinity;
@@ -577,16 +587,16 @@ export class Rib {
     let winner = cand[0]!;
     for (let i = 1; i < n; i++) {
       const r = cand[i]!;
-      const ka = this.neighborList[nb[r]!]!.addressKey;
-      const kb = this.neighborList[nb[winner]!]!.addressKey;
-      if (ka < kb || (ka === kb && this.routePathId[r]! < this.routePathId[winner]!)) winner = r;
+      const ka = this.neighborList[nb[r]! & NEIGHBOR_MASK]!.addressKey;
+      const kb = this.neighborList[nb[winner]! & NEIGHBOR_MASK]!.addressKey;
+      if (ka < kb || (ka === kb && this.pathIdOf(r) < this.pathIdOf(winner))) winner = r;
     }
     return winner;
   }
 
   private preferenceOf(r: number): number {
     const attrId = this.routeAttr[r]!;
-    if (this.neighborIbgp[this.routeNeighbor[r]!] === 1 && (this.attributes.flags[attrId]! & 1) !== 0) {
+    if (this.neighborIbgp[this.routeNeighbor[r]! & NEIGHBOR_MASK] === 1 && (this.attributes.flags[attrId]! & 1) !== 0) {
       return this.attributes.localPref[attrId]!;
     }
     return this.defaultLocalPref;
@@ -595,10 +605,14 @@ export class Rib {
   private identifierOf(r: number): number {
     const attrId = this.routeAttr[r]!;
     if ((this.attributes.flags[attrId]! & 4) !== 0) return this.attributes.originatorId[attrId]!;
-    return this.neighborRouterId[this.routeNeighbor[r]!]!;
+    return this.neighborRouterId[this.routeNeighbor[r]! & NEIGHBOR_MASK]!;
   }
 
   // ------------------------------------------------------------------ internals
+
+  private pathIdOf(r: number): number {
+    return this.routePathId === null ? 0 : this.routePathId[r]!;
+  }
 
   private neighborOf(neighborId: number): Neighbor {
     const n = this.neighborList[neighborId];
@@ -607,7 +621,7 @@ export class Rib {
   }
 
   private refOf(r: number): PathRef {
-    return { routeId: r, neighborId: this.routeNeighbor[r]!, pathId: this.routePathId[r]!, attrId: this.routeAttr[r]! };
+    return { routeId: r, neighborId: this.routeNeighbor[r]! & NEIGHBOR_MASK, pathId: this.pathIdOf(r), attrId: this.routeAttr[r]! };
   }
 
   private notify(afi: Afi, a: number, b: number, c: number, d: number, length: number, oldBest: PathRef | null, newBest: PathRef | null): void {
@@ -618,8 +632,7 @@ export class Rib {
     const next = this.routeNext[r]!;
     if (prev < 0) table.head[p] = next;
     else this.routeNext[prev] = next;
-    const v6 = (this.routeFlags[r]! & ROUTE_IPV6) !== 0;
-    this.neighborList[this.routeNeighbor[r]!]!.routes[v6 ? 1 : 0]--;
+    this.neighborList[this.routeNeighbor[r]! & NEIGHBOR_MASK]!.routes[table.afi === Afi.IPv6 ? 1 : 0]--;
     const attrId = this.routeAttr[r]!;
     const wasBest = prev < 0;
     const listening = this.listeners.length > 0;
@@ -646,15 +659,15 @@ export class Rib {
     this.attributes.release(attrId);
   }
 
-  /** Removes the neighbor's routes whose flags match (flags & mask) === value. Walks every prefix's list. */
-  private removeRoutesWhere(neighborId: number, mask: number, value: number): number {
+  /** Removes the routes whose routeNeighbor value (id + stale mark) equals `key`. Walks every prefix's list. */
+  private removeRoutesWhere(key: number, tables: PrefixTable[]): number {
     let removed = 0;
-    for (const table of [this.ipv4, this.ipv6]) {
+    for (const table of tables) {
       for (const p of table.ids()) {
         let prev = -1;
         let r = table.head[p]!;
         while (r >= 0) {
-          if (this.routeNeighbor[r] === neighborId && (this.routeFlags[r]! & mask) === value) {
+          if (this.routeNeighbor[r] === key) {
             this.removeRoute(table, p, r, prev);
             removed++;
             if (!table.has(p)) break;
@@ -671,6 +684,10 @@ export class Rib {
     return removed;
   }
 
+  private tablesOf(afi: Afi | undefined): PrefixTable[] {
+    return afi === undefined ? [this.ipv4, this.ipv6] : [this.table(afi)];
+  }
+
   /** Puts route r first in prefix p's list (the head is the best path). */
   private moveToFront(table: PrefixTable, p: number, r: number): void {
     const head = table.head[p]!;
@@ -682,7 +699,7 @@ export class Rib {
     table.head[p] = r;
   }
 
-  private allocRoute(neighborId: number, pathId: number, attrId: number, v6: boolean): number {
+  private allocRoute(neighborId: number, pathId: number, attrId: number): number {
     let r = this.routeFree;
     if (r >= 0) this.routeFree = this.routeNext[r]!;
     else {
@@ -691,15 +708,14 @@ export class Rib {
     }
     this.routeNext[r] = -1;
     this.routeAttr[r] = attrId;
-    this.routePathId[r] = pathId;
+    if (pathId !== 0 && this.routePathId === null) this.routePathId = new Uint32Array(this.routeCapacity);
+    if (this.routePathId) this.routePathId[r] = pathId;
     this.routeNeighbor[r] = neighborId;
-    this.routeFlags[r] = ROUTE_LIVE | (v6 ? ROUTE_IPV6 : 0);
     this.liveRoutes++;
     return r;
   }
 
   private freeRoute(r: number): void {
-    this.routeFlags[r] = 0;
     this.routeNext[r] = this.routeFree;
     this.routeFree = r;
     this.liveRoutes--;
@@ -714,9 +730,8 @@ export class Rib {
     };
     this.routeNext = grow(this.routeNext, (n) => new Int32Array(n));
     this.routeAttr = grow(this.routeAttr, (n) => new Int32Array(n));
-    this.routePathId = grow(this.routePathId, (n) => new Uint32Array(n));
+    if (this.routePathId) this.routePathId = grow(this.routePathId, (n) => new Uint32Array(n));
     this.routeNeighbor = grow(this.routeNeighbor, (n) => new Uint16Array(n));
-    this.routeFlags = grow(this.routeFlags, (n) => new Uint8Array(n));
     this.routeCapacity = cap;
   }
 }

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import type Logger from 'bunyan';
-import { BgpError, ErrorCode, MessageType, type OpenInput, type OpenMessage } from '../bgp/index.js';
+import { BgpError, ErrorCode, MessageType, describeNotification, type OpenInput, type OpenMessage } from '../bgp/index.js';
 import type { Negotiated } from './negotiate.js';
 import { SessionState, STATE_NAMES } from './types.js';
 import { Timer, jitter } from './timers.js';
-import { describeNotification, encodeKeepaliveMessage, encodeNotificationMessage, encodeOpenMessage, MessageStream } from './wire.js';
+import { describeNotificationMessage, encodeKeepaliveMessage, encodeNotificationMessage, encodeOpenMessage, MessageStream } from './wire.js';
 import { openSentState } from './states/open-sent.js';
 import { openConfirmState } from './states/open-confirm.js';
 import { establishedState } from './states/established.js';
@@ -184,7 +184,7 @@ export class Connection {
   private readonly dispatch = (type: MessageType, buf: Buffer, start: number, end: number): boolean => {
     if (this.closed) return false;
     if (type === MessageType.Notification) {
-      const n = describeNotification(buf, start, end);
+      const n = describeNotificationMessage(buf, start, end);
       this.owner.log.warn({ connection: this.description, code: n.code, subcode: n.subcode, ...(n.text !== null ? { shutdownText: n.text } : {}) }, `NOTIFICATION received: ${n.summary}`);
       this.finish({ reason: `NOTIFICATION received: ${n.summary}`, sent: null, received: { code: n.code, subcode: n.subcode }, silent: false });
       return false;
@@ -229,42 +229,7 @@ export class Connection {
   }
 }
 
-// Names from the IANA "BGP Error (Notification) Codes" and subcode registries.
-const CODE_NAMES: Record<number, string> = {
-  1: 'Message Header Error',
-  2: 'OPEN Message Error',
-  3: 'UPDATE Message Error',
-  4: 'Hold Timer Expired',
-  5: 'Finite State Machine Error',
-  6: 'Cease',
-  7: 'ROUTE-REFRESH Message Error',
-};
-const SUBCODE_NAMES: Record<number, Record<number, string>> = {
-  1: { 1: 'Connection Not Synchronized', 2: 'Bad Message Length', 3: 'Bad Message Type' },
-  2: {
-    1: 'Unsupported Version Number', 2: 'Bad Peer AS', 3: 'Bad BGP Identifier', 4: 'Unsupported Optional Parameter',
-    6: 'Unacceptable Hold Time', 7: 'Unsupported Capability', 11: 'Role Mismatch',
-  },
-  3: {
-    1: 'Malformed Attribute List', 2: 'Unrecognized Well-known Attribute', 3: 'Missing Well-known Attribute',
-    4: 'Attribute Flags Error', 5: 'Attribute Length Error', 6: 'Invalid ORIGIN Attribute', 8: 'Invalid NEXT_HOP Attribute',
-    9: 'Optional Attribute Error', 10: 'Invalid Network Field', 11: 'Malformed AS_PATH',
-  },
-  5: {
-    0: 'Unspecified Error', 1: 'Receive Unexpected Message in OpenSent State',
-    2: 'Receive Unexpected Message in OpenConfirm State', 3: 'Receive Unexpected Message in Established State',
-  },
-  6: {
-    1: 'Maximum Number of Prefixes Reached', 2: 'Administrative Shutdown', 3: 'Peer De-configured',
-    4: 'Administrative Reset', 5: 'Connection Rejected', 6: 'Other Configuration Change',
-    7: 'Connection Collision Resolution', 8: 'Out of Resources', 9: 'Hard Reset', 10: 'BFD Down',
-  },
-  7: { 1: 'Invalid Message Length' },
-};
-
-/** "Cease/Administrative Shutdown (6/2)". */
+/** "Cease / Administrative Shutdown (6/2)", names from the codec's IANA tables. */
 export function describeError(code: number, subcode: number): string {
-  const c = CODE_NAMES[code] ?? `code ${code}`;
-  const s = SUBCODE_NAMES[code]?.[subcode];
-  return s ? `${c}/${s} (${code}/${subcode})` : `${c} (${code}/${subcode})`;
+  return `${describeNotification(code, subcode)} (${code}/${subcode})`;
 }

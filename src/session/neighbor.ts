@@ -95,7 +95,7 @@ export class Neighbor implements ConnectionOwner {
    * Administrative shutdown (RFC 9003): Cease/Administrative Shutdown with the message on every open connection,
    * routes removed, the neighbor left Idle until start() again. Resolves once the sockets are closed.
    */
-  async shutdown(message?: string): Promise<void> {
+  async shutdown(message?: string, subcode: CeaseSubcode = CeaseSubcode.AdministrativeShutdown): Promise<void> {
     this.adminDown = true;
     this.retryTimer.stop();
     this.idleHoldTimer.stop();
@@ -105,7 +105,8 @@ export class Neighbor implements ConnectionOwner {
     }));
     for (const c of [...this.connections]) {
       if (c.state >= SessionState.OpenSent) {
-        c.notify(new BgpError(ErrorCode.Cease, CeaseSubcode.AdministrativeShutdown, 'administrative shutdown'), message ?? '');
+        // RFC 9003: the shutdown communication rides on subcodes 2 and 4 only; the codec drops it elsewhere.
+        c.notify(new BgpError(ErrorCode.Cease, subcode, 'administrative shutdown'), message ?? '');
       } else c.drop('administrative shutdown');
     }
     this.removeRoutes();
@@ -167,6 +168,7 @@ export class Neighbor implements ConnectionOwner {
   accept(socket: Socket): void {
     if (!this.started || this.adminDown || this.idleHold) {
       this.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'connection refused: neighbor is administratively down or holding idle');
+      socket.on('error', () => {}); // a reset from the refused peer must not become an uncaught 'error'
       socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0)));
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
@@ -209,8 +211,11 @@ export class Neighbor implements ConnectionOwner {
         return false;
       }
       if (other.state === SessionState.OpenConfirm) {
-        // The connection opened by the side with the higher BGP identifier survives.
-        const localWins = this.local.routerId > negotiated.peerBgpId;
+        // The connection opened by the side with the higher BGP identifier survives; with equal identifiers
+        // (possible on eBGP), the side with the higher AS number (RFC 6286 2.3).
+        const localWins = this.local.routerId === negotiated.peerBgpId
+          ? this.local.localAs > negotiated.peerAs
+          : this.local.routerId > negotiated.peerBgpId;
         const loser = (localWins ? !conn.outgoing : conn.outgoing) ? conn : other;
         this.log.info({ kept: (loser === conn ? other : conn).description, closed: loser.description }, 'connection collision resolved');
         loser.notify(new BgpError(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, 'connection collision resolution'));
@@ -241,7 +246,10 @@ export class Neighbor implements ConnectionOwner {
     this.maxPrefixWarned.clear();
     // The established connection wins; any other still opening is a collision loser.
     for (const other of [...this.connections]) {
-      if (other !== conn) other.notify(new BgpError(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, 'another connection is Established'));
+      if (other === conn) continue;
+      // An attempt still connecting has sent nothing yet: just drop it.
+      if (other.state === SessionState.Connect) other.drop('another connection is Established');
+      else other.notify(new BgpError(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, 'another connection is Established'));
     }
     if (this.ribId >= 0 && this.staleFamilies.size > 0) {
       this.restartTimer.stop();

@@ -42,6 +42,18 @@ export class Speaker {
     return n;
   }
 
+  /**
+   * Stops a neighbor (Cease with `subcode`, Peer De-configured by default), drops its routes and forgets it.
+   */
+  async removeNeighbor(address: string, subcode: CeaseSubcode = CeaseSubcode.PeerDeconfigured, message?: string): Promise<void> {
+    const key = canonicalPeerAddress(address);
+    const n = this.neighborsByAddress.get(key);
+    if (!n) return;
+    this.neighborsByAddress.delete(key);
+    await Promise.race([n.shutdown(message, subcode), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+    n.destroy();
+  }
+
   neighbor(address: string): Neighbor | undefined {
     return this.neighborsByAddress.get(canonicalPeerAddress(address));
   }

@@ -55,7 +55,7 @@ export interface NotificationSummary {
   summary: string;
 }
 
-export function describeNotification(buf: Buffer, start: number, end: number): NotificationSummary {
+export function describeNotificationMessage(buf: Buffer, start: number, end: number): NotificationSummary {
   try {
     const n = decodeNotification(buf, start, end);
     const names = `${codecDescribe(n.code, n.subcode)} (${n.code}/${n.subcode})`;

@@ -269,6 +269,14 @@ for (const [name, bytes, action, subcode] of cases) {
   });
 }
 
+test('accepts a loopback NEXT_HOP (127/8): we never forward, and lab peers on loopback announce such next hops', (t) => {
+  const bytes = attr(0x40, 3, [127, 0, 0, 21]);
+  const r = decodeAttributes(bytes, 0, bytes.length, FOUR);
+  t.is(r.errors, null);
+  t.false(r.treatAsWithdraw);
+  t.is(r.attributes.nextHop, ((127 << 24) | 21) >>> 0);
+});
+
 test('RFC 7606 7.7: AGGREGATOR of length 8 on a 2-octet session is discarded, the rest kept', (t) => {
   const bytes = Buffer.concat([attr(0x40, 1, [2]), attr(0xc0, 7, [0, 0, 0, 1, 1, 2, 3, 4])]);
   const r = decodeAttributes(bytes, 0, bytes.length, TWO);

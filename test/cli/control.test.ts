@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,9 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 async function daemonWithRoutes(t: import('ava').ExecutionContext) {
   const a = next();
-  const socket = path.join(mkdtempSync(path.join(tmpdir(), 'ss-cli-')), 'control.sock');
+  const dir = mkdtempSync(path.join(tmpdir(), 'ss-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const socket = path.join(dir, 'control.sock');
   const config = parseConfig(`
 bgp: { local-as: 65010, router-id: ${a.speaker}, listen: { address: ${a.speaker}, port: 0 } }
 neighbors:

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/index.js';
@@ -42,7 +42,7 @@ neighbors:
   - address: 2001:DB8:0:0::1
     remote-as: 1.10
     port: 1179
-    passive: true
+    passive: false
     local-address: 2001:db8::10
     hold-time: 0
     max-prefixes: { limit: 1000, warning-percent: 80, restart-after: 120 }
@@ -57,6 +57,8 @@ log: { level: debug, file: /tmp/x.log }
   const [n0, n1] = c.neighbors;
   t.is(n0!.address, '2001:db8::1', 'addresses are normalised');
   t.is(n0!.remoteAs, 65546, 'asdot accepted');
+  t.is(n0!.port, 1179);
+  t.is(n0!.localAddress, '2001:db8::10');
   t.is(n0!.holdTime, 0);
   t.is(n0!.connectRetry, 5);
   t.deepEqual(n0!.maxPrefixes, { limit: 1000, warningPercent: 80, restartAfter: 120 });
@@ -140,9 +142,19 @@ neighbors:
 
 test('loadConfigFile names the file in its errors', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ss-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'bad.yaml');
   writeFileSync(file, 'bgp: { local-as: 65010, router-id: 127.0.0.10, listen: { port: 70000 } }\nneighbors: []\n');
   const err = t.throws(() => loadConfigFile(file), { instanceOf: ConfigError });
   t.is(err!.message, `${file}:1:64: bgp.listen.port: must be a port 0..65535`);
   t.throws(() => loadConfigFile(path.join(dir, 'missing.yaml')), { message: /cannot read/ });
+});
+
+test('rejects a passive neighbor when the speaker does not listen', (t) => {
+  const p = problems(`bgp: { local-as: 65010, router-id: 127.0.0.10 }
+neighbors:
+  - { address: 127.0.0.1, remote-as: 65001 }
+  - { address: 127.0.0.2, remote-as: 65001, passive: true }
+`);
+  t.deepEqual(p, ['test.yaml:4:54: neighbors[1].passive: needs bgp.listen: without a listener nothing would ever connect']);
 });

@@ -197,3 +197,11 @@ test('parses and formats prefixes (RFC 5952 text for IPv6)', (t) => {
   const q = parsePrefix('::ffff:192.0.2.0/120');
   t.is(formatPrefix(q.afi, q.a, q.b, q.c, q.d, q.length), '::ffff:c000:200/120');
 });
+
+test('refuses malformed address text', (t) => {
+  for (const bad of ['1.2.3', '1.2.3.256', '01.2.3.4x', '::1::2', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', '1:2:3:4:5:6:7', '']) {
+    t.throws(() => parsePrefix(bad), undefined, bad);
+  }
+  t.is(parsePrefix('::').length, 128);
+  t.is(parsePrefix('1:2:3:4:5:6:1.2.3.4').d, 0x01020304);
+});

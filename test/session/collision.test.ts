@@ -13,6 +13,7 @@ async function collide(t: import('ava').ExecutionContext, peerId: string) {
   t.teardown(s.stop);
   const connA = await listener.accept();
   t.teardown(() => connA.destroy());
+  t.is(connA.socket.remoteAddress, a.speaker, 'the speaker binds its local address when connecting');
   await connA.readOpen();
   const connB = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
   t.teardown(() => connB.destroy());

@@ -78,12 +78,12 @@ export interface TestSpeaker {
 }
 
 /** A Speaker with a fresh RIB listening on `address` (ephemeral port), with the given neighbors, started. */
-export async function startSpeaker(address: string, neighbors: NeighborOptions[], opts: { listen?: boolean; localAs?: number } = {}): Promise<TestSpeaker> {
+export async function startSpeaker(address: string, neighbors: NeighborOptions[], opts: { listen?: boolean; localAs?: number; routerId?: string } = {}): Promise<TestSpeaker> {
   const rib = new Rib();
   const { log, records } = memoryLogger();
   const speaker = new Speaker({
     localAs: opts.localAs ?? SPEAKER_AS,
-    routerId: address,
+    routerId: opts.routerId ?? address,
     listen: opts.listen === false ? null : { address, port: 0 },
     rib,
     log,

@@ -92,3 +92,46 @@ test('advertises the capabilities it negotiates and sends End-of-RIB per family 
   t.is(st.holdTime, 30, 'hold time is the smaller of both');
   t.deepEqual(st.families, ['ipv4', 'ipv6']);
 });
+
+test('rejects an OPEN with an optional parameter other than capabilities with 2/4', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  await peer.readOpen();
+  // Version 4, AS 65001, hold 90, id 10.0.0.2, one optional parameter of type 1 (the retired authentication one).
+  const body = Buffer.from([4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 2, 3, 1, 1, 0]);
+  const header = Buffer.alloc(19, 0xff);
+  header.writeUInt16BE(19 + body.length, 16);
+  header[18] = 1;
+  peer.send(Buffer.concat([header, body]));
+  const n = await peer.notification();
+  t.deepEqual([n.code, n.subcode], [2, 4]);
+});
+
+test('answers a KEEPALIVE before the OPEN with 5/1 (unexpected message in OpenSent, RFC 6608)', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  await peer.readOpen();
+  peer.sendKeepalive();
+  const n = await peer.notification();
+  t.deepEqual([n.code, n.subcode], [5, 1]);
+});
+
+test('answers an UPDATE in OpenConfirm with 5/2 (RFC 6608)', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  peer.sendOpen();
+  await peer.readOpen();
+  await peer.nextOfType(MessageType.Keepalive);
+  peer.endOfRib(Afi.IPv4);
+  const n = await peer.notification();
+  t.deepEqual([n.code, n.subcode], [5, 2]);
+});

@@ -53,3 +53,21 @@ test('ConnectRetry backs off exponentially with 75..100% jitter, capped at 300 s
     t.true(dMax >= 225000 && dMax <= 300000);
   }
 });
+
+test('hold time 0 on either side means no keepalives and no hold timer', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { holdTime: 0 })]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  const open = await peer.handshake({ holdTime: 30 });
+  t.is(open.holdTime, 0);
+  const seen: number[] = [];
+  const end = Date.now() + 1500;
+  while (Date.now() < end) {
+    const m = await peer.next(end - Date.now()).catch(() => null);
+    if (m) seen.push(m.type);
+  }
+  t.false(seen.includes(MessageType.Keepalive), 'no KEEPALIVE after the one that confirms the OPEN');
+  t.like(s.speaker.neighbor(a.peer)!.status(), { state: 'Established', holdTime: 0 });
+});

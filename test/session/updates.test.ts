@@ -88,3 +88,64 @@ test('counts End-of-RIB and logs the table load summary', async (t) => {
   const rec = await until('End-of-RIB log', () => s.records.find((r) => /End-of-RIB received after 2 prefixes/.test(r.msg)));
   t.is(rec.afi, 'ipv4');
 });
+
+test('receives ADD-PATH paths for IPv4 when the peer advertises send, keeping each path id apart (RFC 7911)', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  await peer.handshake({ capabilities: { addPath: [{ afi: Afi.IPv4, safi: 1, send: true, receive: false }] } });
+  const opts = { ...PEER_DECODE, addPathIpv4: true };
+  peer.announce([prefix4('203.0.113.0/24', 1)], attributes([65001, 65002, 65003]), opts);
+  peer.announce([prefix4('203.0.113.0/24', 2)], attributes([65001, 65004]), opts);
+  await until('two paths', () => s.speaker.neighbor(a.peer)!.status().prefixes.ipv4 === 2);
+  const best = s.rib.lookup('203.0.113.1')!;
+  t.is(best.pathId, 2, 'the shorter AS path wins');
+  peer.withdraw([prefix4('203.0.113.0/24', 2)], opts);
+  await until('one path left', () => s.rib.lookup('203.0.113.1')?.pathId === 1);
+  t.is(s.speaker.neighbor(a.peer)!.status().prefixes.ipv4, 1);
+});
+
+test('does not use ADD-PATH when add-path is off for the neighbor', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { addPath: false })]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  const open = await peer.handshake({ capabilities: { addPath: [{ afi: Afi.IPv4, safi: 1, send: true, receive: false }] } });
+  t.deepEqual(open.capabilities.addPath, []);
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  t.is(s.rib.lookup('203.0.113.1')!.pathId, 0);
+});
+
+test('accepts UPDATEs above 4096 bytes once both sides advertised extended messages (RFC 8654)', async (t) => {
+  const a = next();
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  await peer.handshake({ capabilities: { extendedMessage: true } });
+  const prefixes = Array.from({ length: 1500 }, (_, i) => prefix4(`10.${i >> 8}.${i & 255}.0/24`));
+  const big = encodeUpdate({ announced: prefixes, attributes: attributes([65001]) }, { ...PEER_DECODE, extendedMessage: true });
+  t.true(big.length > 4096);
+  peer.send(big);
+  await until('all installed', () => s.speaker.neighbor(a.peer)!.status().prefixes.ipv4 === 1500);
+  t.false(peer.closed);
+});
+
+test('runs a session over IPv6 transport and installs IPv6 routes from MP_REACH_NLRI', async (t) => {
+  const s = await startSpeaker('::1', [neighborOptions('0:0::1')], { routerId: '127.45.200.1' });
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect('::1', s.port, '::1');
+  t.teardown(() => peer.destroy());
+  await peer.handshake();
+  const attrs = attributes([65001, 65007]);
+  attrs.nextHop = -1;
+  attrs.mpNextHop = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1]);
+  peer.announce([{ afi: Afi.IPv6, pathId: 0, a: 0x20010db8, b: 0x00110000, c: 0, d: 0, length: 48 }], attrs);
+  const route = await until('IPv6 route', () => s.rib.lookup('2001:db8:11::7'));
+  t.is(route.prefix, '2001:db8:11::/48');
+  t.like(s.speaker.neighbor('::1')!.status(), { address: '::1', state: 'Established', prefixes: { ipv4: 0, ipv6: 1 } });
+});

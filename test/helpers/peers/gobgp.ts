@@ -133,17 +133,20 @@ ${gr ? `  [neighbors.graceful-restart.config]\n    enabled = true\n    restart-t
   async view(): Promise<PeerSessionView> {
     const r = await this.gobgp(['neighbor', this.options.neighbor.address, '-j']);
     const raw = r.stdout;
-    const peer = JSON.parse(raw) as { state?: { session_state?: number | string } };
+    const peer = JSON.parse(raw) as {
+      state?: { session_state?: number | string; messages?: { received?: { notification?: number | string } } };
+    };
     const s = peer.state?.session_state;
     const state = typeof s === 'number' ? (SESSION_STATES[s] ?? String(s)) : String(s ?? 'unknown');
     const normalised = SESSION_STATES.find((n) => n.toLowerCase() === state.toLowerCase()) ?? state;
-    // The API keeps no last-error text; the daemon's log has the NOTIFICATIONs it received.
-    const log = await this.log();
-    const notes = log.split('\n').filter((l) => /notification/i.test(l) && /received/i.test(l));
-    const last = notes.at(-1) ?? '';
-    const m = /"Code":\s*(\d+)[^}]*"Subcode":\s*(\d+)|code[=:]\s*(\d+)[^\n]*?subcode[=:]\s*(\d+)/i.exec(last);
-    const lastNotificationReceived = m ? { code: Number(m[1] ?? m[3]), subcode: Number(m[2] ?? m[4]) } : undefined;
-    return { state: normalised, established: normalised === 'Established', lastError: last, lastNotificationReceived, raw };
+    // The API counts NOTIFICATIONs received but keeps neither their code nor a last-error text; the log has the
+    // FSM's reason for each state change.
+    const notificationsReceived = Number(peer.state?.messages?.received?.notification ?? 0);
+    const reasons = (await this.log()).split('\n').filter((l) => /state changed/.test(l) && /reason=/.test(l));
+    const lastReason = /reason=(\S+)/.exec(reasons.filter((l) => /new=BGP_FSM_IDLE/.test(l)).at(-1) ?? '')?.[1] ?? '';
+    const lastError = [lastReason, notificationsReceived ? `${notificationsReceived} NOTIFICATION(s) received` : '']
+      .filter(Boolean).join('; ');
+    return { state: normalised, established: normalised === 'Established', lastError, notificationsReceived, raw };
   }
 
   async log(): Promise<string> {

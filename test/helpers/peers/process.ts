@@ -19,6 +19,13 @@ function installExitHook(): void {
     for (const p of live) p.signal('SIGKILL');
   };
   process.once('exit', killAll);
+  // A signal would end this process without 'exit': kill the children first, then die of the same signal.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig);
+    });
+  }
 }
 
 export class ManagedProcess {

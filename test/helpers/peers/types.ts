@@ -55,6 +55,8 @@ export interface PeerSessionView {
   lastError: string;
   /** Parsed NOTIFICATION code/subcode the daemon last received, when it exposes them. */
   lastNotificationReceived?: { code: number; subcode: number } | undefined;
+  /** How many NOTIFICATIONs the daemon has received, when it counts them but keeps no code (GoBGP). */
+  notificationsReceived?: number | undefined;
   /** The raw output the view was read from, for failure messages. */
   raw: string;
 }
