@@ -647,10 +647,14 @@ export class Rib {
         const w = this.scratchWords;
         this.notify(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, length, oldRef, null);
       }
-    } else if (wasBest) {
+    } else {
+      // Re-run even when a non-best path left: the MED rule is not transitive, so removing a loser can change
+      // the winner (A beats B on MED, C beats A on router id; without A, B beats C).
+      const oldBest = wasBest ? r : table.head[p]!;
+      if (listening && !wasBest) oldRef = this.refOf(oldBest);
       const best = this.selectBest(table, p);
       this.moveToFront(table, p, best);
-      if (listening) {
+      if (listening && best !== oldBest) {
         const w = this.scratchWords;
         table.wordsOf(p, w);
         this.notify(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!, oldRef, this.refOf(best));

@@ -140,3 +140,26 @@ test('prefers the lowest peer address as the last tie-break (9.1.2.2 g)', (t) =>
   t.is(winner([{ neighbor: ebgp('10.0.0.9', 65001, 0x0a000001), attrs: {} }, { neighbor: ebgp('10.0.0.10', 65001, 0x0a000001), attrs: {} }]), 0);
   t.is(winner([{ neighbor: ebgp('10.0.1.1', 65001, 0x0a000001), attrs: {} }, { neighbor: ebgp('10.0.0.200', 65001, 0x0a000001), attrs: {} }]), 1);
 });
+
+test('re-runs the decision when a losing path is withdrawn (the MED rule is not transitive)', (t) => {
+  const rib = new Rib({ sizing: 'small' });
+  const a = rib.addNeighbor({ address: '10.0.0.1', remoteAs: 65001, localAs: 65000, routerId: 3 });
+  const b = rib.addNeighbor({ address: '10.0.0.2', remoteAs: 65001, localAs: 65000, routerId: 1 });
+  const c = rib.addNeighbor({ address: '10.0.0.3', remoteAs: 65002, localAs: 65000, routerId: 2 });
+  const prefix = parsePrefix('203.0.113.0/24');
+  const offer = (n: number, spec: Offer['attrs']): void => {
+    const id = rib.intern(attributes(spec));
+    rib.announce(n, Afi.IPv4, 0, prefix.a, 0, 0, 0, 24, id);
+    rib.release(id);
+  };
+  offer(a, { path: [65001], med: 10 });
+  offer(b, { path: [65001], med: 20 });
+  offer(c, { path: [65002] });
+  const changes: number[] = [];
+  rib.onChange((_afi, _a, _b, _c, _d, _len, _old, now) => changes.push(now!.neighborId));
+  const best = (): number => rib.routeNeighborOf(rib.bestRoute(Afi.IPv4, rib.exact(Afi.IPv4, prefix.a, 0, 0, 0, 24)));
+  t.is(best(), c, 'B is out on MED against A, and C beats A on router id');
+  rib.withdraw(a, Afi.IPv4, 0, prefix.a, 0, 0, 0, 24);
+  t.is(best(), b, 'without A, B beats C on router id');
+  t.deepEqual(changes, [b], 'the change is notified');
+});
