@@ -500,6 +500,11 @@ function storeMpNextHop(buf: Buffer, p: number, nhLen: number, afi: number, pa: 
   return true;
 }
 
+/** IPv4/IPv6 unicast or multicast: the NLRI formats this codec reads (multicast is validated, never delivered). */
+function isUnicastFamily(afi: number, safi: number): boolean {
+  return (afi === Afi.IPv4 || afi === Afi.IPv6) && (safi === Safi.Unicast || safi === Safi.Multicast);
+}
+
 const MP_REACH_NLRI = new AttributeDescriptor(
   AttrType.MpReachNlri,
   'MP_REACH_NLRI',
@@ -525,7 +530,9 @@ const MP_REACH_NLRI = new AttributeDescriptor(
     r.mpReachSafi = safi;
     r.mpReachStart = nlriStart;
     r.mpReachEnd = end;
-    if (afi === Afi.IPv4 || afi === Afi.IPv6) {
+    // Only the families we speak are checked and read; NLRI of other SAFIs (VPN, flowspec, ...) were never
+    // negotiated and are skipped whole (RFC 4760 7), their next-hop formats are theirs.
+    if (isUnicastFamily(afi, safi)) {
       if (!storeMpNextHop(buf, start + 4, nhLen, afi, r.attributes)) {
         return mpError(r, `MP_REACH_NLRI next hop length ${nhLen} for AFI ${afi}`);
       }
@@ -577,7 +584,7 @@ const MP_UNREACH_NLRI = new AttributeDescriptor(
     r.mpUnreachSafi = safi;
     r.mpUnreachStart = start + 3;
     r.mpUnreachEnd = end;
-    if (afi === Afi.IPv4 || afi === Afi.IPv6) {
+    if (isUnicastFamily(afi, safi)) {
       const n = countPrefixes(buf, start + 3, end, afi, afi === Afi.IPv4 ? r.addPathIpv4 : r.addPathIpv6);
       r.mpUnreachCount = safi === Safi.Unicast ? n : 0;
     }

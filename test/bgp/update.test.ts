@@ -259,6 +259,19 @@ for (const [name, body, subcode] of resets) {
   });
 }
 
+test('skips MP_REACH/MP_UNREACH of a family it does not speak (VPNv4, 12-byte next hop) and keeps the IPv4 NLRI', (t) => {
+  // AFI 1 / SAFI 128: next hop = 8-byte route distinguisher + IPv4; NLRI = 24-bit label + RD + prefix.
+  const vpnNlri = [88 + 24, 0, 0, 0x31, 0, 0, 0, 0, 0, 0, 0, 1, 10, 1, 2];
+  const reach = attr(0x80, 14, [0, 1, 128, 12, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 9, 0, ...vpnNlri]);
+  const unreach = attr(0x80, 15, [0, 1, 128, ...vpnNlri]);
+  const { sink, r } = decode(updateBody([], [...mandatory4(), reach], [24, 198, 51, 100]));
+  t.deepEqual(sink.events, ['A 198.51.100.0/24']);
+  t.false(r.treatAsWithdraw);
+  const withdrawn = decode(updateBody([], [unreach], []));
+  t.deepEqual(withdrawn.sink.events, []);
+  t.is(withdrawn.r.endOfRib, 0);
+});
+
 test('RFC 7606 4: section lengths overrunning the message reset the session, even with valid withdrawals before', (t) => {
   const good = updateBody([8, 10], mandatory4(), [8, 11]);
   const attrOverrun = Buffer.from(good);

@@ -121,19 +121,11 @@ async function loadIntoRib(file: string): Promise<{ rib: Rib; entries: number; u
  */
 const ADDPATH_WITHOUT_SUBTYPE = new Set(['bird_bgp', 'bird6_bgp']);
 
-/**
- * Known codec gap (src/bgp, not the RIB): these UPDATEs carry MP_REACH_NLRI with a 12-byte next hop that
- * decodeUpdate refuses ("next hop length 12 for AFI 1") while bgpdump accepts it. Marked failing until the codec
- * takes them; ava will report when they start passing.
- */
-const CODEC_REFUSES = new Set(['openbgpd_bgp', 'quagga_bgp']);
-
 const files = readdirSync(mrtDir).filter((f) => f !== 'README.md').sort();
 const bgpdump = hasBgpdump();
 
 for (const name of files) {
-  const declare = CODEC_REFUSES.has(name) ? test.failing : test;
-  declare(`loads ${name} with the route and prefix counts bgpdump reports`, async (t) => {
+  test(`loads ${name} with the route and prefix counts bgpdump reports`, async (t) => {
     if (!bgpdump) {
       if (process.env.CI === 'true') t.fail('bgpdump is not installed (CI needs it)');
       else t.log('SKIPPED: bgpdump is not installed (apt-get install bgpdump)');
