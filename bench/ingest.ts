@@ -17,7 +17,7 @@ import { freePort, sleep } from '../test/helpers/peers/process.js';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const POLL_MS = 5;
-const LOAD_TIMEOUT_MS = Number(process.env['BENCH_LOAD_TIMEOUT_MS'] ?? 300_000);
+const LOAD_TIMEOUT_MS = Number(process.env['BENCH_LOAD_TIMEOUT_MS'] ?? 120_000);
 
 const FEEDER_AS = 65001;
 const RECEIVER_AS = 65010;
@@ -65,16 +65,32 @@ async function measure(receiver: Receiver, table: PackedTable, port: number): Pr
         break;
       }
       if (f.state === 'Closed') throw new Error(`${receiver.name}: session closed during load (${f.closeReason}) at ${installed} prefixes`);
-      if (Date.now() > deadline) throw new Error(`${receiver.name}: only ${installed} of ${expected} prefixes after ${LOAD_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${receiver.name}: only ${installed} of ${expected} prefixes after ${LOAD_TIMEOUT_MS / 1000} s ` +
+            `(feeder ${f.state}, ${f.bytesSent} bytes queued)`,
+        );
+      }
       await sleep(POLL_MS);
     }
     await sending;
     const seconds = Number(t1 - t0) / 1e9;
     const rssMiB = await receiver.rssMiB();
+    await checkSamples(receiver, table);
     return { seconds, rssMiB };
   } finally {
     await feeder?.stop('benchmark run finished');
     await receiver.stop();
+  }
+}
+
+/** A count can lie; the routes cannot: a few sampled prefixes must be there with the AS_PATH they were sent with. */
+async function checkSamples(receiver: Receiver, table: PackedTable): Promise<void> {
+  for (const s of table.samples) {
+    const asPath = await receiver.asPathOf(s.prefix);
+    if (asPath === null || asPath.join(' ') !== s.asPath.join(' ')) {
+      throw new Error(`${receiver.name}: ${s.prefix} has AS_PATH ${asPath === null ? 'none' : asPath.join(' ')}, sent ${s.asPath.join(' ')}`);
+    }
   }
 }
 
@@ -83,7 +99,8 @@ async function main(): Promise<void> {
   const table = buildPackedTable(FEEDER_AS);
   process.stdout.write(
     `table: ${table.ipv4} IPv4 + ${table.ipv6} IPv6 prefixes, ${table.attributeSets} attribute sets, ` +
-      `${table.messages} UPDATEs${table.duplicates ? ` (${table.duplicates} prefix announced twice)` : ''}, ${(table.bytes / 1048576).toFixed(1)} MiB pre-encoded (built in ${((Date.now() - tBuild) / 1000).toFixed(1)} s)\n`,
+      `${table.messages} UPDATEs${table.duplicates ? ` (${table.duplicates} prefix announced twice)` : ''}, ${(table.bytes / 1048576).toFixed(1)} MiB pre-encoded (built in ${((Date.now() - tBuild) / 1000).toFixed(1)} s); ` +
+      `${table.samples.length} sampled routes are checked on each receiver after load\n`,
   );
 
   const queryNeighbors = (socket: string): Promise<Array<{ address: string; prefixes: { ipv4: number; ipv6: number } }>> =>
@@ -99,6 +116,7 @@ async function main(): Promise<void> {
           : new SupersparrowReceiver({
               address: RECEIVER_ADDRESS, port, localAs: RECEIVER_AS, feederAddress: FEEDER_ADDRESS, feederAs: FEEDER_AS,
               repoRoot: REPO_ROOT, queryNeighbors,
+              queryRoute: (socket, target) => controlRequest(socket, { command: 'routes', target }, 5_000),
             });
       const r = await measure(receiver, table, port);
       results[name].push(r);

@@ -3,6 +3,15 @@
 // whatever UPDATEs it is given as fast as the socket takes them, sends End-of-RIB, and then keeps the session up
 // with keepalives until stop(). It never processes routes it receives (a receiver that exports nothing sends only
 // End-of-RIB).
+//
+//   const feeder = await BgpFeeder.connect({ host: '127.0.0.10', port: 1179, localAddress: '127.0.0.1',
+//                                            localAs: 65001, routerId: '127.0.0.1' });
+//   await feeder.send(packedTable.chunks);   // whole UPDATE messages, back to back (bench/lib/packed-table.ts)
+//   await feeder.sendEndOfRib();
+//   ...                                      // the session stays up (keepalives every hold/3 s)
+//   await feeder.stop('demo finished');      // Cease / Administrative Shutdown with this RFC 9003 text
+//
+// It keeps no hold timer of its own: a receiver that falls silent is noticed only when the socket closes.
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import {
@@ -213,7 +222,14 @@ export class BgpFeeder extends EventEmitter<FeederEvents> {
   async stop(message = 'feeder stopped'): Promise<void> {
     if (this.state === 'Closed') return;
     if (this.state === 'Established' || this.state === 'OpenConfirm') {
-      await new Promise<void>((resolve) => this.socket.write(encodeNotification({ code: ErrorCode.Cease, subcode: 2, shutdownMessage: message }), () => resolve()));
+      // The receiver may have stopped reading (its buffers full): do not wait for the NOTIFICATION forever.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        this.socket.write(encodeNotification({ code: ErrorCode.Cease, subcode: 2, shutdownMessage: message }), () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
     this.close(message);
   }
@@ -224,7 +240,6 @@ export class BgpFeeder extends EventEmitter<FeederEvents> {
     this.closeReason = reason;
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     this.socket.end();
-    this.socket.destroySoon?.();
     setTimeout(() => this.socket.destroy(), 1000).unref();
     this.emit('closed', reason);
   }

@@ -1,7 +1,7 @@
 // The full-size table as a router would send it: prefixes grouped by attribute set, each group packed into as
 // few UPDATEs as 4096 bytes allow (UpdatePacker), all messages concatenated into large write chunks so the
 // feeder spends no time per message.
-import { Afi, DEFAULT_DECODE_OPTIONS, UpdatePacker, type PathAttributes } from '../../src/bgp/index.js';
+import { Afi, DEFAULT_DECODE_OPTIONS, UpdatePacker, formatPrefix, type PathAttributes } from '../../src/bgp/index.js';
 import { generateSyntheticTable } from './synthetic-table.js';
 
 /** One attribute set and the prefixes (one family) that share it; the codec's NlriPrefix shape. */
@@ -21,6 +21,8 @@ export interface PackedTable {
   /** Prefixes announced more than once in the table. */
   duplicates: number;
   attributeSets: number;
+  /** A few prefixes with the AS_PATH they were sent with, to check that a receiver really installed them. */
+  samples: Array<{ prefix: string; asPath: number[] }>;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -30,12 +32,20 @@ export function packTable(groups: Iterable<RouteGroup>): PackedTable {
   const chunks: Buffer[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  const table: PackedTable = { chunks, messages: 0, bytes: 0, ipv4: 0, ipv6: 0, duplicates: 0, attributeSets: 0 };
+  const table: PackedTable = { chunks, messages: 0, bytes: 0, ipv4: 0, ipv6: 0, duplicates: 0, attributeSets: 0, samples: [] };
   const seen4 = new Set<number>();
   const seen6 = new Set<string>();
   for (const g of groups) {
     if (g.prefixes.length === 0) continue;
     table.attributeSets++;
+    // Sample the last prefix of every 20000th group (the last one wins if the table repeats a prefix).
+    if (table.attributeSets % 20000 === 1) {
+      const p = g.prefixes[g.prefixes.length - 1]!;
+      table.samples.push({
+        prefix: formatPrefix(p.afi, p.a, p.b, p.c, p.d, p.length),
+        asPath: (g.attributes.asPath ?? []).flatMap((seg) => seg.asns),
+      });
+    }
     for (const p of g.prefixes) {
       const before = seen4.size + seen6.size;
       if (p.afi === Afi.IPv4) seen4.add(p.a * 64 + p.length);

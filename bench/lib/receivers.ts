@@ -13,6 +13,8 @@ export interface Receiver {
   start(): Promise<void>;
   /** Prefixes installed from the feeder, IPv4 + IPv6. */
   installed(): Promise<number>;
+  /** The AS_PATH of the receiver's route for exactly this prefix, or null when it has none. */
+  asPathOf(prefix: string): Promise<number[] | null>;
   /** Resident set size of the receiver process, MiB. */
   rssMiB(): Promise<number>;
   stop(): Promise<void>;
@@ -108,6 +110,12 @@ protocol bgp feeder {
     return total;
   }
 
+  async asPathOf(prefix: string): Promise<number[] | null> {
+    const out = await birdControl(this.socket, `show route ${prefix} all`);
+    const m = /BGP\.as_path:([^\n]*)/.exec(out);
+    return m ? m[1]!.trim().split(/\s+/).filter(Boolean).map(Number) : null;
+  }
+
   rssMiB(): Promise<number> {
     return rssMiB(this.pid);
   }
@@ -120,6 +128,8 @@ protocol bgp feeder {
 
 /** Reads `neighbors` from supersparrow's control socket; supplied by the CLI's control client. */
 export type NeighborsQuery = (socket: string) => Promise<Array<{ address: string; prefixes: { ipv4: number; ipv6: number } }>>;
+/** Reads `routes PREFIX` from supersparrow's control socket. */
+export type RouteQuery = (socket: string, target: string) => Promise<{ asPath: Array<number | number[]> } | null>;
 
 export class SupersparrowReceiver implements Receiver {
   readonly name = 'supersparrow';
@@ -135,6 +145,7 @@ export class SupersparrowReceiver implements Receiver {
       feederAs: number;
       repoRoot: string;
       queryNeighbors: NeighborsQuery;
+      queryRoute: RouteQuery;
     },
   ) {}
 
@@ -171,6 +182,11 @@ export class SupersparrowReceiver implements Receiver {
   async installed(): Promise<number> {
     const n = (await this.opts.queryNeighbors(this.socket)).find((x) => x.address === this.opts.feederAddress);
     return n ? n.prefixes.ipv4 + n.prefixes.ipv6 : 0;
+  }
+
+  async asPathOf(prefix: string): Promise<number[] | null> {
+    const r = await this.opts.queryRoute(this.socket, prefix);
+    return r ? r.asPath.flat() : null;
   }
 
   rssMiB(): Promise<number> {

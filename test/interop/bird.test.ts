@@ -1,4 +1,4 @@
 // Interop with bird as a real peer on loopback (issue 5, "Must show").
 import { defineInteropTests } from './scenarios.js';
 
-defineInteropTests('bird', 11);
+await defineInteropTests('bird', 11);

@@ -1,4 +1,4 @@
 // Interop with exabgp as a real peer on loopback (issue 5, "Must show").
 import { defineInteropTests } from './scenarios.js';
 
-defineInteropTests('exabgp', 14);
+await defineInteropTests('exabgp', 14);

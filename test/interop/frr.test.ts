@@ -1,4 +1,4 @@
 // Interop with frr as a real peer on loopback (issue 5, "Must show").
 import { defineInteropTests } from './scenarios.js';
 
-defineInteropTests('frr', 12);
+await defineInteropTests('frr', 12);

@@ -1,4 +1,4 @@
 // Interop with gobgp as a real peer on loopback (issue 5, "Must show").
 import { defineInteropTests } from './scenarios.js';
 
-defineInteropTests('gobgp', 13);
+await defineInteropTests('gobgp', 13);

@@ -1,4 +1,15 @@
 // Real BGP daemons as test peers on loopback. See PEERS.md in the shared folder for how each one is run.
+//
+//   const peer = createPeer('bird', { address: '127.11.0.2', as: 65001, mode: 'active', listenPort: 40179,
+//     neighbor: { address: '127.11.0.1', as: 65010, port: 41179 }, holdTime: 6, gracefulRestart: { restartTime: 20 },
+//     routes: [{ prefix: '10.0.0.0/16', nextHop: '192.0.2.1', asPath: [64600], med: 5, communities: [[65001, 1]] }] });
+//   t.teardown(() => peer.stop());
+//   await peer.start();
+//   await peer.withdraw(['10.0.0.0/16']);   // or announce([...]), crash() + restart(routes), pause()/resume()
+//   (await peer.view()).lastError;         // the daemon's own account of the session
+//
+// Each daemon runs in its own process group; stop() (and, should the worker die, an exit/signal hook) kills only
+// the processes started here. Supersparrow runs the same way through ./supersparrow.ts.
 import { BirdPeer } from './bird.js';
 import { FrrPeer } from './frr.js';
 import { GobgpPeer } from './gobgp.js';
@@ -46,6 +57,9 @@ export async function isInstalled(name: DaemonName): Promise<boolean> {
  * to skip: the caller must fail instead.
  */
 export async function missingReason(name: DaemonName): Promise<string | null> {
+  // SUPERSPARROW_PEERS_DISABLE=bird,frr treats those as missing (to see the skip/CI paths, or to save time).
+  const disabled = (process.env['SUPERSPARROW_PEERS_DISABLE'] ?? '').split(',').map((s) => s.trim());
+  if (disabled.includes(name)) return `${name} disabled by SUPERSPARROW_PEERS_DISABLE`;
   if (await isInstalled(name)) return null;
   return `${name} is not installed (see PEERS.md)`;
 }
