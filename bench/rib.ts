@@ -13,7 +13,7 @@ import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Afi, decodeUpdate } from '../src/bgp/index.js';
 import { Rib, RibUpdateSink } from '../src/rib/index.js';
-import { forEachSyntheticGroup, generateSyntheticTable, seededRandom, writeSyntheticTable } from './lib/synthetic-table.js';
+import { forEachSyntheticGroup, generateSyntheticTable, seededRandom, writeSyntheticTable } from '../src/demo/index.js';
 
 const LOOKUPS = 1 << 22;
 const MiB = 1024 * 1024;

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './demo.js';
 import { registerMrtCommands } from './mrt.js';
 import { registerNeighborControlCommands, registerNeighborsCommand } from './neighbors.js';
 import { registerRoutesCommand } from './routes.js';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   registerNeighborsCommand(program, setStatus);
   registerNeighborControlCommands(program, setStatus);
   registerRoutesCommand(program, setStatus);
+  registerDemoCommand(program, setStatus, main);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -68,8 +68,8 @@ export function registerNeighborControlCommands(program: Command, setStatus: Set
     .action((opts: { socket?: string }) => send({ command: 'reload' }, opts.socket, 'reload'));
 }
 
-export function formatUptime(seconds: number): string {
-  if (seconds <= 0) return '-';
+export function formatUptime(seconds: number, established = true): string {
+  if (!established) return '-';
   const d = Math.floor(seconds / 86400);
   const h = Math.floor((seconds % 86400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
@@ -85,7 +85,7 @@ export function formatNeighborTable(neighbors: NeighborJson[]): string {
       n.address,
       String(n.remoteAs),
       n.state + (n.adminDown ? ' (admin)' : '') + (n.staleFamilies.length > 0 ? ' (stale)' : ''),
-      formatUptime(n.uptime),
+      formatUptime(n.uptime, n.state === 'Established'),
       String(n.prefixes.ipv4),
       String(n.prefixes.ipv6),
       n.lastError ?? '',

@@ -6,7 +6,7 @@
 //
 //   const feeder = await BgpFeeder.connect({ host: '127.0.0.10', port: 1179, localAddress: '127.0.0.1',
 //                                            localAs: 65001, routerId: '127.0.0.1' });
-//   await feeder.send(packedTable.chunks);   // whole UPDATE messages, back to back (bench/lib/packed-table.ts)
+//   await feeder.send(packedTable.chunks);   // whole UPDATE messages, back to back (src/demo/packed-table.ts)
 //   await feeder.sendEndOfRib();
 //   ...                                      // the session stays up (keepalives every hold/3 s)
 //   await feeder.stop('demo finished');      // Cease / Administrative Shutdown with this RFC 9003 text
@@ -31,7 +31,7 @@ import {
   openPeerAs,
   parseIpv4,
   type OpenMessage,
-} from '../../src/bgp/index.js';
+} from '../bgp/index.js';
 
 
 export interface FeederOptions {

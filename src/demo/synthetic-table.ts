@@ -1,11 +1,11 @@
 // A full-size routing table generated reproducibly from the npm package @ip-location-db/asn (real address ranges
 // with their origin AS): ranges become CIDR prefixes, each origin AS gets synthetic AS paths from a seeded PRNG.
-// Shared by bench/rib.ts and bench/ingest.ts.
+// Used by the demo and by bench/rib.ts and bench/ingest.ts.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../../src/bgp/index.js';
+import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../bgp/index.js';
 
 export interface SyntheticGroup {
   afi: Afi;
@@ -108,14 +108,18 @@ export function generateSyntheticTable(options: SyntheticTableOptions = {}): Syn
   };
 
   let ipv4Prefixes = 0;
+  // The CSVs are sorted by start; where a range overlaps the one before (one row in the 2026 data), the earlier
+  // row keeps the overlap, so no prefix is announced twice.
+  let coveredTo = -1;
   for (const line of readFileSync(path.join(dir, 'asn-ipv4-num.csv'), 'latin1').split('\n')) {
     if (line === '') continue;
     const c1 = line.indexOf(',');
     const c2 = line.indexOf(',', c1 + 1);
     const c3 = line.indexOf(',', c2 + 1);
-    let start = Number(line.slice(0, c1));
+    let start = Math.max(Number(line.slice(0, c1)), coveredTo + 1);
     const end = Number(line.slice(c1 + 1, c2));
     const origin = Number(line.slice(c2 + 1, c3 < 0 ? undefined : c3));
+    if (end > coveredTo) coveredTo = end;
     // Largest aligned blocks first (range to CIDR).
     while (start <= end) {
       let size = start === 0 ? 2 ** 32 : 2 ** Math.min(32, ctz(start));
@@ -127,14 +131,17 @@ export function generateSyntheticTable(options: SyntheticTableOptions = {}): Syn
     }
   }
   let ipv6Prefixes = 0;
+  let coveredTo6 = -1n;
   for (const line of readFileSync(path.join(dir, 'asn-ipv6-num.csv'), 'latin1').split('\n')) {
     if (line === '') continue;
     const c1 = line.indexOf(',');
     const c2 = line.indexOf(',', c1 + 1);
     const c3 = line.indexOf(',', c2 + 1);
     let start = BigInt(line.slice(0, c1));
+    if (start <= coveredTo6) start = coveredTo6 + 1n;
     const end = BigInt(line.slice(c1 + 1, c2));
     const origin = Number(line.slice(c2 + 1, c3 < 0 ? undefined : c3));
+    if (end > coveredTo6) coveredTo6 = end;
     while (start <= end) {
       let bits = start === 0n ? 128 : ctz128(start);
       while (bits > 0 && start + (1n << BigInt(bits)) - 1n > end) bits--;

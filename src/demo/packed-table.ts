@@ -1,8 +1,8 @@
 // The full-size table as a router would send it: prefixes grouped by attribute set, each group packed into as
 // few UPDATEs as 4096 bytes allow (UpdatePacker), all messages concatenated into large write chunks so the
 // feeder spends no time per message.
-import { Afi, DEFAULT_DECODE_OPTIONS, UpdatePacker, formatPrefix, type PathAttributes } from '../../src/bgp/index.js';
-import { generateSyntheticTable } from './synthetic-table.js';
+import { Afi, DEFAULT_DECODE_OPTIONS, UpdatePacker, formatPrefix, type PathAttributes } from '../bgp/index.js';
+import { generateSyntheticTable, type SyntheticTable } from './synthetic-table.js';
 
 /** One attribute set and the prefixes (one family) that share it; the codec's NlriPrefix shape. */
 export interface RouteGroup {
@@ -70,25 +70,23 @@ export function packTable(groups: Iterable<RouteGroup>): PackedTable {
   return table;
 }
 
-/**
- * The benchmark's table: the synthetic full-size table of bench/lib/synthetic-table.ts (from @ip-location-db/asn),
- * with `peerAs` first in every AS_PATH, packed.
- */
-export function buildPackedTable(peerAs: number): PackedTable {
-  const synthetic = generateSyntheticTable({ peerAs });
-  function* groups(): Generator<RouteGroup> {
-    for (const g of synthetic.groups) {
-      const step = g.afi === Afi.IPv4 ? 2 : 5;
-      const prefixes: RouteGroup['prefixes'] = [];
-      for (let i = 0; i < g.prefixes.length; i += step) {
-        prefixes.push(
-          g.afi === Afi.IPv4
-            ? { afi: Afi.IPv4, pathId: 0, a: g.prefixes[i]!, b: 0, c: 0, d: 0, length: g.prefixes[i + 1]! }
-            : { afi: Afi.IPv6, pathId: 0, a: g.prefixes[i]!, b: g.prefixes[i + 1]!, c: g.prefixes[i + 2]!, d: g.prefixes[i + 3]!, length: g.prefixes[i + 4]! },
-        );
-      }
-      yield { attributes: g.attributes, prefixes };
+/** The groups of a synthetic table (src/demo/synthetic-table.ts) in the codec's prefix shape, one at a time. */
+export function* syntheticRouteGroups(synthetic: SyntheticTable): Generator<RouteGroup> {
+  for (const g of synthetic.groups) {
+    const step = g.afi === Afi.IPv4 ? 2 : 5;
+    const prefixes: RouteGroup['prefixes'] = [];
+    for (let i = 0; i < g.prefixes.length; i += step) {
+      prefixes.push(
+        g.afi === Afi.IPv4
+          ? { afi: Afi.IPv4, pathId: 0, a: g.prefixes[i]!, b: 0, c: 0, d: 0, length: g.prefixes[i + 1]! }
+          : { afi: Afi.IPv6, pathId: 0, a: g.prefixes[i]!, b: g.prefixes[i + 1]!, c: g.prefixes[i + 2]!, d: g.prefixes[i + 3]!, length: g.prefixes[i + 4]! },
+      );
     }
+    yield { attributes: g.attributes, prefixes };
   }
-  return packTable(groups());
+}
+
+/** The benchmark's table: the synthetic full-size table with `peerAs` first in every AS_PATH, packed. */
+export function buildPackedTable(peerAs: number): PackedTable {
+  return packTable(syntheticRouteGroups(generateSyntheticTable({ peerAs })));
 }

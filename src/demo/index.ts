@@ -1,0 +1,152 @@
+// `supersparrow demo`: the whole service on loopback in one process. A built-in router peer (our own replaying
+// BGP speaker) connects to a running supersparrow daemon and sends it a full-size table; the demo then asks the
+// daemon what any operator would, through the same control socket and CLI commands.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import bunyan from 'bunyan';
+import { loadConfigFile } from '../config/index.js';
+import { startDaemon, type Daemon } from '../daemon/index.js';
+import { packTable, syntheticRouteGroups, type PackedTable } from './packed-table.js';
+import { BgpFeeder } from './router-peer.js';
+import { generateSyntheticTable } from './synthetic-table.js';
+
+export { BgpFeeder, type FeederOptions } from './router-peer.js';
+export { packTable, syntheticRouteGroups, buildPackedTable, type PackedTable, type RouteGroup } from './packed-table.js';
+export * from './synthetic-table.js';
+
+export interface DemoOptions {
+  /** Stop after the queries instead of serving until Ctrl-C. */
+  once: boolean;
+  /** Addresses to look up once the table is loaded. */
+  queries: string[];
+  /** Runs a CLI command in-process (so the demo shows exactly what `supersparrow neighbors/routes` print). */
+  cli: (argv: string[]) => Promise<number>;
+  /** Where the narration goes. */
+  out: NodeJS.WritableStream;
+}
+
+/** Well-known resolvers and root servers, both families: every user knows what they should route to. */
+export const DEFAULT_DEMO_QUERIES = ['8.8.8.8', '1.1.1.1', '9.9.9.9', '193.0.14.129', '2001:4860:4860::8888', '2606:4700:4700::1111'];
+
+const DAEMON_ADDRESS = '127.0.0.10';
+const ROUTER_ADDRESS = '127.0.0.11';
+const LOCAL_AS = 65010;
+const ROUTER_AS = 64500;
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const say = (line = ''): void => {
+    options.out.write(line + '\n');
+  };
+  const dir = mkdtempSync(path.join(tmpdir(), 'supersparrow-demo-'));
+  const socket = path.join(dir, 'supersparrow.sock');
+  const configFile = path.join(dir, 'supersparrow.yaml');
+  writeFileSync(configFile, demoConfig(socket));
+  let daemon: Daemon | null = null;
+  let router: BgpFeeder | null = null;
+  try {
+    say(`# supersparrow demo: a BGP listener and a built-in router peer on loopback`);
+    say(`# configuration (${configFile}):`);
+    for (const line of demoConfig(socket).trimEnd().split('\n')) say(`#   ${line}`);
+
+    const started = performance.now();
+    const table = packSyntheticTable();
+    say(`# table: ${table.description}; ${table.packed.messages} UPDATEs, ${(table.packed.bytes / 2 ** 20).toFixed(1)} MiB, built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    const config = loadConfigFile(configFile);
+    // The narration says what matters; the daemon's own log (JSON) only speaks up for problems.
+    const log = bunyan.createLogger({ name: 'supersparrow', level: 'error', streams: [{ stream: process.stderr, level: 'error' }] });
+    daemon = await startDaemon(config, socket, log);
+    const port = daemon.speaker.listenPort;
+    if (port === null) throw new Error('the demo daemon is not listening');
+    say(`# supersparrow listens on ${DAEMON_ADDRESS}:${port}; the router peer ${ROUTER_ADDRESS} (AS${ROUTER_AS}) connects`);
+
+    router = await BgpFeeder.connect({
+      host: DAEMON_ADDRESS,
+      port,
+      localAddress: ROUTER_ADDRESS,
+      localAs: ROUTER_AS,
+      remoteAs: LOCAL_AS,
+      routerId: ROUTER_ADDRESS,
+      holdTime: 90,
+    });
+    const establishedAt = performance.now();
+    await router.send(table.packed.chunks, table.packed.messages);
+    await router.sendEndOfRib();
+    const want = table.packed.ipv4 + table.packed.ipv6;
+    const loaded = await waitForPrefixes(daemon, want, 120_000);
+    const seconds = (performance.now() - establishedAt) / 1000;
+    const ribMiB = daemon.rib.usedBytes / 2 ** 20;
+    say(`# loaded ${loaded.toLocaleString('en-US')} prefixes in ${seconds.toFixed(2)} s from Established (${Math.round(loaded / seconds).toLocaleString('en-US')} prefixes/s); RIB ${ribMiB.toFixed(0)} MiB, ${daemon.rib.attributeSetCount.toLocaleString('en-US')} attribute sets`);
+    if (loaded < want) throw new Error(`only ${loaded} of ${want} prefixes arrived`);
+
+    say();
+    say(`$ supersparrow neighbors --socket ${socket}`);
+    await options.cli(['neighbors', '--socket', socket]);
+    for (const q of options.queries) {
+      say();
+      say(`$ supersparrow routes --socket ${socket} ${q}`);
+      await options.cli(['routes', '--socket', socket, q]);
+    }
+    if (options.once) return 0;
+    say();
+    say(`# the daemon keeps running; in another terminal try:`);
+    say(`#   node bin/supersparrow.js routes --socket ${socket} --json 203.0.113.7`);
+    say(`#   node bin/supersparrow.js neighbors --socket ${socket} --json`);
+    say(`# Ctrl-C stops it.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    return 0;
+  } finally {
+    await router?.stop('demo finished');
+    if (daemon !== null) await daemon.stop('demo finished');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function demoConfig(socket: string): string {
+  return [
+    `bgp:`,
+    `  local-as: ${LOCAL_AS}`,
+    `  router-id: ${DAEMON_ADDRESS}`,
+    `  listen: { address: ${DAEMON_ADDRESS}, port: 0 }   # 0: any free port`,
+    `neighbors:`,
+    `  - address: ${ROUTER_ADDRESS}`,
+    `    remote-as: ${ROUTER_AS}`,
+    `    passive: true`,
+    `    description: built-in router peer replaying a full table`,
+    `control:`,
+    `  socket: ${socket}`,
+    `log:`,
+    `  level: error`,
+    ``,
+  ].join('\n');
+}
+
+interface DemoTable {
+  packed: PackedTable;
+  description: string;
+}
+
+function packSyntheticTable(): DemoTable {
+  const synthetic = generateSyntheticTable({ peerAs: ROUTER_AS, nextHop: 0x7f00000b });
+  return {
+    packed: packTable(syntheticRouteGroups(synthetic)),
+    description:
+      `${synthetic.ipv4Prefixes.toLocaleString('en-US')} IPv4 + ${synthetic.ipv6Prefixes.toLocaleString('en-US')} IPv6 prefixes ` +
+      `(real address ranges and origin ASes from @ip-location-db/asn, synthetic AS paths), ${synthetic.attributeSets.toLocaleString('en-US')} attribute sets`,
+  };
+}
+
+async function waitForPrefixes(daemon: Daemon, want: number, timeoutMs: number): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  let have = 0;
+  for (;;) {
+    have = 0;
+    for (const n of daemon.speaker.status()) have += n.prefixes.ipv4 + n.prefixes.ipv6;
+    if (have >= want || performance.now() > deadline) return have;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
