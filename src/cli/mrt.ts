@@ -9,7 +9,7 @@ import type { SetStatus } from './index.js';
  * A closed stdout (`| head`) ends the dump quietly.
  */
 export function registerMrtCommands(program: Command, setStatus: SetStatus): void {
-  const mrt = program.command('mrt').description('Read MRT (RFC 6396) routing dumps');
+  const mrt = program.command('mrt').description('read MRT (RFC 6396) routing dumps');
   mrt
     .command('dump <file>')
     .description(

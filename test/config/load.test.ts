@@ -158,3 +158,13 @@ neighbors:
 `);
   t.deepEqual(p, ['test.yaml:4:54: neighbors[1].passive: needs bgp.listen: without a listener nothing would ever connect']);
 });
+
+test('the example configuration in fixtures/ is valid and says what its comments say', (t) => {
+  const file = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../fixtures/supersparrow.yaml');
+  const c = loadConfigFile(file);
+  t.is(c.bgp.localAs, 65010);
+  t.deepEqual(c.bgp.listen, { address: '127.0.0.10', port: 1179 });
+  t.deepEqual(c.neighbors.map((n) => [n.address, n.remoteAs, n.passive]), [['127.0.0.1', 65001, false], ['127.0.0.2', 65010, true]]);
+  t.deepEqual(c.neighbors[0]!.maxPrefixes, { limit: 1000000, warningPercent: 90, restartAfter: 60 });
+  t.is(c.control.socket, '/tmp/supersparrow.sock');
+});
