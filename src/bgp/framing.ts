@@ -70,13 +70,14 @@ export function checkHeader(buf: Buffer, offset: number, maxLength: number): num
       u16(length),
     );
   }
-  if (type === MessageType.RouteRefresh && length !== 23) {
-    // RFC 7313 5: a ROUTE-REFRESH of the wrong length gets its own error code, with the whole message as data.
+  if (type === MessageType.RouteRefresh && length !== 23 && buf.length - offset >= length) {
+    // RFC 7313 5: a ROUTE-REFRESH of the wrong length gets its own error code, with the whole message as data:
+    // thrown once the whole message is there (the framer checks the header again as more bytes arrive).
     throw new BgpError(
       ErrorCode.RouteRefreshMessage,
       RouteRefreshErrorSubcode.InvalidMessageLength,
       `bad ROUTE-REFRESH length ${length}`,
-      Uint8Array.from(buf.subarray(offset, offset + Math.min(length, buf.length - offset))),
+      Uint8Array.from(buf.subarray(offset, offset + length)),
     );
   }
   return length;
@@ -85,9 +86,14 @@ export function checkHeader(buf: Buffer, offset: number, maxLength: number): num
 /**
  * Cuts BGP messages out of a TCP byte stream (pg-protocol's parser shape): push chunks, get complete messages,
  * partial bytes wait for the next chunk. Throws BgpError (RFC 4271 6.1 codes and data) on a bad header.
+ * A partial message waits in a buffer of its own final size, filled as bytes come: the work stays linear in the
+ * bytes received however the peer cuts them (a peer sending one byte per segment must not cost us a copy of
+ * everything held so far on each one).
  */
 export class MessageFramer {
+  /** The incomplete message: 19 bytes while its header is incomplete, then exactly its length. */
   private pending: Buffer | null = null;
+  private pendingUsed = 0;
 
   constructor(public maxLength: number = BGP_MAX_MESSAGE_LENGTH) {}
 
@@ -98,28 +104,63 @@ export class MessageFramer {
 
   /** Bytes held from an incomplete message. */
   get buffered(): number {
-    return this.pending === null ? 0 : this.pending.length;
+    return this.pendingUsed;
   }
 
   push(chunk: Buffer): FramedMessage[] {
-    let buf = chunk;
-    if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
-    }
     const out: FramedMessage[] = [];
     let offset = 0;
-    while (buf.length - offset >= BGP_HEADER_LENGTH) {
-      const length = checkHeader(buf, offset, this.maxLength);
-      if (buf.length - offset < length) break;
-      out.push({ type: buf[offset + 18] as MessageType, message: buf.subarray(offset, offset + length) });
+    if (this.pending !== null) {
+      offset = this.fill(chunk, out);
+      if (this.pending !== null) return out;
+    }
+    while (chunk.length - offset >= BGP_HEADER_LENGTH) {
+      const length = checkHeader(chunk, offset, this.maxLength);
+      if (chunk.length - offset < length) {
+        // Copy so the leftover does not pin the (possibly large) chunk it came from.
+        this.pending = Buffer.allocUnsafe(length);
+        this.pendingUsed = chunk.copy(this.pending, 0, offset);
+        return out;
+      }
+      out.push({ type: chunk[offset + 18] as MessageType, message: chunk.subarray(offset, offset + length) });
       offset += length;
     }
-    if (offset < buf.length) {
-      // Copy so the leftover does not pin the (possibly large) chunk it came from.
-      this.pending = Buffer.from(buf.subarray(offset));
+    if (offset < chunk.length) {
+      this.pending = Buffer.allocUnsafe(BGP_HEADER_LENGTH);
+      this.pendingUsed = chunk.copy(this.pending, 0, offset);
     }
     return out;
+  }
+
+  /** Moves bytes of chunk into the pending message; returns how many it took. Completes it into out when whole. */
+  private fill(chunk: Buffer, out: FramedMessage[]): number {
+    let p = this.pending!;
+    let used = this.pendingUsed;
+    let at = 0;
+    if (used < BGP_HEADER_LENGTH) {
+      at = chunk.copy(p, used, 0, Math.min(chunk.length, BGP_HEADER_LENGTH - used));
+      used += at;
+      this.pendingUsed = used;
+      if (used < BGP_HEADER_LENGTH) return at;
+      const length = checkHeader(p, 0, this.maxLength);
+      if (length > BGP_HEADER_LENGTH) {
+        const whole = Buffer.allocUnsafe(length);
+        p.copy(whole, 0, 0, BGP_HEADER_LENGTH);
+        p = whole;
+        this.pending = p;
+      }
+    }
+    const n = chunk.copy(p, used, at, at + Math.min(p.length - used, chunk.length - at));
+    used += n;
+    at += n;
+    this.pendingUsed = used;
+    if (used < p.length) return at;
+    this.pending = null;
+    this.pendingUsed = 0;
+    // Checked again whole: the limit may have changed meanwhile, and some checks need the whole message.
+    checkHeader(p, 0, this.maxLength);
+    out.push({ type: p[18] as MessageType, message: p });
+    return at;
   }
 }
 

@@ -1,4 +1,4 @@
-import { CeaseSubcode, ErrorCode, MessageType, SHUTDOWN_COMMUNICATION_MAX_LENGTH } from './constants.js';
+import { BGP_HEADER_LENGTH, BGP_MAX_MESSAGE_LENGTH, CeaseSubcode, ErrorCode, MessageType, SHUTDOWN_COMMUNICATION_MAX_LENGTH } from './constants.js';
 import { BgpError } from './errors.js';
 import { encodeMessage } from './framing.js';
 
@@ -75,6 +75,10 @@ export function encodeNotification(n: NotificationInput): Buffer {
     withLength.set(data, 1 + text.length);
     data = withLength;
   }
+  // RFC 4271 4.5: the data is whatever the error calls for, but the message must stay within 4096 bytes for a
+  // peer that may not support extended messages (RFC 8654 keeps NOTIFICATIONs sent before OPEN at 4096 too).
+  const room = BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 2;
+  if (data.length > room) data = data.subarray(0, room);
   const body = new Uint8Array(2 + data.length);
   body[0] = n.code;
   body[1] = n.subcode;

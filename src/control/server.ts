@@ -7,6 +7,12 @@ export type ControlHandler = (request: ControlRequest) => Promise<unknown> | unk
 
 /** Longest request line accepted; anything longer is a client bug. */
 const MAX_LINE = 64 * 1024;
+/** Requests read ahead of their answers before we stop reading from the client (pipelining is bounded). */
+const MAX_QUEUED_REQUESTS = 16;
+/** Unsent answer bytes before we wait for the client to read. */
+const MAX_OUTPUT_BACKLOG = 1024 * 1024;
+/** How long a client cut off for a too-long line gets to read the error before the socket goes. */
+const CLOSE_LINGER_MS = 1_000;
 
 /**
  * The daemon's control socket: newline-delimited JSON requests, one response line each, in order.
@@ -14,6 +20,7 @@ const MAX_LINE = 64 * 1024;
 export class ControlServer {
   private server: Server | null = null;
   private readonly clients = new Set<Socket>();
+  private queuedRequests = 0;
 
   constructor(
     readonly path: string,
@@ -43,17 +50,36 @@ export class ControlServer {
     socket.setEncoding('utf8');
     let buffered = '';
     let queue = Promise.resolve();
+    let queued = 0;
+    let cutOff = false;
     socket.on('data', (chunk: string) => {
+      if (cutOff) return; // read and dropped until the socket goes
       buffered += chunk;
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl).trim();
         buffered = buffered.slice(nl + 1);
         if (line === '') continue;
-        queue = queue.then(() => this.answer(socket, line));
+        queued++;
+        this.queuedRequests++;
+        if (queued >= MAX_QUEUED_REQUESTS) socket.pause();
+        queue = queue
+          .then(() => this.answer(socket, line))
+          .catch((err: unknown) => this.log.error({ err }, 'control request failed')) // never an unhandled rejection
+          .finally(() => {
+            queued--;
+            this.queuedRequests--;
+            if (queued < MAX_QUEUED_REQUESTS && !cutOff && !socket.destroyed) socket.resume();
+          });
       }
       if (buffered.length > MAX_LINE) {
-        socket.end(JSON.stringify({ ok: false, error: 'request line too long' }) + '\n');
+        cutOff = true;
+        buffered = '';
+        // Answered after the requests already queued, then the connection goes, read or not.
+        queue = queue.then(() => {
+          if (socket.writable) socket.end(JSON.stringify({ ok: false, error: `request line longer than ${MAX_LINE} bytes` }) + '\n');
+          setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
+        });
       }
     });
     socket.on('error', () => {});
@@ -71,7 +97,42 @@ export class ControlServer {
     } catch (err) {
       response = { ok: false, error: (err as Error).message };
     }
-    if (!socket.destroyed) socket.write(JSON.stringify(response) + '\n');
+    if (!socket.writable) return; // the client went away mid-request
+    let text: string;
+    try {
+      text = JSON.stringify(response) + '\n';
+    } catch (err) {
+      text = JSON.stringify({ ok: false, error: `cannot encode the answer: ${(err as Error).message}` }) + '\n';
+    }
+    if (!socket.write(text) && socket.writableLength > MAX_OUTPUT_BACKLOG) {
+      // A client that does not read its answers: wait for it (the queue, and so its reading, waits too).
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
+  }
+
+  /** Answer bytes written to clients but not yet read by them (bounded: slow readers are not read from). */
+  get backlog(): number {
+    let n = 0;
+    for (const c of this.clients) n += c.writableLength;
+    return n;
+  }
+
+  /** Requests read but not answered yet, over all clients. */
+  get pendingRequests(): number {
+    return this.queuedRequests;
+  }
+
+  /** Connected clients. */
+  get clientCount(): number {
+    return this.clients.size;
   }
 
   async stop(): Promise<void> {

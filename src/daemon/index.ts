@@ -1,6 +1,6 @@
 // The daemon's wiring: configuration -> RIB + BGP speaker + control socket. Kept apart from src/session so that
 // the session layer knows nothing of the config file or the CLI.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { isIP } from 'node:net';
 import bunyan from 'bunyan';
 import { CeaseSubcode } from '../bgp/index.js';
@@ -33,9 +33,26 @@ export interface ReloadResult {
 }
 
 export function createLogger(config: Config): bunyan {
-  const stream = config.log.file
-    ? createWriteStream(config.log.file, { flags: 'a' })
-    : process.stderr;
+  let stream: NodeJS.WritableStream = process.stderr;
+  if (config.log.file) {
+    const file = config.log.file;
+    let fd: number;
+    try {
+      // Opened here, synchronously, so that a bad path is a startup error and not a crash once running.
+      fd = openSync(file, 'a');
+    } catch (err) {
+      throw new Error(`cannot open the log file ${file}: ${(err as Error).message}`);
+    }
+    const fileStream = createWriteStream(file, { fd });
+    let reported = false;
+    // A failing log file (disk full, I/O error) must not take the daemon down: say so once and go on.
+    fileStream.on('error', (err) => {
+      if (reported) return;
+      reported = true;
+      process.stderr.write(`supersparrow: writing the log file ${file} failed, log records are lost: ${err.message}\n`);
+    });
+    stream = fileStream;
+  }
   return bunyan.createLogger({ name: 'supersparrow', level: config.log.level, streams: [{ stream, level: config.log.level }] });
 }
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type Logger from 'bunyan';
-import { BgpError, ErrorCode, MessageType, describeNotification, type OpenInput, type OpenMessage } from '../bgp/index.js';
+import { BgpError, CeaseSubcode, ErrorCode, MessageType, describeNotification, type OpenInput, type OpenMessage } from '../bgp/index.js';
 import type { Negotiated } from './negotiate.js';
 import { SessionState, STATE_NAMES } from './types.js';
 import { Timer, jitter } from './timers.js';
@@ -13,6 +13,11 @@ import { establishedState } from './states/established.js';
 const OPEN_HOLD_TIME_MS = 240_000;
 /** How long a NOTIFICATION gets to leave before the socket is destroyed anyway. */
 const NOTIFICATION_LINGER_MS = 2_000;
+/**
+ * Bytes we let pile up unsent for one peer before dropping it. We send only small messages (KEEPALIVE, End-of-RIB,
+ * BoRR/EoRR answers), so only a peer that stops reading while it keeps asking for answers gets near this.
+ */
+export const MAX_OUTPUT_BACKLOG = 256 * 1024;
 
 /** How a connection ended, for the neighbor to decide about routes and reconnection. */
 export interface CloseInfo {
@@ -86,6 +91,11 @@ export class Connection {
     return this.closed;
   }
 
+  /** Bytes written but not yet accepted by the kernel (the peer is not reading fast enough). */
+  get outputBacklog(): number {
+    return this.socket.writableLength;
+  }
+
   private describedAs: string | null = null;
 
   /** "outgoing 127.0.0.10:41234-127.0.0.1:179", remembered once known (a destroyed socket forgets it). */
@@ -144,6 +154,10 @@ export class Connection {
   send(buf: Uint8Array): void {
     if (this.closed) return;
     this.socket.write(buf);
+    if (this.socket.writableLength > MAX_OUTPUT_BACKLOG) {
+      // A peer that does not read what it asks for must not make us buffer without bound.
+      this.notify(new BgpError(ErrorCode.Cease, CeaseSubcode.OutOfResources, `peer does not read: over ${MAX_OUTPUT_BACKLOG} bytes unsent`));
+    }
   }
 
   sendKeepalive(): void {
@@ -169,14 +183,14 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.lastReceived = performance.now();
     try {
-      this.stream.push(chunk, this.dispatch);
+      // RFC 4271 8: messages restart the hold timer, bytes do not (a peer dripping one byte at a time is silent).
+      if (this.stream.push(chunk, this.dispatch) > 0) this.lastReceived = performance.now();
     } catch (err) {
       if (err instanceof BgpError) this.notify(err);
       else {
         this.owner.log.error({ err, connection: this.description }, 'internal error while handling a message');
-        this.notify(new BgpError(ErrorCode.Cease, 8 /* out of resources: closest to "internal error" */, `internal error: ${(err as Error).message}`));
+        this.notify(new BgpError(ErrorCode.Cease, CeaseSubcode.OutOfResources /* closest to "internal error" */, `internal error: ${(err as Error).message}`));
       }
     }
   }
@@ -186,6 +200,8 @@ export class Connection {
     if (type === MessageType.Notification) {
       const n = describeNotificationMessage(buf, start, end);
       this.owner.log.warn({ connection: this.description, code: n.code, subcode: n.subcode, ...(n.text !== null ? { shutdownText: n.text } : {}) }, `NOTIFICATION received: ${n.summary}`);
+      // The peer is done with this connection: close it ourselves rather than wait for a peer that may never.
+      this.socket.destroy();
       this.finish({ reason: `NOTIFICATION received: ${n.summary}`, sent: null, received: { code: n.code, subcode: n.subcode }, silent: false });
       return false;
     }

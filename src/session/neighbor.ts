@@ -78,6 +78,16 @@ export class Neighbor implements ConnectionOwner {
     return this.displayed;
   }
 
+  /** Open connections (at most one per direction, plus one being replaced or losing a collision). */
+  get connectionCount(): number {
+    return this.connections.length;
+  }
+
+  /** The largest count of unsent bytes on any of its connections. */
+  get outputBacklog(): number {
+    return this.connections.reduce((m, c) => Math.max(m, c.outputBacklog), 0);
+  }
+
   // ---- life cycle ----------------------------------------------------------------------------------------------
 
   /** ManualStart / AutomaticStart: passive neighbors wait in Active, the others connect at once. */
@@ -173,9 +183,14 @@ export class Neighbor implements ConnectionOwner {
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
+    // At most one incoming connection waits for its OPEN: a newer one replaces it. This bounds what a flood of
+    // connections from the neighbor's address can hold (RFC 4271 6.8 needs at most one per direction), and a peer
+    // that restarted mid-handshake is not kept waiting for the old connection's 4-minute OpenSent hold timer.
+    const waiting = this.connections.filter((c) => !c.outgoing && c.state === SessionState.OpenSent);
     const conn = new Connection(this, socket, false, true);
     this.log.debug({ connection: conn.description }, 'incoming connection accepted');
     this.connections.push(conn);
+    for (const old of waiting) old.notify(new BgpError(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, 'replaced by a newer incoming connection'));
     this.updateState();
   }
 
@@ -272,6 +287,7 @@ export class Neighbor implements ConnectionOwner {
     this.endOfRib.clear();
     // We never advertise routes: End-of-RIB for each family tells the peer our (empty) table is complete.
     for (const afi of n.families) conn.send(encodeEndOfRib(afi, Safi.Unicast));
+    if (conn.isClosed) return;
     this.startProgress(conn);
     this.updateState();
   }

@@ -6,6 +6,11 @@ import { parseId } from './negotiate.js';
 import type { NeighborOptions, NeighborStatus, RibPort } from './types.js';
 import { encodeNotificationMessage } from './wire.js';
 
+/** How long a refused connection gets to read its NOTIFICATION. */
+const REFUSED_LINGER_MS = 1000;
+/** Refused connections allowed to linger at once; beyond that they are closed at once, without a word. */
+const MAX_REFUSED_LINGERING = 256;
+
 export interface SpeakerOptions {
   localAs: number;
   /** Dotted quad. */
@@ -24,6 +29,11 @@ export class Speaker {
   private readonly neighborsByAddress = new Map<string, Neighbor>();
   private server: Server | null = null;
   private readonly log: Logger;
+  /** Every socket the listener accepted and that is not closed yet (sessions and refused strangers alike). */
+  private readonly accepted = new Set<Socket>();
+  private readonly refusals = new RefusalLog();
+  /** Refused connections still being told why (Cease/Connection Rejected) before they close. */
+  private refusedOpen = 0;
 
   constructor(private readonly options: SpeakerOptions) {
     this.log = options.log;
@@ -66,6 +76,11 @@ export class Speaker {
     return this.neighbors.map((n) => n.status());
   }
 
+  /** Accepted connections still open: configured sessions, and refused ones until they are torn down. */
+  get openConnections(): number {
+    return this.accepted.size;
+  }
+
   /** The port the listener is bound to (useful when configured as 0). */
   get listenPort(): number | null {
     const a = this.server?.address();
@@ -92,14 +107,26 @@ export class Speaker {
   }
 
   private incoming(socket: Socket): void {
+    this.accepted.add(socket);
+    socket.once('close', () => this.accepted.delete(socket));
     const remote = canonicalPeerAddress(socket.remoteAddress ?? '');
     const neighbor = this.neighborsByAddress.get(remote);
     if (neighbor === undefined) {
-      this.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'connection refused: not a configured neighbor');
+      this.refusals.refused(this.log, `${socket.remoteAddress}:${socket.remotePort}`);
       socket.on('error', () => {});
-      // RFC 4486: Cease/Connection Rejected tells a misconfigured peer why.
+      if (this.refusedOpen >= MAX_REFUSED_LINGERING) {
+        socket.destroy(); // a flood: no courtesy NOTIFICATION, no file descriptor held
+        return;
+      }
+      // RFC 4486: Cease/Connection Rejected tells a misconfigured peer why. What it sends is left unread.
+      this.refusedOpen++;
       socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0)));
-      setTimeout(() => socket.destroy(), 1000).unref();
+      const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+      linger.unref();
+      socket.once('close', () => {
+        this.refusedOpen--;
+        clearTimeout(linger);
+      });
       return;
     }
     neighbor.accept(socket);
@@ -108,12 +135,44 @@ export class Speaker {
   /** Administrative shutdown of every neighbor (RFC 9003 message), then the listener closes. */
   async shutdown(message?: string): Promise<void> {
     this.server?.close();
+    this.refusals.flush(this.log);
+    // Refused strangers still lingering go now; the neighbors' sockets close below.
+    for (const s of this.accepted) if (!this.neighborsByAddress.has(canonicalPeerAddress(s.remoteAddress ?? ''))) s.destroy();
     await Promise.race([
       Promise.all(this.neighbors.map((n) => n.shutdown(message))),
       new Promise((resolve) => setTimeout(resolve, 3000).unref()),
     ]);
     for (const n of this.neighbors) n.destroy();
     this.server = null;
+  }
+}
+
+/** Logs refused connections one by one up to a limit per minute, then only their count: a flood must not flood the log. */
+class RefusalLog {
+  private static readonly LOGGED_PER_WINDOW = 10;
+  private static readonly WINDOW_MS = 60_000;
+  private logged = 0;
+  private suppressed = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  refused(log: Logger, remote: string): void {
+    if (this.logged < RefusalLog.LOGGED_PER_WINDOW) {
+      this.logged++;
+      log.warn({ remote }, 'connection refused: not a configured neighbor');
+    } else this.suppressed++;
+    if (this.timer === null) {
+      this.timer = setTimeout(() => this.flush(log), RefusalLog.WINDOW_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Ends the window: logs how many refusals went unlogged. */
+  flush(log: Logger): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.suppressed > 0) log.warn({ refused: this.suppressed }, `${this.suppressed} more connections from unconfigured addresses refused`);
+    this.logged = 0;
+    this.suppressed = 0;
   }
 }
 

@@ -24,13 +24,17 @@ export class MessageStream {
     this.framer.maxLength = n;
   }
 
-  /** Throws the framer's BgpError (Message Header Error) on a bad header. */
-  push(chunk: Buffer, handler: MessageHandler): void {
+  /**
+   * Delivers the chunk's complete messages and returns how many the chunk completed (0 when it only added to a
+   * partial one). Throws the framer's BgpError (Message Header Error) on a bad header.
+   */
+  push(chunk: Buffer, handler: MessageHandler): number {
     const messages = this.framer.push(chunk);
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
-      if (!handler(m.type, m.message, BGP_HEADER_LENGTH, m.message.length)) return;
+      if (!handler(m.type, m.message, BGP_HEADER_LENGTH, m.message.length)) break;
     }
+    return messages.length;
   }
 }
 

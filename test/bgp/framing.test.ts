@@ -107,3 +107,29 @@ test('the header is checked as soon as 19 bytes are there, before the body arriv
   t.deepEqual(framer.push(header(100, 2).subarray(0, 10)), []);
   t.throws(() => framer.push(Buffer.from([...header(5000, 2).subarray(10)])), { instanceOf: BgpError });
 });
+
+test('a ROUTE-REFRESH of the wrong length split across chunks carries the whole message as data (RFC 7313 5)', (t) => {
+  const msg = Buffer.concat([header(40, 5), Buffer.from([0, 1, 1, 1]), Buffer.alloc(17, 0xab)]);
+  const framer = new MessageFramer();
+  t.deepEqual(framer.push(msg.subarray(0, 20)), [], 'the error waits for the rest of the message');
+  const err = t.throws(() => framer.push(msg.subarray(20)), { instanceOf: BgpError });
+  t.like(err, { code: 7, subcode: 1 });
+  t.deepEqual(Buffer.from(err!.data), msg);
+});
+
+test('a 65535-byte message dripped one byte at a time comes out whole, with buffered counting the bytes held', (t) => {
+  const framer = new MessageFramer();
+  framer.setExtendedMessage(true);
+  const body = Buffer.alloc(65535 - 19);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 7) & 0xff;
+  const msg = Buffer.concat([encodeMessage(2, body), encodeKeepalive()]);
+  const out = [];
+  for (let i = 0; i < msg.length; i++) {
+    out.push(...framer.push(msg.subarray(i, i + 1)));
+    if (i === 100) t.is(framer.buffered, 101);
+  }
+  t.is(out.length, 2);
+  t.deepEqual(out[0]!.message, msg.subarray(0, 65535));
+  t.is(out[1]!.type, 4);
+  t.is(framer.buffered, 0);
+});

@@ -69,3 +69,14 @@ test('describeNotification names codes and subcodes', (t) => {
   t.is(describeNotification(3, 11), 'UPDATE Message Error / Malformed AS_PATH');
   t.is(describeNotification(99, 1), 'code 99 / subcode 1');
 });
+
+test('a NOTIFICATION never exceeds 4096 bytes: long data (e.g. a whole bad message) is cut to fit', (t) => {
+  const data = Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff);
+  const msg = encodeNotification({ code: 7, subcode: 1, data });
+  t.is(msg.length, 4096);
+  t.is(msg.readUInt16BE(16), 4096);
+  const n = roundTrip(msg);
+  t.deepEqual([n.code, n.subcode], [7, 1]);
+  t.deepEqual(n.data, data.subarray(0, 4096 - 21));
+  t.is(encodeNotification({ code: 6, subcode: 2, shutdownMessage: 'x', data }).length, 4096, 'with a shutdown communication too');
+});
