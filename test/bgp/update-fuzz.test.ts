@@ -1,18 +1,7 @@
 import test from 'ava';
 import { BgpError, DEFAULT_DECODE_OPTIONS, type DecodeOptions, type NlriSink, decodeAttributes, decodeUpdate } from '../../src/bgp/index.js';
+import { seededRandom } from '../../src/demo/index.js';
 import { loadUpdates } from './helpers/real-updates.js';
-
-/** mulberry32: a small deterministic PRNG so every run mutates the same way. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(body: Buffer, rnd: () => number): Buffer {
   const b = Buffer.from(body);
@@ -61,7 +50,7 @@ class CountingSink implements NlriSink {
 
 test('thousands of mutated real UPDATEs only ever decode or throw BgpError (seeded fuzz)', async (t) => {
   const messages = await loadUpdates('updates.20160811.1600.gz');
-  const rnd = prng(0x5eed1234);
+  const rnd = seededRandom(0x5eed1234);
   const optionSets: DecodeOptions[] = [
     DEFAULT_DECODE_OPTIONS,
     { ...DEFAULT_DECODE_OPTIONS, fourOctetAs: false },

@@ -1,18 +1,7 @@
 import test from 'ava';
 import { Afi } from '../../src/bgp/index.js';
 import { PrefixTable, formatPrefix, parsePrefix } from '../../src/rib/index.js';
-
-/** mulberry32: small seeded PRNG so every run draws the same sequence. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/demo/index.js';
 
 interface RefPrefix {
   value: bigint;
@@ -67,7 +56,7 @@ function fromTable(t: PrefixTable, id: number, bits: number): RefPrefix {
 
 function runRandom(afi: Afi, seed: number, ops: number): { checks: number; size: number } {
   const bits = afi === Afi.IPv4 ? 32 : 128;
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const big = (n: number): bigint => BigInt(Math.floor(rand() * n));
   const randomBits = (count: number): bigint => {
     let v = 0n;

@@ -1,18 +1,7 @@
 import test from 'ava';
 import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../../src/bgp/index.js';
 import { Rib } from '../../src/rib/index.js';
-
-/** mulberry32: small seeded PRNG. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/demo/index.js';
 
 const NEIGHBORS = 4;
 
@@ -41,7 +30,7 @@ interface Prefix {
 }
 
 test('Adj-RIB-In, Loc-RIB and counts match a simple model over 20,000 random operations', (t) => {
-  const rand = prng(99);
+  const rand = seededRandom(99);
   // A small pool of nested prefixes in both families.
   const key = (p: Prefix): string => `${p.afi}/${p.w.join('.')}/${p.length}`;
   const pool: Prefix[] = [];

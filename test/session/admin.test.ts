@@ -1,15 +1,12 @@
 import test from 'ava';
 import { MessageType, decodeRouteRefresh } from '../../src/bgp/index.js';
-import { addresses, attributes, neighborOptions, prefix4, ScriptedPeer, startSpeaker, until } from './harness.js';
+import { addresses, attributes, neighborOptions, prefix4, ScriptedPeer, speakerWithPeer, startSpeaker, until } from './harness.js';
 
 const next = addresses(48);
 
 test('administrative shutdown sends 6/2 with the RFC 9003 message and removes the routes', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a);
   await peer.handshake();
   peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
   await until('route', () => s.rib.lookup('203.0.113.1'));
@@ -34,10 +31,7 @@ test('speaker shutdown sends 6/2 to every established neighbor', async (t) => {
 
 test('sends ROUTE-REFRESH for each negotiated family on request', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a);
   await peer.handshake();
   await until('Established', () => s.speaker.neighbor(a.peer)!.status().state === 'Established');
   t.deepEqual(s.speaker.neighbor(a.peer)!.routeRefresh(), ['ipv4', 'ipv6']);
@@ -49,10 +43,7 @@ test('sends ROUTE-REFRESH for each negotiated family on request', async (t) => {
 
 test('refuses a route refresh when the peer did not advertise the capability', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a);
   await peer.handshake({ capabilities: { routeRefresh: false } });
   await until('Established', () => s.speaker.neighbor(a.peer)!.status().state === 'Established');
   t.throws(() => s.speaker.neighbor(a.peer)!.routeRefresh(), { message: /route refresh/ });

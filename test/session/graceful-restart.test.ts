@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Afi, Safi } from '../../src/bgp/index.js';
-import { addresses, attributes, neighborOptions, prefix4, ScriptedPeer, sleep, startSpeaker, until, type OpenOptions } from './harness.js';
+import { addresses, attributes, prefix4, ScriptedPeer, sleep, speakerWithPeer, until, type OpenOptions } from './harness.js';
 
 const next = addresses(47);
 
@@ -14,9 +14,7 @@ function grOpen(restartTime: number, restarting = false): OpenOptions {
 
 test('keeps a restarting peer’s routes as stale until End-of-RIB, then sweeps the ones not re-announced', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const first = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  const { s, peer: first } = await speakerWithPeer(t, a);
   await first.handshake(grOpen(30));
   first.announce([prefix4('198.51.100.0/24'), prefix4('203.0.113.0/24')], attributes([65001]));
   first.endOfRib(Afi.IPv4);
@@ -43,10 +41,7 @@ test('keeps a restarting peer’s routes as stale until End-of-RIB, then sweeps 
 
 test('treats a new OPEN on a new connection while Established as the peer restarting (RFC 4724 4.2)', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const first = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => first.destroy());
+  const { s, peer: first } = await speakerWithPeer(t, a);
   await first.handshake(grOpen(30));
   first.announce([prefix4('203.0.113.0/24')], attributes([65001]));
   await until('route', () => s.rib.lookup('203.0.113.1'));
@@ -62,9 +57,7 @@ test('treats a new OPEN on a new connection while Established as the peer restar
 
 test('sweeps stale routes when the peer’s restart time runs out', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  const { s, peer } = await speakerWithPeer(t, a);
   await peer.handshake(grOpen(1));
   peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
   await until('route', () => s.rib.lookup('203.0.113.1'));
@@ -79,9 +72,7 @@ test('sweeps stale routes when the peer’s restart time runs out', async (t) =>
 
 test('removes routes at once when the peer did not advertise graceful restart', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  const { s, peer } = await speakerWithPeer(t, a);
   await peer.handshake();
   peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
   await until('route', () => s.rib.lookup('203.0.113.1'));

@@ -1,6 +1,7 @@
 // A scripted BGP peer over loopback, written with our own codec, for exact-byte protocol tests of the session
 // layer (the one place where a mock is legitimate: real daemons cannot misbehave on cue).
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { ExecutionContext } from 'ava';
 import bunyan from 'bunyan';
 import {
   Afi,
@@ -26,8 +27,15 @@ import {
 import { Rib } from '../../src/rib/index.js';
 import { Speaker, type NeighborOptions } from '../../src/session/index.js';
 
+/** The loopback addresses of one test. */
+export interface TestAddresses {
+  speaker: string;
+  peer: string;
+  stranger: string;
+}
+
 /** Distinct loopback addresses per test: 127.<block>.<n>.1 for us, .2 for the peer, .3 for a stranger. */
-export function addresses(block: number) {
+export function addresses(block: number): () => TestAddresses {
   let n = 0;
   return () => {
     n++;
@@ -100,6 +108,22 @@ export async function startSpeaker(address: string, neighbors: NeighborOptions[]
       void speaker.shutdown();
     },
   };
+}
+
+/**
+ * The usual set-up: a speaker on a.speaker with one neighbor a.peer (neighborOptions + `neighbor`), and a scripted
+ * peer connected to it from a.peer, nothing sent yet. Both are torn down when the test ends.
+ */
+export async function speakerWithPeer(
+  t: ExecutionContext,
+  a: TestAddresses,
+  neighbor: Partial<NeighborOptions> = {},
+): Promise<{ s: TestSpeaker; peer: ScriptedPeer }> {
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, neighbor)]);
+  t.teardown(s.stop);
+  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => peer.destroy());
+  return { s, peer };
 }
 
 export interface OpenOptions {

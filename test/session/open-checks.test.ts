@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Afi, MessageType } from '../../src/bgp/index.js';
-import { addresses, neighborOptions, ScriptedPeer, startSpeaker, until } from './harness.js';
+import { addresses, ScriptedPeer, speakerWithPeer, until } from './harness.js';
 
 const next = addresses(41);
 
@@ -9,10 +9,7 @@ type Open = Parameters<ScriptedPeer['sendOpen']>[0];
 async function openWith(t: import('ava').ExecutionContext, open: Open | ((a: ReturnType<typeof next>) => Open), neighbor = {}) {
   const a = next();
   if (typeof open === 'function') open = open(a);
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, neighbor)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a, neighbor);
   await peer.readOpen();
   peer.sendOpen(open);
   const n = await peer.notification();
@@ -39,10 +36,7 @@ test('rejects a 2-octet speaker when the configured AS needs 4 octets (RFC 6793)
 
 test('accepts a 4-octet peer AS sent as AS_TRANS with the capability', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { remoteAs: 4200000001 })]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a, { remoteAs: 4200000001 });
   await peer.handshake({ as: 4200000001 });
   await until('Established', () => s.speaker.neighbor(a.peer)!.status().state === 'Established');
   t.pass();
@@ -65,10 +59,7 @@ test('rejects our own BGP identifier on an iBGP session with 2/3', async (t) => 
 
 test('advertises the capabilities it negotiates and sends End-of-RIB per family once Established', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { holdTime: 30 })]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a, { holdTime: 30 });
   const open = await peer.handshake({ holdTime: 60 });
   const c = open.capabilities;
   t.is(open.holdTime, 30);
@@ -94,11 +85,7 @@ test('advertises the capabilities it negotiates and sends End-of-RIB per family 
 });
 
 test('rejects an OPEN with an optional parameter other than capabilities with 2/4', async (t) => {
-  const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { peer } = await speakerWithPeer(t, next());
   await peer.readOpen();
   // Version 4, AS 65001, hold 90, id 10.0.0.2, one optional parameter of type 1 (the retired authentication one).
   const body = Buffer.from([4, 0xfd, 0xe9, 0, 90, 10, 0, 0, 2, 3, 1, 1, 0]);
@@ -111,11 +98,7 @@ test('rejects an OPEN with an optional parameter other than capabilities with 2/
 });
 
 test('answers a KEEPALIVE before the OPEN with 5/1 (unexpected message in OpenSent, RFC 6608)', async (t) => {
-  const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { peer } = await speakerWithPeer(t, next());
   await peer.readOpen();
   peer.sendKeepalive();
   const n = await peer.notification();
@@ -123,11 +106,7 @@ test('answers a KEEPALIVE before the OPEN with 5/1 (unexpected message in OpenSe
 });
 
 test('answers an UPDATE in OpenConfirm with 5/2 (RFC 6608)', async (t) => {
-  const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { peer } = await speakerWithPeer(t, next());
   peer.sendOpen();
   await peer.readOpen();
   await peer.nextOfType(MessageType.Keepalive);

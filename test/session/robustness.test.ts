@@ -24,6 +24,7 @@ import {
 } from '../../src/bgp/index.js';
 import { loadMrtMessages, type LoadedBgpMessage } from '../../src/mrt/index.js';
 import { negotiate, localOpen, parseId, type NeighborOptions } from '../../src/session/index.js';
+import { seededRandom } from '../../src/demo/index.js';
 import { sharedMrtDir } from '../bgp/helpers/real-updates.js';
 import { attributes, neighborOptions, prefix4, ScriptedPeer, sleep, startSpeaker, until, type TestSpeaker } from './harness.js';
 
@@ -38,18 +39,6 @@ function nextAddresses() {
   block++;
   const base = `127.53.${block}`;
   return { speaker: `${base}.1`, good: `${base}.2`, attacker: `${base}.3`, stranger: (i: number) => `${base}.${4 + (i % 200)}` };
-}
-
-/** mulberry32: a small deterministic PRNG so that every run sends the same bytes. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A few random edits of a message body: bit flips, random bytes and 16-bit values, truncation, insertion. */
@@ -128,6 +117,8 @@ interface Fixture {
   answerableThroughout(): { check(): void; misses: number };
   /** Connects from the attacker's configured address. */
   attacker(): Promise<ScriptedPeer>;
+  /** Connects from the attacker's configured address and brings the session up (establish()). */
+  establishedAttacker(holdTime?: number): Promise<ScriptedPeer>;
 }
 
 async function fixture(t: import('ava').ExecutionContext, attacker: Partial<NeighborOptions> = {}): Promise<Fixture> {
@@ -144,6 +135,11 @@ async function fixture(t: import('ava').ExecutionContext, attacker: Partial<Neig
   const peers: ScriptedPeer[] = [];
   t.teardown(() => peers.forEach((p) => p.destroy()));
   const goodNeighbor = s.speaker.neighbor(a.good)!;
+  const connectAttacker = async (): Promise<ScriptedPeer> => {
+    const p = await ScriptedPeer.connect(a.speaker, s.port, a.attacker);
+    peers.push(p);
+    return p;
+  };
   return {
     a,
     s,
@@ -165,9 +161,10 @@ async function fixture(t: import('ava').ExecutionContext, attacker: Partial<Neig
       };
       return probe;
     },
-    async attacker() {
-      const p = await ScriptedPeer.connect(a.speaker, s.port, a.attacker);
-      peers.push(p);
+    attacker: connectAttacker,
+    async establishedAttacker(holdTime?: number) {
+      const p = await connectAttacker();
+      await establish(p, holdTime);
       return p;
     },
   };
@@ -307,9 +304,7 @@ test.serial('robustness: an OPEN with duplicate, unknown and RFC 9072 extended-l
 
 test.serial('robustness: a NOTIFICATION with garbage data is logged and the connection closed by the speaker', async (t) => {
   const fx = await fixture(t);
-  const peer = await fx.attacker();
-  await peer.readOpen();
-  await establish(peer);
+  const peer = await fx.establishedAttacker();
   // Cease/Administrative Shutdown whose shutdown-communication length runs past the data, with invalid UTF-8.
   peer.send(encodeMessage(MessageType.Notification, Buffer.from([6, 2, 200, 0xff, 0xfe, 0xc0])));
   // The attacker keeps its side open: the speaker must not keep the socket (nor answer with a NOTIFICATION).
@@ -322,9 +317,7 @@ test.serial('robustness: a NOTIFICATION with garbage data is logged and the conn
 
 test.serial('robustness: every NOTIFICATION fits in 4096 bytes, even for a 4096-byte ROUTE-REFRESH (RFC 7313 data)', async (t) => {
   const fx = await fixture(t);
-  const peer = await fx.attacker();
-  await peer.readOpen();
-  await establish(peer);
+  const peer = await fx.establishedAttacker();
   const big = raw(4096, 5, Buffer.concat([Buffer.from([0, 1, 1, 1]), Buffer.alloc(4096 - 23)]));
   // Split in two so that the header arrives before the rest of the message.
   peer.send(big.subarray(0, 100));
@@ -339,9 +332,7 @@ test.serial('robustness: every NOTIFICATION fits in 4096 bytes, even for a 4096-
 
 test.serial('robustness: a ROUTE-REFRESH of bad length split across segments still carries the whole message as data (RFC 7313)', async (t) => {
   const fx = await fixture(t);
-  const peer = await fx.attacker();
-  await peer.readOpen();
-  await establish(peer);
+  const peer = await fx.establishedAttacker();
   const rr = raw(40, 5, Buffer.concat([Buffer.from([0, 1, 1, 1]), Buffer.alloc(17, 0xab)]));
   peer.send(rr.subarray(0, 20));
   await sleep(50);
@@ -357,16 +348,14 @@ test.serial('robustness: 400 mutated real UPDATEs get the codec\'s NOTIFICATION 
   const updates = await realUpdates;
   t.true(updates.length > 1000, 'real UPDATEs loaded from updates.20160811.1600.gz');
   const fx = await fixture(t);
-  const rnd = prng(0x5ec0_0001);
+  const rnd = seededRandom(0x5ec0_0001);
   const answerable = fx.answerableThroughout();
   const deadline = Date.now() + 12_000;
   const outcome = { accepted: 0, reset: 0, sessions: 0 };
   let peer: ScriptedPeer | null = null;
   for (let i = 0; i < 400 && Date.now() < deadline; ) {
     if (peer === null) {
-      peer = await fx.attacker();
-      await peer.readOpen();
-      await establish(peer);
+      peer = await fx.establishedAttacker();
       outcome.sessions++;
     }
     // A batch of mutated UPDATEs, then a ping: the codec tells which one (if any) must reset the session.
@@ -410,7 +399,7 @@ test.serial('robustness: 150 mutated real OPENs (BIRD, Quagga, OpenBGPD dumps) e
   const opens = await realOpens;
   t.true(opens.length >= 8);
   const fx = await fixture(t);
-  const rnd = prng(0x5ec0_0002);
+  const rnd = seededRandom(0x5ec0_0002);
   const deadline = Date.now() + 10_000;
   const ours = localOpen({ localAs: 65010, routerId: parseId(fx.a.speaker) }, fx.attackerOptions, true);
   const tally = { accepted: 0, rejected: 0 };
@@ -450,7 +439,7 @@ test.serial('robustness: 150 mutated real OPENs (BIRD, Quagga, OpenBGPD dumps) e
 
 test.serial('robustness: random garbage streams from the configured attacker address end in a NOTIFICATION, not a crash', async (t) => {
   const fx = await fixture(t);
-  const rnd = prng(0x5ec0_0003);
+  const rnd = seededRandom(0x5ec0_0003);
   const deadline = Date.now() + 6_000;
   for (let i = 0; i < 40 && Date.now() < deadline; i++) {
     const peer = await fx.attacker();
@@ -484,9 +473,7 @@ test.serial('robustness: random garbage streams from the configured attacker add
 
 test.serial('robustness: a peer that claims a 4096-byte message and stalls is dropped by the hold timer (4/0)', async (t) => {
   const fx = await fixture(t, { holdTime: 3 });
-  const peer = await fx.attacker();
-  await peer.readOpen();
-  await establish(peer, 3);
+  const peer = await fx.establishedAttacker(3);
   peer.send(raw(4096, 2, Buffer.alloc(100)));
   const started = Date.now();
   const n = await peer.notification(6000);
@@ -499,9 +486,7 @@ test.serial('robustness: a peer that claims a 4096-byte message and stalls is dr
 
 test.serial('robustness: dripping a message one byte at a time does not hold the session open (hold timer counts messages)', async (t) => {
   const fx = await fixture(t, { holdTime: 3 });
-  const peer = await fx.attacker();
-  await peer.readOpen();
-  await establish(peer, 3);
+  const peer = await fx.establishedAttacker(3);
   const message = raw(4096, 2, Buffer.alloc(4096 - 19));
   const started = Date.now();
   let at = 0;
@@ -518,9 +503,7 @@ test.serial('robustness: dripping a message one byte at a time does not hold the
 
 test.serial('robustness: a peer that never reads while asking for route refreshes is cut off with bounded buffering', async (t) => {
   const fx = await fixture(t);
-  const peer = await fx.attacker();
-  await peer.readOpen();
-  await establish(peer);
+  const peer = await fx.establishedAttacker();
   peer.socket.pause(); // never read again: the speaker's BoRR/EoRR answers pile up
   const rr = encodeRouteRefresh({ afi: Afi.IPv4, safi: Safi.Unicast });
   const chunk = Buffer.concat(Array.from({ length: 4096 }, () => rr));
@@ -604,9 +587,7 @@ test.serial('robustness: 100 simultaneous connections from the configured attack
   await until('the attacker neighbor holds no connection', () => neighbor.connectionCount === 0);
   await settlesTo(fx, 1);
   // The neighbor is still usable afterwards.
-  const peer = await fx.attacker();
-  await peer.readOpen();
-  await establish(peer);
+  await fx.establishedAttacker();
   t.is(neighbor.status().state, 'Established');
   await fx.goodIsFine();
 });
@@ -662,8 +643,7 @@ test.serial('robustness: an exception that is not a BgpError (a RIB bug) closes 
     announce(...args);
   };
   t.teardown(() => { rib.announce = announce; });
-  const peer = await fx.attacker();
-  await establish(peer);
+  const peer = await fx.establishedAttacker();
   peer.announce([poison], attributes([ATTACKER_AS]));
   const n = await peer.notification();
   t.deepEqual([n.code, n.subcode], [6, 8]);
@@ -676,9 +656,7 @@ test.serial('robustness: an exception that is not a BgpError (a RIB bug) closes 
 test.serial('robustness: after the speaker shuts down no socket of it is left, sessions and refused strangers alike', async (t) => {
   const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
   const fx = await fixture(t, { holdTime: 3 });
-  const peer = await fx.attacker();
-  await peer.readOpen();
-  await establish(peer, 3);
+  const peer = await fx.establishedAttacker(3);
   peer.send(raw(4096, 2, Buffer.alloc(10))); // a partial message held in the framer
   const stranger = connect({ host: fx.a.speaker, port: fx.s.port, localAddress: fx.a.stranger(7) });
   stranger.on('error', () => {});

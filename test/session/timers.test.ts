@@ -1,16 +1,13 @@
 import test from 'ava';
 import { MessageType } from '../../src/bgp/index.js';
 import { connectRetryDelay } from '../../src/session/index.js';
-import { addresses, neighborOptions, ScriptedPeer, startSpeaker } from './harness.js';
+import { addresses, speakerWithPeer } from './harness.js';
 
 const next = addresses(42);
 
 test('closes with 4/0 (Hold Timer Expired) when the peer goes silent for the hold time', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { holdTime: 3 })]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a, { holdTime: 3 });
   await peer.handshake({ holdTime: 3 });
   const established = Date.now();
   const n = await peer.notification(6000);
@@ -22,11 +19,7 @@ test('closes with 4/0 (Hold Timer Expired) when the peer goes silent for the hol
 });
 
 test('sends KEEPALIVEs at a third of the negotiated hold time, jittered', async (t) => {
-  const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { holdTime: 90 })]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { peer } = await speakerWithPeer(t, next(), { holdTime: 90 });
   await peer.handshake({ holdTime: 3 }); // negotiated: min(90, 3) = 3 s -> keepalive every 0.75..1 s
   const times: number[] = [];
   const end = Date.now() + 3500;
@@ -56,10 +49,7 @@ test('ConnectRetry backs off exponentially with 75..100% jitter, capped at 300 s
 
 test('hold time 0 on either side means no keepalives and no hold timer', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { holdTime: 0 })]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a, { holdTime: 0 });
   const open = await peer.handshake({ holdTime: 30 });
   t.is(open.holdTime, 0);
   const seen: number[] = [];

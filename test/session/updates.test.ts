@@ -1,15 +1,12 @@
 import test from 'ava';
 import { Afi, encodeUpdate } from '../../src/bgp/index.js';
-import { addresses, attributes, neighborOptions, PEER_DECODE, prefix4, ScriptedPeer, sleep, startSpeaker, until } from './harness.js';
+import { addresses, attributes, neighborOptions, PEER_DECODE, prefix4, ScriptedPeer, sleep, speakerWithPeer, startSpeaker, until } from './harness.js';
 
 const next = addresses(45);
 
 async function established(t: import('ava').ExecutionContext) {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a);
   await peer.handshake();
   return { a, s, peer };
 }
@@ -91,10 +88,7 @@ test('counts End-of-RIB and logs the table load summary', async (t) => {
 
 test('receives ADD-PATH paths for IPv4 when the peer advertises send, keeping each path id apart (RFC 7911)', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a);
   await peer.handshake({ capabilities: { addPath: [{ afi: Afi.IPv4, safi: 1, send: true, receive: false }] } });
   const opts = { ...PEER_DECODE, addPathIpv4: true };
   peer.announce([prefix4('203.0.113.0/24', 1)], attributes([65001, 65002, 65003]), opts);
@@ -108,11 +102,7 @@ test('receives ADD-PATH paths for IPv4 when the peer advertises send, keeping ea
 });
 
 test('does not use ADD-PATH when add-path is off for the neighbor', async (t) => {
-  const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { addPath: false })]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, next(), { addPath: false });
   const open = await peer.handshake({ capabilities: { addPath: [{ afi: Afi.IPv4, safi: 1, send: true, receive: false }] } });
   t.deepEqual(open.capabilities.addPath, []);
   peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
@@ -122,10 +112,7 @@ test('does not use ADD-PATH when add-path is off for the neighbor', async (t) =>
 
 test('accepts UPDATEs above 4096 bytes once both sides advertised extended messages (RFC 8654)', async (t) => {
   const a = next();
-  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer)]);
-  t.teardown(s.stop);
-  const peer = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
-  t.teardown(() => peer.destroy());
+  const { s, peer } = await speakerWithPeer(t, a);
   await peer.handshake({ capabilities: { extendedMessage: true } });
   const prefixes = Array.from({ length: 1500 }, (_, i) => prefix4(`10.${i >> 8}.${i & 255}.0/24`));
   const big = encodeUpdate({ announced: prefixes, attributes: attributes([65001]) }, { ...PEER_DECODE, extendedMessage: true });

@@ -1,46 +1,29 @@
 // GoBGP driver: the neighbor is configured admin-down in TOML, routes are added to the global RIB over the gRPC
 // API (`gobgp global rib add`), then the neighbor is enabled, so the first UPDATEs already carry every route.
-import { writeFile, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { ManagedProcess, makeTempDir, removeDir, run, waitFor, isExecutable, freePort } from './process.js';
-import { isIpv6Prefix, type PeerDaemon, type PeerOptions, type PeerSessionView, type RouteSpec } from './types.js';
+import { writeFile } from 'node:fs/promises';
+import { run, freePort } from './process.js';
+import { DaemonPeer, allExecutable } from './daemon-peer.js';
+import { isIpv6Prefix, type PeerSessionView, type RouteSpec } from './types.js';
 
 const GOBGPD = '/usr/bin/gobgpd';
 const GOBGP = '/usr/bin/gobgp';
 
 const SESSION_STATES = ['Unknown', 'Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'];
 
-export class GobgpPeer implements PeerDaemon {
+export class GobgpPeer extends DaemonPeer {
   readonly name = 'gobgp' as const;
-  private dir = '';
+  protected readonly logFileName = 'gobgpd.log';
   private apiPort = 0;
-  private proc: ManagedProcess | undefined;
-  private routes = new Map<string, RouteSpec>();
 
-  constructor(readonly options: PeerOptions) {
-    for (const r of options.routes) this.routes.set(r.prefix, r);
-  }
-
-  get pid(): number | undefined {
-    return this.proc?.isRunning ? this.proc.pid : undefined;
-  }
-
-  async start(): Promise<void> {
-    if (!this.dir) this.dir = await makeTempDir('gobgp');
-    await this.launch(false);
-  }
-
-  private async launch(restarting: boolean): Promise<void> {
+  /** After a crash gobgpd starts in graceful-restart mode (-r). */
+  protected async launch(restarting: boolean): Promise<void> {
     this.apiPort = await freePort(this.options.address);
     await this.writeConfig();
-    const args = ['-f', path.join(this.dir, 'gobgpd.toml'), '-t', 'toml', '-p', '--pprof-disable',
+    const args = ['-f', this.file('gobgpd.toml'), '-t', 'toml', '-p', '--pprof-disable',
       '--api-hosts', `${this.options.address}:${this.apiPort}`, '-l', 'debug'];
     if (restarting) args.push('-r');
-    this.proc = new ManagedProcess('gobgpd', GOBGPD, args, { cwd: this.dir, logFile: path.join(this.dir, 'gobgpd.log') });
-    await waitFor('gobgpd API', async () => {
-      if (!this.proc?.isRunning) throw new Error(`gobgpd exited: ${await this.log()}`);
-      return (await this.gobgp(['global'], true)).code === 0;
-    }, 10_000, 100);
+    this.spawn('gobgpd', GOBGPD, args, { logFileName: this.logFileName });
+    await this.waitReady('gobgpd API', async () => (await this.gobgp(['global'], true)).code === 0);
     for (const r of this.routes.values()) await this.addRoute(r);
     await this.gobgp(['neighbor', this.options.neighbor.address, 'enable']);
   }
@@ -78,7 +61,7 @@ ${gr ? `    [neighbors.afi-safis.mp-graceful-restart.config]\n      enabled = tr
     enabled = true
     multihop-ttl = 2
 ${gr ? `  [neighbors.graceful-restart.config]\n    enabled = true\n    restart-time = ${gr.restartTime}\n` : ''}${family('ipv4-unicast')}${family('ipv6-unicast')}`;
-    await writeFile(path.join(this.dir, 'gobgpd.toml'), toml);
+    await writeFile(this.file('gobgpd.toml'), toml);
   }
 
   gobgp(args: string[], allowFailure = false): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -109,27 +92,6 @@ ${gr ? `  [neighbors.graceful-restart.config]\n    enabled = true\n    restart-t
     }
   }
 
-  async crash(): Promise<void> {
-    await this.proc?.kill();
-  }
-
-  async restart(routes?: RouteSpec[]): Promise<void> {
-    if (this.proc?.isRunning) await this.proc.kill();
-    if (routes) {
-      this.routes.clear();
-      for (const r of routes) this.routes.set(r.prefix, r);
-    }
-    await this.launch(true);
-  }
-
-  pause(): void {
-    this.proc?.signal('SIGSTOP');
-  }
-
-  resume(): void {
-    this.proc?.signal('SIGCONT');
-  }
-
   async view(): Promise<PeerSessionView> {
     const r = await this.gobgp(['neighbor', this.options.neighbor.address, '-j']);
     const raw = r.stdout;
@@ -149,20 +111,7 @@ ${gr ? `  [neighbors.graceful-restart.config]\n    enabled = true\n    restart-t
     return { state: normalised, established: normalised === 'Established', lastError, notificationsReceived, raw };
   }
 
-  async log(): Promise<string> {
-    try {
-      return await readFile(path.join(this.dir, 'gobgpd.log'), 'utf8');
-    } catch {
-      return '';
-    }
-  }
-
-  async stop(): Promise<void> {
-    await this.proc?.stop();
-    if (this.dir) await removeDir(this.dir);
-  }
-
   static async installed(): Promise<boolean> {
-    return (await isExecutable(GOBGPD)) && (await isExecutable(GOBGP));
+    return allExecutable([GOBGPD, GOBGP]);
   }
 }

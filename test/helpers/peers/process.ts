@@ -2,7 +2,7 @@
 // started. Every daemon runs in its own process group (detached) so that a signal reaches its helpers too
 // (ExaBGP's API relay) and nothing else.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, access, constants as fsConstants } from 'node:fs/promises';
+import { mkdtemp, rm, access, readFile, constants as fsConstants } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -101,6 +101,23 @@ export class ManagedProcess {
     this.signal('SIGKILL');
     await this.exited;
   }
+
+  /**
+   * waitFor(what, probe, ...) for a process that has just been started: once it has exited, the timeout error says
+   * so and carries `log()` (its log so far) instead of the probe's last failure.
+   */
+  waitReady<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    log: () => Promise<string>,
+    timeoutMs: number,
+    intervalMs: number,
+  ): Promise<T> {
+    return waitFor(what, async () => {
+      if (!this.running) throw new Error(`${this.label} exited: ${await log()}`);
+      return probe();
+    }, timeoutMs, intervalMs);
+  }
 }
 
 export async function makeTempDir(prefix: string): Promise<string> {
@@ -109,6 +126,15 @@ export async function makeTempDir(prefix: string): Promise<string> {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** A log file's text, or '' when it has not been written (yet). */
+export async function readLog(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** A port that was free on `address` a moment ago (the daemon binds it next). */

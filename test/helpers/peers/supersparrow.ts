@@ -1,10 +1,10 @@
 // Runs `supersparrow serve --config FILE` as a child process and queries it through the CLI, exactly as an
 // operator would (`neighbors --json`, `routes --json`).
-import { writeFile, readFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { ManagedProcess, makeTempDir, removeDir, run, waitFor } from './process.js';
+import { ManagedProcess, makeTempDir, removeDir, readLog, run, waitFor } from './process.js';
 
 /** The repository root (this file is compiled to dist/test/helpers/peers/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -103,11 +103,7 @@ export class Supersparrow {
       cwd: REPO_ROOT,
       logFile: path.join(this.dir, 'stdout.log'),
     });
-    await waitFor('supersparrow control socket', async () => {
-      if (!this.proc?.isRunning) throw new Error(`supersparrow serve exited: ${await this.log()}`);
-      const r = await this.cli(['neighbors', '--json']);
-      return r.code === 0;
-    }, 15_000, 200);
+    await this.proc.waitReady('supersparrow control socket', async () => (await this.cli(['neighbors', '--json'])).code === 0, () => this.log(), 15_000, 200);
   }
 
   cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -149,15 +145,8 @@ export class Supersparrow {
   }
 
   async log(): Promise<string> {
-    const parts: string[] = [];
-    for (const f of ['stdout.log', 'supersparrow.log']) {
-      try {
-        parts.push(await readFile(path.join(this.dir, f), 'utf8'));
-      } catch {
-        /* not written */
-      }
-    }
-    return parts.join('\n');
+    const parts = await Promise.all(['stdout.log', 'supersparrow.log'].map((f) => readLog(path.join(this.dir, f))));
+    return parts.filter((p) => p !== '').join('\n');
   }
 
   signal(sig: NodeJS.Signals): void {
