@@ -44,8 +44,8 @@ export class AttributeStore {
   private table: Int32Array;
   private tableMask: number;
 
-  // --- encoder scratch ---
-  private scratch = new Uint8Array(4096);
+  // --- encoder ---
+  /** Write position of encode(), which writes a candidate set straight after the arena's last set. */
   private pos = 0;
 
   /** Sized for a full table up front (~256k sets, 16 MiB of arena); untouched pages cost no RSS. */
@@ -90,26 +90,25 @@ export class AttributeStore {
    * (give it back with release()).
    */
   intern(attrs: PathAttributes): number {
+    // Encoded in place at the end of the arena: a new set is then stored by moving arenaUsed, without a copy.
+    const at = this.arenaUsed;
     this.encode(attrs);
-    const len = this.pos;
-    const bytes = this.scratch;
-    const h = hashBytes(bytes, len);
+    const len = this.pos - at;
+    const h = hashBytes(this.arena, at, len);
     const mask = this.tableMask;
     let slot = h & mask;
     for (;;) {
       const e = this.table[slot]!;
       if (e === 0) break;
       const id = e - 1;
-      if (this.setHash[id] === h && this.byteLength[id] === len && this.sameBytes(id, len)) {
+      if (this.setHash[id] === h && this.byteLength[id] === len && this.sameBytes(id, at, len)) {
         this.refs[id]!++;
         return id;
       }
       slot = (slot + 1) & mask;
     }
     const id = this.allocId();
-    if (this.arenaUsed + len > this.arena.length) this.growArena(len);
-    this.arena.set(bytes.subarray(0, len), this.arenaUsed);
-    this.offset[id] = this.arenaUsed;
+    this.offset[id] = at;
     this.byteLength[id] = len;
     this.arenaUsed += len;
     this.setHash[id] = h;
@@ -152,11 +151,11 @@ export class AttributeStore {
 
   // ---------------------------------------------------------------- internals
 
-  private sameBytes(id: number, len: number): boolean {
+  /** Whether set id's bytes equal the candidate encoded at arena[at, at + len). */
+  private sameBytes(id: number, at: number, len: number): boolean {
     const a = this.arena;
     const o = this.offset[id]!;
-    const s = this.scratch;
-    for (let i = 0; i < len; i++) if (a[o + i] !== s[i]) return false;
+    for (let i = 0; i < len; i++) if (a[o + i] !== a[at + i]) return false;
     return true;
   }
 
@@ -174,7 +173,10 @@ export class AttributeStore {
     let length = 0;
     let neighborAs = 0;
     let seenRegular = false;
-    for (const seg of attrs.asPath ?? []) {
+    const path = attrs.asPath;
+    // Indexed loops here and in encode(): for-of allocated an iterator result per element on the UPDATE path.
+    for (let i = 0, n = path === null ? 0 : path.length; i < n; i++) {
+      const seg = path![i]!;
       switch (seg.type) {
         case AsPathSegmentType.AsSequence:
           length += seg.asns.length;
@@ -221,14 +223,6 @@ export class AttributeStore {
     this.byteLength = grow(this.byteLength, (n) => new Int32Array(n));
     this.setHash = grow(this.setHash, (n) => new Int32Array(n));
     this.capacity = cap;
-  }
-
-  private growArena(need: number): void {
-    let size = this.arena.length;
-    while (size < this.arenaUsed + need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.arena.subarray(0, this.arenaUsed));
-    this.arena = next;
   }
 
   /** Moves live sets together when more than half the arena is dead. */
@@ -281,21 +275,22 @@ export class AttributeStore {
 
   // ---------------------------------------------------------------- canonical encoding
 
+  /** Room for n more bytes at pos: grows the arena (keeping the candidate being encoded). */
   private ensure(n: number): void {
-    if (this.pos + n <= this.scratch.length) return;
-    const next = new Uint8Array(Math.max(this.scratch.length * 2, this.pos + n));
-    next.set(this.scratch.subarray(0, this.pos));
-    this.scratch = next;
+    if (this.pos + n <= this.arena.length) return;
+    const next = new Uint8Array(Math.max(this.arena.length * 2, this.pos + n));
+    next.set(this.arena.subarray(0, this.pos));
+    this.arena = next;
   }
 
   private u8(v: number): void {
     this.ensure(1);
-    this.scratch[this.pos++] = v;
+    this.arena[this.pos++] = v;
   }
 
   private u32(v: number): void {
     this.ensure(4);
-    const s = this.scratch;
+    const s = this.arena;
     const p = this.pos;
     s[p] = v >>> 24;
     s[p + 1] = v >>> 16;
@@ -315,33 +310,60 @@ export class AttributeStore {
   private blob(b: Uint8Array): void {
     this.varint(b.length);
     this.ensure(b.length);
-    this.scratch.set(b, this.pos);
+    this.arena.set(b, this.pos);
     this.pos += b.length;
   }
 
   private words(w: Uint32Array): void {
     this.varint(w.length);
-    for (let i = 0; i < w.length; i++) this.u32(w[i]!);
+    this.ensure(4 * w.length);
+    const s = this.arena;
+    let p = this.pos;
+    for (let i = 0; i < w.length; i++) {
+      const v = w[i]!;
+      s[p] = v >>> 24;
+      s[p + 1] = v >>> 16;
+      s[p + 2] = v >>> 8;
+      s[p + 3] = v;
+      p += 4;
+    }
+    this.pos = p;
   }
 
   /**
-   * Writes the canonical encoding of attrs into scratch[0..pos): a 16-bit presence mask, then the present fields
+   * Writes the canonical encoding of attrs into arena[arenaUsed..pos): a 16-bit presence mask, then the present fields
    * in a fixed order, counts as varints (a typical set takes ~40 bytes). See decode().
    */
   private encode(attrs: PathAttributes): void {
-    this.pos = 2;
+    const start = this.arenaUsed;
+    this.ensure(2);
+    this.pos = start + 2;
     let mask = 0;
     if (attrs.origin >= 0) {
       mask |= 1 << 0;
       this.u8(attrs.origin);
     }
-    if (attrs.asPath !== null) {
+    const path = attrs.asPath;
+    if (path !== null) {
       mask |= 1 << 1;
-      this.varint(attrs.asPath.length);
-      for (const seg of attrs.asPath) {
+      this.varint(path.length);
+      for (let i = 0; i < path.length; i++) {
+        const seg = path[i]!;
+        const asns = seg.asns;
         this.u8(seg.type);
-        this.varint(seg.asns.length);
-        for (const asn of seg.asns) this.u32(asn);
+        this.varint(asns.length);
+        this.ensure(4 * asns.length);
+        const s = this.arena;
+        let p = this.pos;
+        for (let j = 0; j < asns.length; j++) {
+          const v = asns[j]!;
+          s[p] = v >>> 24;
+          s[p + 1] = v >>> 16;
+          s[p + 2] = v >>> 8;
+          s[p + 3] = v;
+          p += 4;
+        }
+        this.pos = p;
       }
     }
     if (attrs.nextHop >= 0) {
@@ -393,7 +415,8 @@ export class AttributeStore {
     if (attrs.unknown !== null) {
       mask |= 1 << 14;
       this.varint(attrs.unknown.length);
-      for (const u of attrs.unknown) {
+      for (let i = 0; i < attrs.unknown.length; i++) {
+        const u = attrs.unknown[i]!;
         this.u8(u.flags);
         this.u8(u.type);
         this.blob(u.value);
@@ -410,8 +433,8 @@ export class AttributeStore {
         this.blob(e.data);
       }
     }
-    this.scratch[0] = mask >>> 8;
-    this.scratch[1] = mask & 255;
+    this.arena[start] = mask >>> 8;
+    this.arena[start + 1] = mask & 255;
   }
 }
 
@@ -419,15 +442,16 @@ const ACTIONS: ErrorAction[] = ['session-reset', 'afi-safi-disable', 'treat-as-w
 const TEXT = new TextEncoder();
 const UTF8 = new TextDecoder();
 
-function hashBytes(b: Uint8Array, len: number): number {
+function hashBytes(b: Uint8Array, start: number, len: number): number {
   let h = 0x811c9dc5 ^ len;
-  let i = 0;
-  for (; i + 4 <= len; i += 4) {
+  let i = start;
+  const end = start + len;
+  for (; i + 4 <= end; i += 4) {
     const k = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
     h = Math.imul(h ^ Math.imul(k, 0xcc9e2d51), 0x1b873593);
     h = (h << 13) | (h >>> 19);
   }
-  for (; i < len; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  for (; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -8,7 +8,9 @@ import { Afi } from '../bgp/index.js';
  *   head and best path), indexed by a small integer "prefix id" and recycled through a free list. No object per
  *   prefix: a full table is ~730k prefixes and one JS object each would cost more memory than the whole table.
  * - Exact match (insert/remove/exact lookup) is an open-addressing hash over (words, length) in an Int32Array,
- *   with backward-shift deletion so there are no tombstones.
+ *   with backward-shift deletion so there are no tombstones. A hash entry is (prefix id + 1) in its low bits and
+ *   the top bits of the key's hash above them: a probe rejects other keys on those bits alone, without loading
+ *   their records (on a full-table load most probes are misses, and each record load was a cache miss).
  * - Longest match is a multibit trie with controlled prefix expansion: a first level indexed by the top bits, then
  *   chunks of 2^stride slots. IPv4 is 20-4-8 (1-3 dependent loads, like 16-8-8): a 4 MiB first level plus 16-slot
  *   chunks for the /20s that hold longer prefixes costs ~11 MiB for a full table where 16-8-8 costs ~20 MiB
@@ -50,8 +52,14 @@ export class PrefixTable {
   private readonly lengthCount: Int32Array;
 
   // --- exact index ---
+  /** Entries: 0 = empty, else (id + 1) | (key hash & ~idMask). */
   private hash: Int32Array;
   private hashMask: number;
+  /** Low bits of a hash entry holding id + 1 (enough for `capacity`); the bits above hold the hash tag. */
+  private idMask = 0;
+  /** Where the last unsuccessful find() stopped, and the key's full hash (insert reuses them). */
+  private missSlot = -1;
+  private missHash = 0;
 
   // --- trie ---
   /** Slots of every chunk; the first 65,536 are the first level. */
@@ -88,6 +96,7 @@ export class PrefixTable {
     while (hashSize < this.capacity) hashSize *= 2;
     this.hash = new Int32Array(hashSize);
     this.hashMask = hashSize - 1;
+    this.idMask = idMaskFor(this.capacity);
     const strides = afi === Afi.IPv4 ? [4, 8] : [12, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
     this.stride = Uint8Array.from(strides);
     this.levelStart = new Uint8Array(strides.length);
@@ -165,6 +174,15 @@ export class PrefixTable {
     return (v >> 8) - 1;
   }
 
+  /**
+   * Reads the two slots an insert of this prefix will read first (its exact-index slot and its first-level trie
+   * slot) and returns a number made of them, so the loads are not optimised away. Touching a batch of prefixes
+   * this way before inserting them lets the CPU overlap their cache misses instead of taking them one by one.
+   */
+  touch(a: number, b: number, c: number, d: number, length: number): number {
+    return this.hash[this.hashOf(a, b, c, d, length) & this.hashMask]! ^ this.pool[a >>> 12]!;
+  }
+
   /** Longest match for any family (words as in NlriSink). */
   lookup(a: number, b: number, c: number, d: number): number {
     return this.afi === Afi.IPv4 ? this.lookup4(a) : this.lookup6(a, b, c, d);
@@ -174,12 +192,19 @@ export class PrefixTable {
   find(a: number, b: number, c: number, d: number, length: number): number {
     const words = this.words;
     const n = this.wordsPerPrefix;
-    let h = this.hashOf(a, b, c, d, length);
+    const hash = this.hash;
+    const full = this.hashOf(a, b, c, d, length);
+    const idMask = this.idMask;
+    let h = full & this.hashMask;
     for (;;) {
-      const e = this.hash[h]!;
-      if (e === 0) return -1;
-      const id = e - 1;
-      if (this.lengths[id] === length) {
+      const e = hash[h]!;
+      if (e === 0) {
+        this.missSlot = h;
+        this.missHash = full;
+        return -1;
+      }
+      const id = (e & idMask) - 1;
+      if (((e ^ full) & ~idMask) === 0 && this.lengths[id] === length) {
         const o = id * n;
         if (n === 1 ? words[o] === a : words[o] === a && words[o + 1] === b && words[o + 2] === c && words[o + 3] === d) {
           return id;
@@ -213,8 +238,15 @@ export class PrefixTable {
     this.head[id] = -1;
     this.lengthCount[length]!++;
     this.live++;
-    if (this.live * 4 > this.hashMask * 3) this.growHash();
-    this.hashInsert(id);
+    if (this.live * 4 > this.hashMask * 3 || this.missSlot < 0) {
+      // The index was rebuilt (grown, or wider id bits after the records grew): probe again.
+      if (this.live * 4 > this.hashMask * 3) this.growHash();
+      this.hashInsert(id);
+    } else {
+      // find() stopped at the empty slot where the key belongs.
+      this.hash[this.missSlot] = (this.missHash & ~this.idMask) | (id + 1);
+    }
+    this.missSlot = -1;
     this.trieWrite(id, ((id + 1) << 8) | length, 0);
     return id;
   }
@@ -237,6 +269,7 @@ export class PrefixTable {
     const cover = this.coveringOf(a, b, c, d, length);
     const replacement = cover < 0 ? 0 : ((cover + 1) << 8) | this.lengths[cover]!;
     this.trieWrite(id, replacement, ((id + 1) << 8) | length);
+    this.missSlot = -1;
     this.lengths[id] = FREE_LENGTH;
     this.head[id] = this.freeHead;
     this.freeHead = id;
@@ -475,6 +508,11 @@ export class PrefixTable {
       if (this.unitCount * 16 > this.pool.length) {
         this.growPool();
       }
+      // Never-used units are still zero (empty): no need to write (and touch) them for an empty fill.
+      if (fill === 0) {
+        this.liveChunks++;
+        return unit;
+      }
     }
     this.pool.fill(fill, unit << 4, (unit << 4) + units * 16);
     this.liveChunks++;
@@ -533,6 +571,11 @@ export class PrefixTable {
     head.set(this.head);
     this.head = head;
     this.capacity = cap;
+    if (idMaskFor(cap) !== this.idMask) {
+      // Ids need more bits than the hash entries give them: rebuild the index with a narrower tag.
+      this.idMask = idMaskFor(cap);
+      this.rebuildHash(this.hashMask + 1);
+    }
   }
 
   private hashOf(a: number, b: number, c: number, d: number, length: number): number {
@@ -544,7 +587,7 @@ export class PrefixTable {
     h ^= h >>> 16;
     h = Math.imul(h ^ d, 0xc2b2ae35);
     h ^= h >>> 15;
-    return h & this.hashMask;
+    return h;
   }
 
   private hashOfId(id: number): number {
@@ -556,15 +599,17 @@ export class PrefixTable {
   }
 
   private hashInsert(id: number): void {
-    let h = this.hashOfId(id);
+    const full = this.hashOfId(id);
+    let h = full & this.hashMask;
     while (this.hash[h] !== 0) h = (h + 1) & this.hashMask;
-    this.hash[h] = id + 1;
+    this.hash[h] = (full & ~this.idMask) | (id + 1);
   }
 
   private hashDelete(id: number, a: number, b: number, c: number, d: number, length: number): void {
     const mask = this.hashMask;
-    let h = this.hashOf(a, b, c, d, length);
-    while (this.hash[h] !== id + 1) h = (h + 1) & mask;
+    const idMask = this.idMask;
+    let h = this.hashOf(a, b, c, d, length) & mask;
+    while ((this.hash[h]! & idMask) !== id + 1) h = (h + 1) & mask;
     // Backward-shift deletion: move later entries of the probe run into the hole when their home allows it.
     let hole = h;
     let j = h;
@@ -572,7 +617,7 @@ export class PrefixTable {
       j = (j + 1) & mask;
       const e = this.hash[j]!;
       if (e === 0) break;
-      const home = this.hashOfId(e - 1);
+      const home = this.hashOfId((e & idMask) - 1) & mask;
       if (((j - home) & mask) >= ((j - hole) & mask)) {
         this.hash[hole] = e;
         hole = j;
@@ -582,14 +627,24 @@ export class PrefixTable {
   }
 
   private growHash(): void {
-    const size = (this.hashMask + 1) * 2;
+    this.rebuildHash((this.hashMask + 1) * 2);
+  }
+
+  private rebuildHash(size: number): void {
     this.hash = new Int32Array(size);
     this.hashMask = size - 1;
+    this.missSlot = -1;
     for (let i = 0; i < this.highWater; i++) if (this.lengths[i] !== FREE_LENGTH) this.hashInsert(i);
   }
 }
 
 const FREE_LENGTH = 255;
+
+/** The low bits of a hash entry that hold id + 1 for ids below `capacity`. */
+function idMaskFor(capacity: number): number {
+  const bits = 32 - Math.clz32(capacity);
+  return bits >= 31 ? -1 : (1 << bits) - 1;
+}
 
 /** `count` bits of a 128-bit address held in four words, from bit `start` (0 = most significant). */
 function bitsOf(w: Uint32Array, start: number, count: number): number {

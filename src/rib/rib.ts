@@ -304,6 +304,31 @@ export class Rib {
     if (releaseAttr >= 0) this.attributes.release(releaseAttr);
   }
 
+  /**
+   * announce() for `count` prefixes under one attribute set, given as rows of 7 numbers in `rows`:
+   * afi, pathId, a, b, c, d, length (an UPDATE's NLRI, buffered by the session's sink). Same result as one
+   * announce() per row in order; faster on a table load because every row's first index and trie slots are
+   * touched before the inserts (see PrefixTable.touch). Hot path: no allocation unless someone listens.
+   */
+  announceRows(neighborId: number, rows: Uint32Array, count: number, attrId: number): void {
+    if (count > 1) {
+      let touched = 0;
+      for (let i = 0, o = 0; i < count; i++, o += 7) {
+        touched ^=
+          rows[o] === Afi.IPv6
+            ? this.ipv6.touch(rows[o + 2]!, rows[o + 3]!, rows[o + 4]!, rows[o + 5]!, rows[o + 6]!)
+            : this.ipv4.touch(rows[o + 2]!, 0, 0, 0, rows[o + 6]!);
+      }
+      this.touchSink = touched;
+    }
+    for (let i = 0, o = 0; i < count; i++, o += 7) {
+      this.announce(neighborId, rows[o]! as Afi, rows[o + 1]!, rows[o + 2]!, rows[o + 3]!, rows[o + 4]!, rows[o + 5]!, rows[o + 6]!, attrId);
+    }
+  }
+
+  /** Where announceRows leaves the result of its touch loop, so that the loads are kept (meaningless value). */
+  touchSink = 0;
+
   /** Removes the route (neighbor, pathId, prefix); false when there was none. */
   withdraw(neighborId: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): boolean {
     this.neighborOf(neighborId);

@@ -48,11 +48,7 @@ export class RibUpdateSink {
     this.count = 0;
     if (n === 0 || attributes === null) return 0;
     const attrId = this.rib.intern(attributes);
-    const p = this.pending;
-    for (let i = 0; i < n; i++) {
-      const o = i * 7;
-      this.rib.announce(this.neighborId, p[o]! as Afi, p[o + 1]!, p[o + 2]!, p[o + 3]!, p[o + 4]!, p[o + 5]!, p[o + 6]!, attrId);
-    }
+    this.rib.announceRows(this.neighborId, this.pending, n, attrId);
     this.rib.release(attrId);
     return n;
   }
