@@ -1,14 +1,29 @@
 import { Command, CommanderError } from 'commander';
-import { registerDemoCommand } from './demo.js';
-import { registerMrtCommands } from './mrt.js';
-import { registerNeighborControlCommands, registerNeighborsCommand } from './neighbors.js';
-import { registerRoutesCommand } from './routes.js';
-import { registerServeCommand } from './serve.js';
+
+/** Registers one file's subcommands on the program. */
+type Registration = (program: Command, setStatus: SetStatus) => Promise<void>;
 
 /**
- * Entry point of the `supersparrow` command. Each subcommand lives in its own file and registers itself here;
- * `main` returns the exit status instead of exiting so tests can call it in-process.
+ * Each subcommand lives in its own file, loaded only when it may run: `mrt dump` must not pay at start-up for
+ * the daemon's modules (config, session, ip-num, bunyan: ~100 ms). `names` are the commands a file registers; a
+ * first argument that is none of them (help, an option, a typo) loads every file, in this order.
  */
+const REGISTRATIONS: { names: readonly string[]; register: Registration }[] = [
+  { names: ['mrt'], register: async (p, s) => (await import('./mrt.js')).registerMrtCommands(p, s) },
+  { names: ['serve'], register: async (p, s) => (await import('./serve.js')).registerServeCommand(p, s) },
+  {
+    names: ['neighbors', 'shutdown', 'enable', 'route-refresh', 'reload'],
+    register: async (p, s) => {
+      const m = await import('./neighbors.js');
+      m.registerNeighborsCommand(p, s);
+      m.registerNeighborControlCommands(p, s);
+    },
+  },
+  { names: ['routes'], register: async (p, s) => (await import('./routes.js')).registerRoutesCommand(p, s) },
+  { names: ['demo'], register: async (p, s) => (await import('./demo.js')).registerDemoCommand(p, s, main) },
+];
+
+/** Entry point of the `supersparrow` command; returns the exit status instead of exiting so tests can call it in-process. */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('supersparrow')
     .description('Which POP is network-wise closest to a client, from live BGP routing data')
@@ -18,12 +33,8 @@ export async function main(argv: string[]): Promise<number> {
   const setStatus = (code: number): void => {
     status = code;
   };
-  registerMrtCommands(program, setStatus);
-  registerServeCommand(program, setStatus);
-  registerNeighborsCommand(program, setStatus);
-  registerNeighborControlCommands(program, setStatus);
-  registerRoutesCommand(program, setStatus);
-  registerDemoCommand(program, setStatus, main);
+  const wanted = REGISTRATIONS.find((r) => argv[0] !== undefined && r.names.includes(argv[0]));
+  for (const r of wanted ? [wanted] : REGISTRATIONS) await r.register(program, setStatus);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

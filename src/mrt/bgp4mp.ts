@@ -60,6 +60,56 @@ export function isBgp4mpMessageOrState(record: MrtRecord): boolean {
   return s <= Bgp4mpSubtype.MessageAs4LocalAddPath && s !== Bgp4mpSubtype.Entry && s !== Bgp4mpSubtype.Snapshot;
 }
 
+/** The BGP4MP header fields of a record (RFC 6396 4.4), as numbers and offsets into its body. */
+export class Bgp4mpHeader {
+  peerAs = 0;
+  localAs = 0;
+  interfaceIndex = 0;
+  afi = 0;
+  /** Offset of the peer address in the body; the local address follows it. */
+  peerAddressAt = 0;
+  /** 4 or 16. */
+  addressLength = 0;
+  /** Offset of what follows the addresses: the BGP message, or the two states of a STATE_CHANGE. */
+  payloadAt = 0;
+  fourOctetAs = false;
+  addPath = false;
+  local = false;
+}
+
+/**
+ * Reads the BGP4MP header of a MESSAGE* or STATE_CHANGE* record body into `out` (no allocation: `mrt dump` reads
+ * one per record). Throws MrtError (recordsRead -1: the caller knows the count) when the record is too short for
+ * what it announces or names an unknown address family.
+ */
+export function readBgp4mpHeader(b: Buffer, subtype: number, out: Bgp4mpHeader): void {
+  const fourOctetAs = AS4_SUBTYPES.has(subtype);
+  const asLen = fourOctetAs ? 4 : 2;
+  if (asLen * 2 + 4 > b.length) throw tooShort(b, subtype, asLen * 2 + 4);
+  out.peerAs = fourOctetAs ? b.readUInt32BE(0) : b.readUInt16BE(0);
+  out.localAs = fourOctetAs ? b.readUInt32BE(asLen) : b.readUInt16BE(asLen);
+  let p = 2 * asLen;
+  out.interfaceIndex = b.readUInt16BE(p);
+  const afi = b.readUInt16BE(p + 2);
+  p += 4;
+  const addrLen = afi === 2 ? 16 : afi === 1 ? 4 : -1;
+  if (addrLen < 0) throw new MrtError(`BGP4MP record with unknown address family ${afi}`, -1);
+  if (p + addrLen * 2 > b.length) throw tooShort(b, subtype, p + addrLen * 2);
+  out.afi = afi;
+  out.peerAddressAt = p;
+  out.addressLength = addrLen;
+  out.payloadAt = p + 2 * addrLen;
+  out.fourOctetAs = fourOctetAs;
+  out.addPath = ADDPATH_SUBTYPES.has(subtype);
+  out.local = LOCAL_SUBTYPES.has(subtype);
+}
+
+function tooShort(b: Buffer, subtype: number, needed: number): MrtError {
+  return new MrtError(`BGP4MP subtype ${subtype} record of ${b.length} bytes is too short (needs ${needed})`, -1);
+}
+
+const header = new Bgp4mpHeader();
+
 /**
  * Decodes the BGP4MP header of a MESSAGE* or STATE_CHANGE* record (RFC 6396 4.4, RFC 8050).
  * Throws MrtError (recordsRead -1: the caller knows the count) when the record is too short for what it announces.
@@ -70,42 +120,23 @@ export function decodeBgp4mp(record: MrtRecord): Bgp4mpRecord {
   if (!isBgp4mpMessageOrState(record)) {
     throw new MrtError(`not a BGP4MP message or state change: type ${record.type} subtype ${subtype}`, -1);
   }
-  const fourOctetAs = AS4_SUBTYPES.has(subtype);
-  const asLen = fourOctetAs ? 4 : 2;
-  let p = 0;
-  const need = (n: number): void => {
-    if (p + n > b.length) {
-      throw new MrtError(`BGP4MP subtype ${subtype} record of ${b.length} bytes is too short (needs ${p + n})`, -1);
-    }
-  };
-  need(asLen * 2 + 4);
-  const peerAs = fourOctetAs ? b.readUInt32BE(p) : b.readUInt16BE(p);
-  p += asLen;
-  const localAs = fourOctetAs ? b.readUInt32BE(p) : b.readUInt16BE(p);
-  p += asLen;
-  const interfaceIndex = b.readUInt16BE(p);
-  const afi = b.readUInt16BE(p + 2);
-  p += 4;
-  const addrLen = afi === 2 ? 16 : afi === 1 ? 4 : -1;
-  if (addrLen < 0) throw new MrtError(`BGP4MP record with unknown address family ${afi}`, -1);
-  need(addrLen * 2);
-  const peerAddressBytes = b.subarray(p, p + addrLen);
-  const localAddressBytes = b.subarray(p + addrLen, p + 2 * addrLen);
-  p += 2 * addrLen;
+  const h = header;
+  readBgp4mpHeader(b, subtype, h);
+  const p = h.payloadAt;
   const out: Bgp4mpRecord = new DecodedBgp4mp(
     subtype,
-    peerAs,
-    localAs,
-    interfaceIndex,
-    afi,
-    peerAddressBytes,
-    localAddressBytes,
-    fourOctetAs,
-    ADDPATH_SUBTYPES.has(subtype),
-    LOCAL_SUBTYPES.has(subtype),
+    h.peerAs,
+    h.localAs,
+    h.interfaceIndex,
+    h.afi,
+    b.subarray(h.peerAddressAt, h.peerAddressAt + h.addressLength),
+    b.subarray(h.peerAddressAt + h.addressLength, p),
+    h.fourOctetAs,
+    h.addPath,
+    h.local,
   );
   if (subtype === Bgp4mpSubtype.StateChange || subtype === Bgp4mpSubtype.StateChangeAs4) {
-    need(4);
+    if (p + 4 > b.length) throw tooShort(b, subtype, p + 4);
     out.state = { old: b.readUInt16BE(p), new: b.readUInt16BE(p + 2) };
   } else {
     out.message = b.subarray(p);

@@ -1,6 +1,7 @@
 // `bgpdump -m` output (bgpdump 1.6.2), byte for byte: one line per RIB entry, announced or withdrawn prefix and
 // state change. The rules were learned by reading bgpdump's source and diffing its output on real files; each
-// quirk we reproduce is commented where it is applied.
+// quirk we reproduce is commented where it is applied. Lines are written as ASCII bytes into an AsciiBuffer (no
+// strings per line); the parts all lines of one record share are written once and copied.
 import {
   Afi,
   AsPathSegmentType,
@@ -12,8 +13,9 @@ import {
   decodeAttributes,
   decodeUpdate,
 } from '../bgp/index.js';
-import { bgpdumpAddress, bgpdumpIpv6, ipv4Text } from './address.js';
-import { decodeBgp4mp } from './bgp4mp.js';
+import { bgpdumpAddress, ipv4Text } from './address.js';
+import { AsciiBuffer } from './ascii-buffer.js';
+import { Bgp4mpHeader, readBgp4mpHeader } from './bgp4mp.js';
 import { Bgp4mpSubtype, MrtType, TableDumpV2Subtype } from './constants.js';
 import { MrtError } from './errors.js';
 import { readMrtRecordBatches, type MrtRecord, type ReadMrtOptions } from './reader.js';
@@ -29,76 +31,141 @@ import {
 const INADDR_NONE = '255.255.255.255';
 const MAX_ASPATH_TEXT = 7900;
 
+const SPACE = 32;
+const COMMA = 44;
+const PIPE = 124;
+const NEWLINE = 10;
+const SLASH = 47;
+/** The kind column of announcement and withdrawal lines. */
+const KIND_A = 65;
+const KIND_W = 87;
+
 /** AS path text by bgpdump's rules: sets {a,b}, confed sequences (a b), confed sets [a,b]; long paths end in "...". */
 export function bgpdumpAsPath(segments: readonly AsPathSegment[] | null): string {
-  if (segments === null) return '';
-  let out = '';
+  const w = new AsciiBuffer(256);
+  writeAsPath(w, segments);
+  return w.takeString();
+}
+
+function writeAsPath(w: AsciiBuffer, segments: readonly AsPathSegment[] | null): void {
+  if (segments === null) return;
+  const start = w.pos;
   let prevType: number = AsPathSegmentType.AsSequence;
   let space = false;
   for (const seg of segments) {
-    if (prevType !== AsPathSegmentType.AsSequence) out += closeChar(prevType);
-    if (space) out += ' ';
-    if (seg.type !== AsPathSegmentType.AsSequence) out += openChar(seg.type);
+    if (prevType !== AsPathSegmentType.AsSequence) w.byte(closeChar(prevType));
+    if (space) w.byte(SPACE);
+    if (seg.type !== AsPathSegmentType.AsSequence) w.byte(openChar(seg.type));
     // bgpdump restarts the separator per segment, so an empty segment adds no space before the next one.
     space = false;
-    const sep = seg.type === AsPathSegmentType.AsSet || seg.type === AsPathSegmentType.ConfedSet ? ',' : ' ';
-    for (const asn of seg.asns) {
-      if (space) out += sep;
+    const sep = seg.type === AsPathSegmentType.AsSet || seg.type === AsPathSegmentType.ConfedSet ? COMMA : SPACE;
+    const asns = seg.asns;
+    for (let i = 0; i < asns.length; i++) {
+      if (space) w.byte(sep);
       else space = true;
-      out += asn;
-      if (out.length > MAX_ASPATH_TEXT) return out + '...';
+      w.uint(asns[i]!);
+      if (w.pos - start > MAX_ASPATH_TEXT) {
+        w.text('...');
+        return;
+      }
     }
     prevType = seg.type;
   }
-  if (segments.length > 0 && prevType !== AsPathSegmentType.AsSequence) out += closeChar(prevType);
-  return out;
+  if (segments.length > 0 && prevType !== AsPathSegmentType.AsSequence) w.byte(closeChar(prevType));
 }
 
-function openChar(type: number): string {
-  return type === AsPathSegmentType.AsSet ? '{' : type === AsPathSegmentType.ConfedSet ? '[' : type === AsPathSegmentType.ConfedSequence ? '(' : ' ';
+function openChar(type: number): number {
+  return type === AsPathSegmentType.AsSet ? 123 : type === AsPathSegmentType.ConfedSet ? 91 : type === AsPathSegmentType.ConfedSequence ? 40 : SPACE;
 }
-function closeChar(type: number): string {
-  return type === AsPathSegmentType.AsSet ? '}' : type === AsPathSegmentType.ConfedSet ? ']' : type === AsPathSegmentType.ConfedSequence ? ')' : ' ';
+function closeChar(type: number): number {
+  return type === AsPathSegmentType.AsSet ? 125 : type === AsPathSegmentType.ConfedSet ? 93 : type === AsPathSegmentType.ConfedSequence ? 41 : SPACE;
 }
 
 /** Communities as bgpdump writes them: three well-known names, the rest as AS:value (16-bit halves). */
 export function bgpdumpCommunities(list: Uint32Array | null): string {
-  if (list === null) return '';
-  let out = '';
+  const w = new AsciiBuffer(256);
+  writeCommunities(w, list);
+  return w.takeString();
+}
+
+function writeCommunities(w: AsciiBuffer, list: Uint32Array | null): void {
+  if (list === null) return;
   for (let i = 0; i < list.length; i++) {
     const c = list[i]!;
-    if (i > 0) out += ' ';
-    if (c === 0xffffff01) out += 'no-export';
-    else if (c === 0xffffff02) out += 'no-advertise';
-    else if (c === 0xffffff03) out += 'local-AS';
-    else out += (c >>> 16) + ':' + (c & 0xffff);
+    if (i > 0) w.byte(SPACE);
+    if (c === 0xffffff01) w.text('no-export');
+    else if (c === 0xffffff02) w.text('no-advertise');
+    else if (c === 0xffffff03) w.text('local-AS');
+    else {
+      w.uint(c >>> 16);
+      w.byte(58);
+      w.uint(c & 0xffff);
+    }
   }
-  return out;
 }
 
-function originText(origin: number): string {
-  return origin === 0 ? 'IGP' : origin === 1 ? 'EGP' : 'INCOMPLETE';
+/** "path|origin|" */
+function writePathOrigin(w: AsciiBuffer, pa: PathAttributes): void {
+  writeAsPath(w, pa.asPath);
+  w.text(pa.origin === 0 ? '|IGP|' : pa.origin === 1 ? '|EGP|' : '|INCOMPLETE|');
 }
 
-/** "communities|AG|aggregator|": the tail every announcement and RIB line shares. */
-function tail(pa: PathAttributes, aggregator: string | null = null): string {
-  // bgpdump prints the aggregator unless its address is 255.255.255.255, its "absent" value.
-  const aggr =
-    aggregator ??
-    (pa.aggregatorAs >= 0 && pa.aggregatorAddress >>> 0 !== 0xffffffff ? pa.aggregatorAs + ' ' + ipv4Text(pa.aggregatorAddress >>> 0) : '');
-  return bgpdumpCommunities(pa.communities) + '|' + (pa.atomicAggregate ? 'AG' : 'NAG') + '|' + aggr + '|';
+/** "localpref|med|" (absent ones as 0); `signed`: as C's %d prints them (values over 2^31 come out negative). */
+function writeLocalPrefMed(w: AsciiBuffer, pa: PathAttributes, signed: boolean): void {
+  const lp = pa.localPref < 0 ? 0 : pa.localPref;
+  const med = pa.med < 0 ? 0 : pa.med;
+  if (signed) {
+    w.int(lp | 0);
+    w.byte(PIPE);
+    w.int(med | 0);
+  } else {
+    w.uint(lp);
+    w.byte(PIPE);
+    w.uint(med);
+  }
+  w.byte(PIPE);
 }
 
-function nextHopText(pa: PathAttributes): string {
-  return pa.nextHop < 0 ? INADDR_NONE : ipv4Text(pa.nextHop >>> 0);
+/**
+ * "communities|AG|aggregator|\n": the tail every announcement and RIB line shares. `aggregator` replaces the
+ * codec's AGGREGATOR when given (see aggregatorLikeBgpdump).
+ */
+function writeTail(w: AsciiBuffer, pa: PathAttributes, aggregator: string | null = null): void {
+  writeCommunities(w, pa.communities);
+  w.text(pa.atomicAggregate ? '|AG|' : '|NAG|');
+  if (aggregator !== null) {
+    w.text(aggregator);
+  } else if (pa.aggregatorAs >= 0 && pa.aggregatorAddress >>> 0 !== 0xffffffff) {
+    // bgpdump prints the aggregator unless its address is 255.255.255.255, its "absent" value.
+    w.uint(pa.aggregatorAs);
+    w.byte(SPACE);
+    w.ipv4(pa.aggregatorAddress >>> 0);
+  }
+  w.byte(PIPE);
+  w.byte(NEWLINE);
 }
 
-/** An MP next hop of 4, 16 or 32 bytes (only the global address of 32 is shown); null for other lengths. */
-function mpNextHopText(nh: Uint8Array | null): string | null {
-  if (nh === null) return null;
-  if (nh.length === 4 || nh.length === 16) return bgpdumpAddress(nh);
-  if (nh.length === 32) return bgpdumpAddress(nh.subarray(0, 16));
-  return null;
+/** The IPv4 NEXT_HOP, or bgpdump's INADDR_NONE when absent. */
+function writeNextHop(w: AsciiBuffer, pa: PathAttributes): void {
+  if (pa.nextHop < 0) w.text(INADDR_NONE);
+  else w.ipv4(pa.nextHop >>> 0);
+}
+
+/** An MP next hop of 4, 16 or 32 bytes (only the global address of 32 is shown); false, writing nothing, otherwise. */
+function writeMpNextHop(w: AsciiBuffer, nh: Uint8Array | null): boolean {
+  if (nh === null) return false;
+  if (nh.length === 4) w.address(nh, 0, 4);
+  else if (nh.length === 16 || nh.length === 32) w.address(nh, 0, 16);
+  else return false;
+  return true;
+}
+
+/** A prefix in the NlriSink number convention, as "address/length". */
+function writePrefix(w: AsciiBuffer, afi: number, a: number, b: number, c: number, d: number, length: number): void {
+  if (afi === Afi.IPv6) w.ipv6(a, b, c, d);
+  else w.ipv4(a);
+  w.byte(SLASH);
+  w.uint(length);
 }
 
 /** Collects the prefixes decodeUpdate reports, as numbers, in order. */
@@ -240,12 +307,13 @@ export interface DumpStats {
 }
 
 /**
- * Turns MRT records into `bgpdump -m` lines. Keeps the PEER_INDEX_TABLE between records. format() returns the
- * text of one batch of records, so the caller writes big chunks.
+ * Turns MRT records into `bgpdump -m` lines. Keeps the PEER_INDEX_TABLE between records. writeRecord() appends
+ * a record's lines to an AsciiBuffer, so the caller writes big chunks of bytes.
  */
 export class BgpdumpFormatter {
   private peers: PeerIndexTable | null = null;
   private readonly collector = new PrefixCollector();
+  private readonly scratch = new AsciiBuffer(1 << 12);
   readonly stats: DumpStats = { records: 0, lines: 0, skipped: new Map(), bgp4mpEntries: 0 };
 
   private skip(reason: string): void {
@@ -254,33 +322,43 @@ export class BgpdumpFormatter {
 
   /** The lines of a batch of records, each ending in "\n". */
   format(records: readonly MrtRecord[]): string {
-    let out = '';
+    this.scratch.pos = 0; // drops what a record that threw had written
     for (const r of records) {
       this.stats.records++;
-      out += this.formatRecord(r);
+      this.writeRecord(r, this.scratch);
     }
-    return out;
+    return this.scratch.takeString();
   }
 
+  /** The lines of one record (counted in stats.records by the caller). */
   formatRecord(r: MrtRecord): string {
+    this.scratch.pos = 0;
+    this.writeRecord(r, this.scratch);
+    return this.scratch.takeString();
+  }
+
+  /**
+   * Appends the lines of one record to `w`. When it throws (MrtError), part of a line may have been written:
+   * the caller rewinds w.pos to where it was.
+   */
+  writeRecord(r: MrtRecord, w: AsciiBuffer): void {
     switch (r.type) {
       case MrtType.TableDumpV2:
-        return this.tableDumpV2(r);
+        return this.tableDumpV2(r, w);
       case MrtType.TableDump:
-        return this.tableDumpV1(r);
+        return this.tableDumpV1(r, w);
       case MrtType.Bgp4mp:
       case MrtType.Bgp4mpEt:
-        return this.bgp4mp(r);
+        return this.bgp4mp(r, w);
       default:
         this.skip(`MRT type ${r.type}`);
-        return '';
     }
   }
 
-  private tableDumpV2(r: MrtRecord): string {
+  private tableDumpV2(r: MrtRecord, w: AsciiBuffer): void {
     if (r.subtype === TableDumpV2Subtype.PeerIndexTable) {
       this.peers = decodePeerIndexTable(r);
-      return '';
+      return;
     }
     const entries = decodeTableDumpV2Rib(r, this.peers);
     if (entries.length === 0) {
@@ -288,162 +366,233 @@ export class BgpdumpFormatter {
           r.subtype !== TableDumpV2Subtype.RibIpv4UnicastAddPath && r.subtype !== TableDumpV2Subtype.RibIpv6UnicastAddPath) {
         this.skip(`TABLE_DUMP_V2 subtype ${r.subtype}`);
       }
-      return '';
+      return;
     }
     const addPath = r.subtype === TableDumpV2Subtype.RibIpv4UnicastAddPath || r.subtype === TableDumpV2Subtype.RibIpv6UnicastAddPath;
-    const head = (addPath ? 'TABLE_DUMP2_AP|' : 'TABLE_DUMP2|') + r.timestamp + '|B|';
-    let out = '';
-    for (const e of entries) out += this.ribLine(head, e, addPath, null);
-    return out;
+    for (const e of entries) this.ribLine(w, addPath ? 'TABLE_DUMP2_AP|' : 'TABLE_DUMP2|', r.timestamp, e, addPath, null);
   }
 
-  /** One B line: head + peer|peerAS|prefix|[pathId|]path|origin|nexthop|localpref|med|communities|AG|aggregator| */
-  private ribLine(head: string, e: MrtRibEntry, addPath: boolean, entryNextHop: Uint8Array | null): string {
+  /** One B line: kind|time|B|peer|peerAS|prefix|[pathId|]path|origin|nexthop|localpref|med|communities|AG|aggregator| */
+  private ribLine(w: AsciiBuffer, kind: string, timestamp: number, e: MrtRibEntry, addPath: boolean, entryNextHop: Uint8Array | null): void {
     const pa = e.attributes;
     if (pa === null) {
       this.skip('RIB entry with undecodable attributes');
-      return '';
+      return;
     }
     this.stats.lines++;
-    const prefix = e.afi === Afi.IPv6 ? bgpdumpIpv6(e.a, e.b, e.c, e.d) : ipv4Text(e.a);
-    let nh: string;
-    if (entryNextHop !== null) nh = mpNextHopText(entryNextHop) ?? INADDR_NONE;
-    else nh = mpNextHopText(pa.mpNextHop) ?? nextHopText(pa);
-    const lp = pa.localPref < 0 ? 0 : pa.localPref;
-    const med = pa.med < 0 ? 0 : pa.med;
-    return (
-      head + bgpdumpAddress(e.peer.address) + '|' + e.peer.as + '|' + prefix + '/' + e.length + '|' +
-      (addPath ? e.pathId + '|' : '') + bgpdumpAsPath(pa.asPath) + '|' + originText(pa.origin) + '|' +
-      nh + '|' + lp + '|' + med + '|' + tail(pa, e.fourOctetAs || pa.aggregatorAs >= 0 ? null : aggregatorLikeBgpdump(e.attributeBytes, entryNextHop === null ? 2 : 0)) + '\n'
-    );
+    w.text(kind);
+    w.uint(timestamp);
+    w.text('|B|');
+    w.address(e.peer.address, 0, e.peer.address.length);
+    w.byte(PIPE);
+    w.uint(e.peer.as);
+    w.byte(PIPE);
+    writePrefix(w, e.afi, e.a, e.b, e.c, e.d, e.length);
+    w.byte(PIPE);
+    if (addPath) {
+      w.uint(e.pathId);
+      w.byte(PIPE);
+    }
+    writePathOrigin(w, pa);
+    if (entryNextHop !== null) {
+      if (!writeMpNextHop(w, entryNextHop)) w.text(INADDR_NONE);
+    } else if (!writeMpNextHop(w, pa.mpNextHop)) {
+      writeNextHop(w, pa);
+    }
+    w.byte(PIPE);
+    writeLocalPrefMed(w, pa, false);
+    writeTail(w, pa, e.fourOctetAs || pa.aggregatorAs >= 0 ? null : aggregatorLikeBgpdump(e.attributeBytes, entryNextHop === null ? 2 : 0));
   }
 
-  private tableDumpV1(r: MrtRecord): string {
+  private tableDumpV1(r: MrtRecord, w: AsciiBuffer): void {
     const e = decodeTableDumpV1(r);
     if (e === null) {
       this.skip(`TABLE_DUMP subtype ${r.subtype}`);
-      return '';
+      return;
     }
-    return this.ribLine('TABLE_DUMP|' + r.timestamp + '|B|', e, false, null);
+    this.ribLine(w, 'TABLE_DUMP|', r.timestamp, e, false, null);
   }
 
-  private bgp4mp(r: MrtRecord): string {
+  // The record being written: its line heads "kind|time|A|peer|peerAS|" and "...|W|...", and the shared tails of
+  // its announcements, are written once into the output and copied from there for the record's other lines.
+  private readonly header = new Bgp4mpHeader();
+  private record: MrtRecord | null = null;
+  private recordKind = '';
+  private recordEt = false;
+  private aHeadAt = -1;
+  private aHeadLength = 0;
+  private wHeadAt = -1;
+  private wHeadLength = 0;
+
+  /** Writes the record's "kind|time|A|peer|peerAS|" (KIND_A) or W head (KIND_W), copying it after the first time. */
+  private head(w: AsciiBuffer, kind: number): void {
+    const at = kind === KIND_A ? this.aHeadAt : this.wHeadAt;
+    if (at >= 0) {
+      w.repeat(at, kind === KIND_A ? this.aHeadLength : this.wHeadLength);
+      return;
+    }
+    const start = w.pos;
+    const r = this.record!;
+    const h = this.header;
+    w.text(this.recordKind);
+    writeTime(w, r, this.recordEt);
+    w.byte(PIPE);
+    w.byte(kind);
+    w.byte(PIPE);
+    w.address(r.body, h.peerAddressAt, h.addressLength);
+    w.byte(PIPE);
+    w.uint(h.peerAs);
+    w.byte(PIPE);
+    if (kind === KIND_A) {
+      this.aHeadAt = start;
+      this.aHeadLength = w.pos - start;
+    } else {
+      this.wHeadAt = start;
+      this.wHeadLength = w.pos - start;
+    }
+  }
+
+  private bgp4mp(r: MrtRecord, w: AsciiBuffer): void {
     const s = r.subtype;
     const et = r.type === MrtType.Bgp4mpEt;
-    const ts = et ? r.timestamp + '.' + String(r.microseconds).padStart(6, '0') : String(r.timestamp);
     if (s === Bgp4mpSubtype.Entry) {
       // Deprecated BGP4MP_ENTRY: bgpdump prints nothing; we print the route in the TABLE_DUMP2 columns.
       const found = decodeBgp4mpEntry(r);
       if (found === null) {
         this.skip('BGP4MP_ENTRY of an unknown address family');
-        return '';
+        return;
       }
       this.stats.bgp4mpEntries++;
-      return this.ribLine('BGP4MP_ENTRY|' + r.timestamp + '|B|', found.entry, false, found.nextHop);
+      this.ribLine(w, 'BGP4MP_ENTRY|', r.timestamp, found.entry, false, found.nextHop);
+      return;
     }
-    if (s === Bgp4mpSubtype.StateChange || s === Bgp4mpSubtype.StateChangeAs4) return this.stateChange(r, et ? 'BGP4MP_ET' : 'BGP4MP', ts);
+    if (s === Bgp4mpSubtype.StateChange || s === Bgp4mpSubtype.StateChangeAs4) {
+      this.stateChange(r, w, et ? 'BGP4MP_ET|' : 'BGP4MP|', et);
+      return;
+    }
     if (s === Bgp4mpSubtype.Snapshot || s > Bgp4mpSubtype.MessageAs4LocalAddPath) {
       this.skip(`BGP4MP subtype ${s}`);
-      return '';
+      return;
     }
-    let m;
+    const m = this.header;
     try {
-      m = decodeBgp4mp(r);
+      readBgp4mpHeader(r.body, s, m);
     } catch (err) {
       // bgpdump warns and skips such records (unknown address family, short header); so do we.
       this.skip(`BGP4MP record: ${(err as Error).message}`);
-      return '';
+      return;
     }
-    const msg = m.message!;
-    if (msg.length < 19 || msg.readUInt32BE(0) !== 0xffffffff || msg.readUInt32BE(12) !== 0xffffffff) {
+    // The BGP message is body[at..]; offsets below are into the body (no view per record).
+    const body = r.body;
+    const at = m.payloadAt;
+    if (body.length - at < 19 || body.readUInt32BE(at) !== 0xffffffff || body.readUInt32BE(at + 12) !== 0xffffffff) {
       this.skip('BGP4MP message with a bad marker');
-      return '';
+      return;
     }
-    if (msg[18] !== 2) return ''; // only UPDATEs make lines
-    const end = Math.min(msg.length, msg.readUInt16BE(16));
-    const opts: DecodeOptions = { fourOctetAs: m.fourOctetAs, addPathIpv4: m.addPath, addPathIpv6: m.addPath, extendedMessage: true };
-    let fmt = et ? 'BGP4MP_ET' : 'BGP4MP';
-    if (m.local) fmt += '_LOCAL';
-    if (m.addPath) fmt += '_AP';
-    const peerPart = this.peerPart(m.peerAddressBytes, m.peerAs);
-    const wHead = fmt + '|' + ts + '|W|' + peerPart;
-    const aHead = fmt + '|' + ts + '|A|' + peerPart;
-    if (end < 23) return '';
-    if (hasNonUnicastMp(msg, 19, end)) return this.updateLikeBgpdump(msg, end, opts, wHead, aHead);
+    if (body[at + 18] !== 2) return; // only UPDATEs make lines
+    const length = Math.min(body.length - at, body.readUInt16BE(at + 16));
+    if (length < 23) return;
+    const opts = DECODE_OPTIONS[(m.fourOctetAs ? 2 : 0) + (m.addPath ? 1 : 0)]!;
+    this.recordKind = et ? (m.local ? (m.addPath ? 'BGP4MP_ET_LOCAL_AP|' : 'BGP4MP_ET_LOCAL|') : m.addPath ? 'BGP4MP_ET_AP|' : 'BGP4MP_ET|')
+      : m.local ? (m.addPath ? 'BGP4MP_LOCAL_AP|' : 'BGP4MP_LOCAL|') : m.addPath ? 'BGP4MP_AP|' : 'BGP4MP|';
+    this.recordEt = et;
+    this.record = r;
+    this.aHeadAt = -1;
+    this.wHeadAt = -1;
+    const end = at + length;
+    if (hasNonUnicastMp(body, at + 19, end)) {
+      this.updateLikeBgpdump(w, body.subarray(at), length, opts);
+      return;
+    }
     const col = this.collector;
     col.reset();
     let res;
     try {
-      res = decodeUpdate(msg, 19, end, opts, col);
+      res = decodeUpdate(body, at + 19, end, opts, col);
     } catch {
       // The codec refuses what bgpdump reads anyway (e.g. ADD-PATH NLRI in a non-ADDPATH record, as BIRD wrote).
-      return this.updateLikeBgpdump(msg, end, opts, wHead, aHead);
+      this.updateLikeBgpdump(w, body.subarray(at), length, opts);
+      return;
     }
     // decodeUpdate reports withdrawals first; when the UPDATE is treat-as-withdraw (RFC 7606) its announcements
     // arrive as withdrawals too, but bgpdump prints them as announcements: the first res.withdrawn are real.
-    const nlriCount = res.announced > 0 ? countTrailingNlri(msg, 19, end, m.addPath) : 0;
+    const addPath = m.addPath;
+    const nlriCount = res.announced > 0 ? countTrailingNlri(body, at + 19, end, addPath) : 0;
     const pa = res.attributes;
-    let out = '';
-    let classicSuffix: string | null = null;
-    let mpSuffix: string | null = null;
+    // Where the shared tail of classic (IPv4 NLRI) and MP_REACH announcements was first written, and its length.
+    let classicAt = -1;
+    let classicLength = 0;
+    let mpAt = -1;
+    let mpLength = 0;
     let announced = 0;
     for (let i = 0; i < col.count; i++) {
-      const v6 = col.afi[i] === Afi.IPv6;
-      const prefix = (v6 ? bgpdumpIpv6(col.a[i]!, col.b[i]!, col.c[i]!, col.d[i]!) : ipv4Text(col.a[i]!)) + '/' + col.length[i];
       if (i < res.withdrawn) {
-        out += wHead + prefix + (m.addPath ? '|' + col.pathId[i] : '') + '\n';
+        this.head(w, KIND_W);
+        writePrefix(w, col.afi[i]!, col.a[i]!, col.b[i]!, col.c[i]!, col.d[i]!, col.length[i]!);
+        if (addPath) {
+          w.byte(PIPE);
+          w.uint(col.pathId[i]!);
+        }
+        w.byte(NEWLINE);
         continue;
       }
       if (pa === null) continue;
-      const pathIdPart = m.addPath ? col.pathId[i] + '|' : '';
+      this.head(w, KIND_A);
+      writePrefix(w, col.afi[i]!, col.a[i]!, col.b[i]!, col.c[i]!, col.d[i]!, col.length[i]!);
+      w.byte(PIPE);
+      if (addPath) {
+        w.uint(col.pathId[i]!);
+        w.byte(PIPE);
+      }
       if (announced++ < nlriCount) {
-        classicSuffix ??= this.classicSuffix(pa);
-        out += aHead + prefix + '|' + pathIdPart + classicSuffix;
+        if (classicAt >= 0) {
+          w.repeat(classicAt, classicLength);
+        } else {
+          classicAt = w.pos;
+          this.writeClassicTail(w, pa);
+          classicLength = w.pos - classicAt;
+        }
+      } else if (mpAt >= 0) {
+        w.repeat(mpAt, mpLength);
       } else {
-        mpSuffix ??= this.mpSuffix(pa, v6);
-        out += aHead + prefix + '|' + pathIdPart + mpSuffix;
+        mpAt = w.pos;
+        this.writeMpTail(w, pa, col.afi[i] === Afi.IPv6);
+        mpLength = w.pos - mpAt;
       }
     }
     this.stats.lines += col.count;
-    return out;
-  }
-
-  private lastPeerBytes: Buffer | null = null;
-  private lastPeerAs = -1;
-  private lastPeerPart = '';
-
-  /** "peer|peerAS|", remembered for the next record: consecutive records mostly share their peer. */
-  private peerPart(address: Buffer, as: number): string {
-    if (as !== this.lastPeerAs || this.lastPeerBytes === null || !address.equals(this.lastPeerBytes)) {
-      this.lastPeerBytes = Buffer.from(address);
-      this.lastPeerAs = as;
-      this.lastPeerPart = bgpdumpAddress(address) + '|' + as + '|';
-    }
-    return this.lastPeerPart;
   }
 
   /** After "prefix|[pathId|]" of an IPv4 NLRI announcement: path|origin|nexthop|localpref|med|tail. */
-  private classicSuffix(pa: PathAttributes): string {
-    const lp = pa.localPref < 0 ? 0 : pa.localPref;
-    const med = pa.med < 0 ? 0 : pa.med;
-    return bgpdumpAsPath(pa.asPath) + '|' + originText(pa.origin) + '|' + nextHopText(pa) + '|' + lp + '|' + med + '|' + tail(pa) + '\n';
+  private writeClassicTail(w: AsciiBuffer, pa: PathAttributes): void {
+    writePathOrigin(w, pa);
+    writeNextHop(w, pa);
+    w.byte(PIPE);
+    writeLocalPrefMed(w, pa, false);
+    writeTail(w, pa);
   }
 
   /** The same for an MP_REACH_NLRI announcement, whose next hop comes from MP_REACH. */
-  private mpSuffix(pa: PathAttributes, v6: boolean): string {
-    const nh = mpNextHopText(pa.mpNextHop);
-    let lp = pa.localPref < 0 ? 0 : pa.localPref;
-    let med = pa.med < 0 ? 0 : pa.med;
+  private writeMpTail(w: AsciiBuffer, pa: PathAttributes, v6: boolean): void {
     if (!v6) {
-      // bgpdump prints these two with %d for IPv4 MP_REACH routes, so values over 2^31 come out negative.
-      lp |= 0;
-      med |= 0;
-      const head = bgpdumpAsPath(pa.asPath) + '|' + originText(pa.origin) + '|';
-      return head + (nh === null ? '' : nh + '|' + lp + '|' + med + '|') + tail(pa) + '\n';
+      writePathOrigin(w, pa);
+      if (writeMpNextHop(w, pa.mpNextHop)) {
+        w.byte(PIPE);
+        // bgpdump prints these two with %d for IPv4 MP_REACH routes, so values over 2^31 come out negative.
+        writeLocalPrefMed(w, pa, true);
+      }
+      writeTail(w, pa);
+      return;
     }
     // For IPv6, bgpdump prints path and origin only together with a next hop of a length it knows.
-    const mid = nh === null ? '' : bgpdumpAsPath(pa.asPath) + '|' + originText(pa.origin) + '|' + nh + '|' + lp + '|' + med + '|';
-    return mid + tail(pa) + '\n';
+    const nh = pa.mpNextHop;
+    if (nh !== null && (nh.length === 4 || nh.length === 16 || nh.length === 32)) {
+      writePathOrigin(w, pa);
+      writeMpNextHop(w, nh);
+      w.byte(PIPE);
+      writeLocalPrefMed(w, pa, false);
+    }
+    writeTail(w, pa);
   }
 
   /**
@@ -451,12 +600,12 @@ export class BgpdumpFormatter {
    * unicast only) and UPDATEs the codec rejects. Attributes still come from the codec (decodeAttributes); the
    * prefixes are read the way bgpdump reads them (see readPrefixesLikeBgpdump).
    */
-  private updateLikeBgpdump(msg: Buffer, end: number, opts: DecodeOptions, wHead: string, aHead: string): string {
+  private updateLikeBgpdump(w: AsciiBuffer, msg: Buffer, end: number, opts: DecodeOptions): void {
     const wStart = 21;
     const wEnd = Math.min(end, wStart + msg.readUInt16BE(19));
     if (wEnd + 2 > end) {
       this.skip('UPDATE with a withdrawn routes length past its end');
-      return '';
+      return;
     }
     const aStart = wEnd + 2;
     const aEnd = Math.min(end, aStart + msg.readUInt16BE(wEnd));
@@ -471,15 +620,41 @@ export class BgpdumpFormatter {
     }
     if (r === null) {
       this.skip('UPDATE whose attributes the codec rejects');
-      return '';
+      return;
     }
     const addPath = opts.addPathIpv4;
     const pa = r.attributes;
-    let out = '';
     let n = 0;
     const withdrawn = (list: BgpdumpPrefix[]): void => {
       for (const p of list) {
-        out += wHead + p.text + (addPath ? '|' + p.pathId : '') + '\n';
+        this.head(w, KIND_W);
+        w.text(p.text);
+        if (addPath) {
+          w.byte(PIPE);
+          w.uint(p.pathId);
+        }
+        w.byte(NEWLINE);
+        n++;
+      }
+    };
+    const announced = (list: BgpdumpPrefix[], writeTail: () => void): void => {
+      let tailAt = -1;
+      let tailLength = 0;
+      for (const p of list) {
+        this.head(w, KIND_A);
+        w.text(p.text);
+        w.byte(PIPE);
+        if (addPath) {
+          w.uint(p.pathId);
+          w.byte(PIPE);
+        }
+        if (tailAt >= 0) {
+          w.repeat(tailAt, tailLength);
+        } else {
+          tailAt = w.pos;
+          writeTail();
+          tailLength = w.pos - tailAt;
+        }
         n++;
       }
     };
@@ -488,90 +663,121 @@ export class BgpdumpFormatter {
     if (mpFamily(r.mpUnreachAfi, r.mpUnreachSafi)) {
       withdrawn(readPrefixesLikeBgpdump(msg, r.mpUnreachStart, r.mpUnreachEnd, r.mpUnreachAfi, addPath));
     }
-    let classic: string | null = null;
-    for (const p of readPrefixesLikeBgpdump(msg, aEnd, end, Afi.IPv4, addPath)) {
-      classic ??= this.classicSuffix(pa);
-      out += aHead + p.text + '|' + (addPath ? p.pathId + '|' : '') + classic;
-      n++;
-    }
+    announced(readPrefixesLikeBgpdump(msg, aEnd, end, Afi.IPv4, addPath), () => this.writeClassicTail(w, pa));
     if (mpFamily(r.mpReachAfi, r.mpReachSafi)) {
       const v6 = r.mpReachAfi === Afi.IPv6;
-      const suffix = this.mpSuffix(pa, v6);
-      for (const p of readPrefixesLikeBgpdump(msg, r.mpReachStart, r.mpReachEnd, r.mpReachAfi, addPath)) {
-        out += aHead + p.text + '|' + (addPath ? p.pathId + '|' : '') + suffix;
-        n++;
-      }
+      announced(readPrefixesLikeBgpdump(msg, r.mpReachStart, r.mpReachEnd, r.mpReachAfi, addPath), () => this.writeMpTail(w, pa, v6));
     }
     this.stats.lines += n;
-    return out;
   }
 
-  private stateChange(r: MrtRecord, fmt: string, ts: string): string {
+  private stateChange(r: MrtRecord, w: AsciiBuffer, kind: string, et: boolean): void {
     const b = r.body;
     const as4 = r.subtype === Bgp4mpSubtype.StateChangeAs4;
     const asLen = as4 ? 4 : 2;
     if (b.length < 2 * asLen + 4) {
       this.skip('short STATE_CHANGE');
-      return '';
+      return;
     }
     const peerAs = as4 ? b.readUInt32BE(0) : b.readUInt16BE(0);
-    let peer: string;
+    let peerAt = -1;
+    let peerLength = 0;
     let p: number;
     if (b.length === 8) {
       // Old Zebra wrote 8-byte state changes without addresses; bgpdump shows them as from 0.0.0.0.
-      peer = '0.0.0.0';
       p = 4;
     } else {
       const afi = b.readUInt16BE(2 * asLen + 2);
       const expected = afi === Afi.IPv4 ? [20, 24] : afi === Afi.IPv6 ? [44, 48] : [];
       if (!expected.includes(b.length)) {
         this.skip('STATE_CHANGE with a bad length or address family');
-        return '';
+        return;
       }
-      const alen = afi === Afi.IPv6 ? 16 : 4;
-      p = 2 * asLen + 4;
-      peer = bgpdumpAddress(b.subarray(p, p + alen));
-      p += 2 * alen;
+      peerLength = afi === Afi.IPv6 ? 16 : 4;
+      peerAt = 2 * asLen + 4;
+      p = peerAt + 2 * peerLength;
     }
     this.stats.lines++;
-    return fmt + '|' + ts + '|STATE|' + peer + '|' + peerAs + '|' + b.readUInt16BE(p) + '|' + b.readUInt16BE(p + 2) + '\n';
+    w.text(kind);
+    writeTime(w, r, et);
+    w.text('|STATE|');
+    if (peerAt < 0) w.text('0.0.0.0');
+    else w.address(b, peerAt, peerLength);
+    w.byte(PIPE);
+    w.uint(peerAs);
+    w.byte(PIPE);
+    w.uint(b.readUInt16BE(p));
+    w.byte(PIPE);
+    w.uint(b.readUInt16BE(p + 2));
+    w.byte(NEWLINE);
+  }
+}
+
+/** Decode options by record subtype: index (4-octet AS ? 2 : 0) + (ADD-PATH ? 1 : 0). */
+const DECODE_OPTIONS: readonly DecodeOptions[] = [0, 1, 2, 3].map((i) => ({
+  fourOctetAs: i >= 2,
+  addPathIpv4: (i & 1) === 1,
+  addPathIpv6: (i & 1) === 1,
+  extendedMessage: true,
+}));
+
+/** The time column: seconds, and for the _ET types ".microseconds" (at least 6 digits, like %06u). */
+function writeTime(w: AsciiBuffer, r: MrtRecord, et: boolean): void {
+  w.uint(r.timestamp);
+  if (et) {
+    w.byte(46);
+    w.uintPadded(r.microseconds, 6);
   }
 }
 
 /**
- * Streams `bgpdump -m` text for a whole file to `write`, in chunks of about `chunkSize` characters. `write` may
- * return a promise (back-pressure); returning false from `shouldStop` ends early (e.g. the reader went away).
- * Throws MrtError on a truncated or garbled file after writing the lines of every record before the fault.
+ * Streams `bgpdump -m` text for a whole file to `write`, in chunks of about `chunkSize` bytes (ASCII). A chunk is
+ * lent: `write` calls `release` once it no longer needs the bytes (e.g. from the stream's write callback), and the
+ * buffer is reused; without a call it is simply not reused. `write` may return a promise (back-pressure);
+ * returning true from `shouldStop` ends early (e.g. the reader went away). Throws MrtError on a truncated or
+ * garbled file after writing the lines of every record before the fault.
  */
 export async function dumpMrtFile(
   path: string,
-  write: (chunk: string) => void | Promise<void>,
+  write: (chunk: Buffer, release: () => void) => void | Promise<void>,
   options: ReadMrtOptions & { chunkSize?: number; shouldStop?: () => boolean } = {},
 ): Promise<DumpStats> {
   const chunkSize = options.chunkSize ?? 1 << 18;
+  // Room for a chunk plus the lines of the record that crosses chunkSize, mostly; bigger records grow it.
+  const capacity = chunkSize + (1 << 16);
+  const free: Buffer[] = [];
+  const hand = (next: Buffer): Promise<void> | void => {
+    const full = w.buf;
+    const chunk = w.take(next);
+    // A buffer that had to grow for a huge record is not kept for reuse.
+    return write(chunk, () => {
+      if (full.length === capacity && free.length < 4) free.push(full);
+    });
+  };
   const f = new BgpdumpFormatter();
-  let pending = '';
+  const w = new AsciiBuffer(capacity);
   try {
     for await (const batch of readMrtRecordBatches(path, options)) {
       for (const r of batch) {
         f.stats.records++;
+        const mark = w.pos;
         try {
-          pending += f.formatRecord(r);
+          f.writeRecord(r, w);
         } catch (err) {
+          w.pos = mark;
           if (err instanceof MrtError) {
             throw new MrtError(`${path}: record ${f.stats.records}: ${err.message}`, f.stats.records - 1, -1, { cause: err });
           }
           throw err;
         }
-        if (pending.length >= chunkSize) {
-          await write(pending);
-          pending = '';
+        if (w.pos >= chunkSize) {
+          await hand(free.pop() ?? Buffer.allocUnsafe(capacity));
           if (options.shouldStop?.()) return f.stats;
         }
       }
     }
   } finally {
-    if (pending.length > 0 && !options.shouldStop?.()) await write(pending);
+    if (w.pos > 0 && !options.shouldStop?.()) await hand(Buffer.alloc(0));
   }
   return f.stats;
 }

@@ -56,6 +56,44 @@ test('frames records longer than 64 KiB', async (t) => {
   t.is(entries.length, 23);
 });
 
+test('frames records whose header or body straddles the reader\'s chunks', async (t) => {
+  // Plain files are read in 64 KiB chunks, so every MiB is a chunk boundary: put one inside a header, one on a
+  // record start and one inside a body, and check every record comes back whole and in order.
+  const MIB = 1 << 20;
+  const parts: Buffer[] = [];
+  const bodies: Buffer[] = [];
+  let at = 0;
+  const add = (bodyLength: number): void => {
+    const body = Buffer.alloc(bodyLength, bodies.length & 255);
+    const header = Buffer.alloc(12);
+    header.writeUInt32BE(1000 + bodies.length, 0);
+    header.writeUInt16BE(MrtType.Bgp4mp, 4);
+    header.writeUInt16BE(1, 6);
+    header.writeUInt32BE(bodyLength, 8);
+    parts.push(header, body);
+    bodies.push(body);
+    at += 12 + bodyLength;
+  };
+  /** Records of about 40 KiB up to `target`, the last one sized to end exactly there. */
+  const fillTo = (target: number): void => {
+    while (target - at > 12 + 40000 + 12) add(40000);
+    add(target - at - 12);
+  };
+  fillTo(MIB - 5); // the next header starts 5 bytes before the boundary
+  add(100);
+  fillTo(2 * MIB); // a record starts exactly on the boundary
+  add(0);
+  add(70000); // spans the third boundary...
+  fillTo(3 * MIB + 1000); // ...as does this filler, with one more record past it
+  add(10);
+  const file = path.join(tempDir(), 'straddling.mrt');
+  writeFileSync(file, Buffer.concat(parts));
+  const { records, error } = await collect(file);
+  t.is(error, null);
+  t.is(records.length, bodies.length);
+  t.true(records.every((r, i) => r.timestamp === 1000 + i && r.body.equals(bodies[i]!)));
+});
+
 test('reads the microseconds of BGP4MP_ET records and strips them from the body', async (t) => {
   let first: MrtRecord | undefined;
   for await (const r of readMrtRecords(mrtFile('updates.et-header.2015.gz'))) {
