@@ -8,9 +8,9 @@
 // reaches the table size. Median of RUNS runs (env BENCH_RUNS, default 3).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BgpFeeder } from '../src/demo/index.js';
+import { BgpFeeder } from '../src/replay/index.js';
 import { BirdReceiver, SupersparrowReceiver, type Receiver } from './lib/receivers.js';
-import { buildPackedTable, type PackedTable } from '../src/demo/index.js';
+import { buildPackedTable, type PackedTable } from '../src/replay/index.js';
 import { controlRequest } from '../src/cli/control-client.js';
 import { freePort, sleep } from '../test/helpers/peers/process.js';
 

@@ -12,8 +12,9 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Afi, decodeUpdate } from '../src/bgp/index.js';
+import { keepYoungGenerationSmall } from '../src/cli/runtime.js';
 import { Rib, RibUpdateSink } from '../src/rib/index.js';
-import { forEachSyntheticGroup, generateSyntheticTable, seededRandom, writeSyntheticTable } from '../src/demo/index.js';
+import { forEachSyntheticGroup, generateSyntheticTable, seededRandom, writeSyntheticTable } from '../src/replay/index.js';
 
 const LOOKUPS = 1 << 22;
 const MiB = 1024 * 1024;
@@ -255,6 +256,7 @@ function syntheticRun(file: string): SyntheticResult {
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--synthetic-child') {
+    keepYoungGenerationSmall(); // as bin/supersparrow.js does for the daemon: the table is measured as it runs there
     process.send!(syntheticRun(process.argv[3]!));
     return;
   }

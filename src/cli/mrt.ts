@@ -1,4 +1,3 @@
-import v8 from 'node:v8';
 import type { Command } from 'commander';
 import { MrtError, dumpMrtFile } from '../mrt/index.js';
 import type { SetStatus } from './index.js';
@@ -23,10 +22,6 @@ export function registerMrtCommands(program: Command, setStatus: SetStatus): voi
 }
 
 async function dumpToStdout(file: string): Promise<number> {
-  // What a dump allocates dies young: keep V8's young generation at its initial size instead of letting it grow
-  // to 2 x 16 MiB (read by V8 whenever it would grow it, so setting it now works; see serve.ts). About 4 MB less
-  // RSS on a 577k-line dump, same speed.
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
   const stdout = process.stdout;
   let closed = false;
   const onError = (err: NodeJS.ErrnoException): void => {

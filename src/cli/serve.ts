@@ -1,4 +1,3 @@
-import v8 from 'node:v8';
 import type { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/index.js';
 import { startDaemon } from '../daemon/index.js';
@@ -30,7 +29,6 @@ export function registerServeCommand(program: Command, setStatus: SetStatus): vo
         return;
       }
       const socketPath = opts.socket ?? config.control.socket ?? defaultSocketPath();
-      keepYoungGenerationSmall();
       let daemon;
       try {
         daemon = await startDaemon(config, socketPath);
@@ -63,17 +61,3 @@ export function registerServeCommand(program: Command, setStatus: SetStatus): vo
     });
 }
 
-/**
- * Keeps V8's young generation at its initial size (two 1 MiB semi-spaces) for the daemon's lifetime. By default
- * V8 doubles it whenever enough objects survived scavenges since the last doubling, up to two 16 MiB
- * semi-spaces, and a full-table load gets there: the grown semi-spaces stay resident, 12 MiB and more of RSS for
- * nothing, since what a BGP UPDATE allocates dies young (a scavenge of a small young generation costs about the
- * same as one of a large one: its cost is the survivors). Measured on the ingest benchmark: RSS after a
- * full-table load about 136 -> 124-128 MiB (young generation 16 -> 4 MiB resident), load time unchanged
- * within noise.
- * The flag is read by V8 each time it would grow the young generation, so setting it at run time works (the
- * command-line flag would need a re-exec, and V8 raises a command-line value below 2 to 2 at start-up).
- */
-function keepYoungGenerationSmall(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-}

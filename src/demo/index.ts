@@ -7,13 +7,7 @@ import path from 'node:path';
 import bunyan from 'bunyan';
 import { loadConfigFile } from '../config/index.js';
 import { startDaemon, type Daemon } from '../daemon/index.js';
-import { packTable, syntheticRouteGroups, type PackedTable } from './packed-table.js';
-import { BgpFeeder } from './router-peer.js';
-import { generateSyntheticTable } from './synthetic-table.js';
-
-export { BgpFeeder, type FeederOptions } from './router-peer.js';
-export { packTable, syntheticRouteGroups, buildPackedTable, type PackedTable, type RouteGroup } from './packed-table.js';
-export * from './synthetic-table.js';
+import { BgpFeeder, generateSyntheticTable, packTable, syntheticRouteGroups, type PackedTable } from '../replay/index.js';
 
 export interface DemoOptions {
   /** Stop after the queries instead of serving until Ctrl-C. */

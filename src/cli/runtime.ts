@@ -1,0 +1,15 @@
+import v8 from 'node:v8';
+
+/**
+ * Keeps V8's young generation at its initial size (two 1 MiB semi-spaces) for the process's lifetime. By default
+ * V8 doubles it whenever enough objects survived scavenges since the last doubling, up to two 16 MiB semi-spaces,
+ * and a full-table load or a large MRT dump gets there: the grown semi-spaces stay resident, 12 MiB and more of RSS
+ * for nothing, since what an UPDATE or a dump line allocates dies young (a scavenge costs about its survivors,
+ * whatever the size of the young generation). Measured: RSS after a full-table load in the daemon about
+ * 136 -> 124-128 MiB, load time unchanged within noise; `mrt dump` about 4 MB less at the same speed.
+ * V8 reads the flag each time it would grow the young generation, so setting it at run time works (on the command
+ * line V8 raises a value below 2 to 2). The launcher calls this before loading the rest of the program.
+ */
+export function keepYoungGenerationSmall(): void {
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
