@@ -307,7 +307,7 @@ async function loadRisFile(): Promise<string[]> {
     }
     const opts = { fourOctetAs: m.fourOctetAs, addPathIpv4: m.addPath, addPathIpv6: m.addPath, extendedMessage: true };
     const result = decodeUpdate(m.message, 19, m.message.length, opts, sink);
-    sink.commit(result.attributes);
+    sink.done();
     announced += result.treatAsWithdraw ? 0 : result.announced;
     withdrawn += result.withdrawn;
   }

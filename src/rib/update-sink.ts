@@ -1,60 +1,92 @@
-import type { Afi, PathAttributes } from '../bgp/index.js';
-import type { Rib } from './rib.js';
+import type { Afi, NlriSink, PathAttributes } from '../bgp/index.js';
+
+/** Numbers per buffered announcement: afi, pathId, a, b, c, d, length. */
+const ROW = 7;
+
+/** What the sink needs of a RIB (src/rib's Rib, or a session's view of it). */
+export interface RibWriter {
+  intern(attrs: PathAttributes): number;
+  release(attrId: number): void;
+  withdraw(neighborId: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): unknown;
+  /** `count` rows of ROW numbers under one attribute set: announce() per row, in order. */
+  announceRows(neighborId: number, rows: Uint32Array, count: number, attrId: number): void;
+}
 
 /**
- * Feeds one neighbor's decoded UPDATEs into the RIB. It has the codec's NlriSink shape, so a session can pass it
- * straight to decodeUpdate: withdrawals go to the RIB at once (the codec reports them first), announcements are
- * buffered in a typed array because the attribute set is only known when decodeUpdate returns; then
- * commit(result.attributes) interns the set once and applies them. If decodeUpdate throws, nothing reached the
- * sink (codec contract); call discard() anyway to be safe.
+ * Feeds decodeUpdate straight into the RIB for one neighbor. decodeUpdate hands over the UPDATE's attributes (the
+ * sink's `attributes` hook) before the first announcement: they are interned once, and every prefix that follows
+ * is installed under that one id. Announcements are buffered in a reused typed array and installed together
+ * (announceRows lets the RIB overlap their memory accesses); withdrawals are applied at once, after any buffered
+ * announcements, so the order of the UPDATEs is kept. Call done() after each decodeUpdate, returned or thrown.
+ * Hot path: no allocation per prefix.
  *
- *   const res = decodeUpdate(buf, start, end, opts, sink);
- *   sink.commit(res.attributes);
+ *   decodeUpdate(buf, start, end, opts, sink);
+ *   sink.done();
  */
-export class RibUpdateSink {
-  private pending = new Uint32Array(7 * 256);
+export class RibUpdateSink implements NlriSink {
+  private attrId = -1;
+  private rows = new Uint32Array(ROW * 512);
   private count = 0;
+  /** Announcements per family since resetCounters() (progress logs). */
+  announcedIpv4 = 0;
+  announcedIpv6 = 0;
 
   constructor(
-    private readonly rib: Rib,
-    readonly neighborId: number,
+    private readonly rib: RibWriter,
+    /** The RIB's id of the neighbor the UPDATEs come from; may change between sessions. */
+    public neighborId = -1,
   ) {}
 
+  attributes(attrs: PathAttributes): void {
+    this.flush();
+    this.attrId = this.rib.intern(attrs);
+  }
+
   announce(afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): void {
-    if ((this.count + 1) * 7 > this.pending.length) {
-      const bigger = new Uint32Array(this.pending.length * 2);
-      bigger.set(this.pending);
-      this.pending = bigger;
+    if (this.count * ROW === this.rows.length) {
+      const bigger = new Uint32Array(this.rows.length * 2);
+      bigger.set(this.rows);
+      this.rows = bigger;
     }
-    const o = this.count * 7;
-    const p = this.pending;
-    p[o] = afi;
-    p[o + 1] = pathId;
-    p[o + 2] = a;
-    p[o + 3] = b;
-    p[o + 4] = c;
-    p[o + 5] = d;
-    p[o + 6] = length;
-    this.count++;
+    const o = this.count++ * ROW;
+    const rows = this.rows;
+    rows[o] = afi;
+    rows[o + 1] = pathId;
+    rows[o + 2] = a;
+    rows[o + 3] = b;
+    rows[o + 4] = c;
+    rows[o + 5] = d;
+    rows[o + 6] = length;
+    if (afi === 1) this.announcedIpv4++;
+    else this.announcedIpv6++;
   }
 
   withdraw(afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): void {
+    this.flush();
     this.rib.withdraw(this.neighborId, afi, pathId, a, b, c, d, length);
   }
 
-  /** Applies the buffered announcements with their attribute set; returns how many were applied. */
-  commit(attributes: PathAttributes | null): number {
-    const n = this.count;
-    this.count = 0;
-    if (n === 0 || attributes === null) return 0;
-    const attrId = this.rib.intern(attributes);
-    this.rib.announceRows(this.neighborId, this.pending, n, attrId);
-    this.rib.release(attrId);
-    return n;
+  /**
+   * After decodeUpdate returned (or threw): installs the buffered announcements, then gives back the reference
+   * intern took; the routes hold their own. (When decodeUpdate throws, nothing reached the sink: codec contract.)
+   */
+  done(): void {
+    this.flush();
+    if (this.attrId >= 0) {
+      this.rib.release(this.attrId);
+      this.attrId = -1;
+    }
   }
 
-  /** Drops buffered announcements (after a decode error). */
-  discard(): void {
+  resetCounters(): void {
+    this.announcedIpv4 = 0;
+    this.announcedIpv6 = 0;
+  }
+
+  private flush(): void {
+    const n = this.count;
+    if (n === 0) return;
     this.count = 0;
+    this.rib.announceRows(this.neighborId, this.rows, n, this.attrId);
   }
 }

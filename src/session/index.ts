@@ -4,7 +4,6 @@ export { Speaker, canonicalPeerAddress, type SpeakerOptions } from './speaker.js
 export { Neighbor } from './neighbor.js';
 export { describeError } from './connection.js';
 export { localOpen, negotiate, formatId, parseId, type Negotiated } from './negotiate.js';
-export { RibSink } from './rib-sink.js';
 export { connectRetryDelay, jitter } from './timers.js';
 export {
   SessionState,

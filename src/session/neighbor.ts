@@ -15,9 +15,9 @@ import {
   type OpenMessage,
   type UpdateResult,
 } from '../bgp/index.js';
+import { RibUpdateSink } from '../rib/index.js';
 import { Connection, describeError, type CloseInfo, type ConnectionOwner } from './connection.js';
 import { afiName, formatId, localOpen, negotiate, type LocalIdentity } from './negotiate.js';
-import { RibSink } from './rib-sink.js';
 import { Timer, connectRetryDelay } from './timers.js';
 import { SessionState, STATE_NAMES, type NeighborOptions, type NeighborStatus, type RibPort } from './types.js';
 import { encodeNotificationMessage } from './wire.js';
@@ -47,7 +47,7 @@ export class Neighbor implements ConnectionOwner {
   private idleHold = false;
   /** The RIB's id for this neighbor's routes; -1 when it holds none. */
   private ribId = -1;
-  private readonly sink: RibSink;
+  private readonly sink: RibUpdateSink;
   /** Families whose routes are stale after the peer restarted (RFC 4724). */
   private readonly staleFamilies = new Set<Afi>();
   private readonly restartTimer = new Timer(() => this.restartTimerExpired());
@@ -67,7 +67,7 @@ export class Neighbor implements ConnectionOwner {
     parentLog: Logger,
   ) {
     this.log = parentLog.child({ neighbor: options.address, remoteAs: options.remoteAs });
-    this.sink = new RibSink(rib);
+    this.sink = new RibUpdateSink(rib);
   }
 
   get address(): string {

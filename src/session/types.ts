@@ -52,11 +52,8 @@ export interface RibPort {
   release(attrId: number): void;
   announce(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number, attrId: number): void;
   withdraw(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): void;
-  /**
-   * Optional batch form of announce: `count` rows of 7 numbers (afi, pathId, a, b, c, d, length) under one
-   * attribute set, same effect as announce() per row in order (src/rib's Rib has it; the sink falls back).
-   */
-  announceRows?(id: number, rows: Uint32Array, count: number, attrId: number): void;
+  /** `count` rows of 7 numbers (afi, pathId, a, b, c, d, length) under one attribute set: announce() per row. */
+  announceRows(id: number, rows: Uint32Array, count: number, attrId: number): void;
   markStale(id: number, afi?: Afi): void;
   sweepStale(id: number, afi?: Afi): void;
   prefixCount(id: number, afi: Afi): number;

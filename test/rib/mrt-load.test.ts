@@ -93,21 +93,19 @@ async function loadIntoRib(file: string): Promise<{ rib: Rib; entries: number; u
       const n = neighborOf(rec.peerAddress, rec.peerAs);
       const opts = { fourOctetAs: rec.fourOctetAs, addPathIpv4: rec.addPath, addPathIpv6: rec.addPath, extendedMessage: true };
       try {
-        const result = decodeUpdate(m, 19, m.length, opts, n.sink);
-        n.sink.commit(result.attributes);
+        decodeUpdate(m, 19, m.length, opts, n.sink);
       } catch {
-        n.sink.discard();
         if (!ADDPATH_WITHOUT_SUBTYPE.has(path.basename(file))) {
           errors++;
           continue;
         }
         try {
-          const result = decodeUpdate(m, 19, m.length, { ...opts, addPathIpv4: true, addPathIpv6: true }, n.sink);
-          n.sink.commit(result.attributes);
+          decodeUpdate(m, 19, m.length, { ...opts, addPathIpv4: true, addPathIpv6: true }, n.sink);
         } catch {
-          n.sink.discard();
           errors++;
         }
+      } finally {
+        n.sink.done();
       }
     }
   }

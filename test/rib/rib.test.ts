@@ -206,10 +206,12 @@ test('iterates best routes in prefix order and answers covering/covered queries'
 test('feeds decoded UPDATE callbacks through RibUpdateSink', (t) => {
   const { rib, n1 } = setup();
   const sink = new RibUpdateSink(rib, n1);
+  sink.attributes(attrs([65001]));
   sink.announce(Afi.IPv4, 0, 0x0a000000, 0, 0, 0, 8);
   sink.announce(Afi.IPv6, 0, 0x20010db8, 0, 0, 0, 32);
-  t.is(rib.prefixTotal(Afi.IPv4), 0, 'announcements wait for the attributes');
-  t.is(sink.commit(attrs([65001])), 2);
+  t.is(rib.prefixTotal(Afi.IPv4), 0, 'announcements are installed together, after the UPDATE');
+  sink.done();
+  t.is(rib.prefixTotal(Afi.IPv4), 1);
   t.is(rib.lookup('2001:db8::1')?.prefix, '2001:db8::/32');
   sink.withdraw(Afi.IPv4, 0, 0x0a000000, 0, 0, 0, 8);
   t.is(rib.prefixTotal(Afi.IPv4), 0);
