@@ -184,7 +184,7 @@ test('parses and formats prefixes (RFC 5952 text for IPv6)', (t) => {
   t.is(formatPrefix(h.afi, h.a, h.b, h.c, h.d, h.length), '2001:db8::1/128');
   t.throws(() => parsePrefix('10.0.0.1/8'), { message: /host bits/ });
   const q = parsePrefix('::ffff:192.0.2.0/120');
-  t.is(formatPrefix(q.afi, q.a, q.b, q.c, q.d, q.length), '::ffff:c000:200/120');
+  t.is(formatPrefix(q.afi, q.a, q.b, q.c, q.d, q.length), '::ffff:192.0.2.0/120', 'IPv4-mapped keeps its dotted tail (RFC 5952 5)');
 });
 
 test('refuses malformed address text', (t) => {
