@@ -13,22 +13,10 @@ export function formatIpv4(n: number): string {
  */
 export function formatIpv6Words(a: number, b: number, c: number, d: number): string {
   const g = [a >>> 16, a & 0xffff, b >>> 16, b & 0xffff, c >>> 16, c & 0xffff, d >>> 16, d & 0xffff];
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestStart = -1;
+  const run = firstLongestZeroRun(g);
+  // RFC 5952 4.2.2: a single zero group is not compressed.
+  const bestLen = run & 15;
+  const bestStart = bestLen < 2 ? -1 : run >>> 4;
   const dotted = bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff));
   const last = dotted ? 6 : 8;
   let out = '';
@@ -43,6 +31,29 @@ export function formatIpv6Words(a: number, b: number, c: number, d: number): str
   }
   if (dotted) out += (out.endsWith(':') ? '' : ':') + formatIpv4(d >>> 0);
   return out;
+}
+
+/**
+ * The first longest run of zero groups among eight IPv6 groups, as `start << 4 | length` (length 0: none).
+ * A number, not an object, so that per-address writers allocate nothing.
+ */
+export function firstLongestZeroRun(g: ArrayLike<number>): number {
+  let best = 0;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  return (best << 4) | bestLen;
 }
 
 /** 16 bytes -> RFC 5952 text. */

@@ -81,6 +81,7 @@ export {
   formatIpv4,
   formatIpv6,
   formatIpv6Words,
+  firstLongestZeroRun,
   formatPrefix,
   parseIpv4,
   parseIpv6,

@@ -1,6 +1,8 @@
 // A growable byte buffer that `mrt dump` writes its lines into: numbers, addresses and text go in as ASCII bytes,
 // so the hot path builds no strings (no per-line allocation, no UTF-8 encoding when the chunk is written out).
 
+import { firstLongestZeroRun } from '../bgp/index.js';
+
 /** Per octet value: its decimal text length, then up to three digit bytes. */
 const OCTET_TEXT = new Uint8Array(256 * 4);
 for (let i = 0; i < 256; i++) {
@@ -163,21 +165,10 @@ export class AsciiBuffer {
     g[5] = c;
     g[6] = d >>> 16;
     g[7] = d;
-    let best = -1;
-    let bestLen = 0;
-    for (let i = 0; i < 8; ) {
-      if (g[i] !== 0) {
-        i++;
-        continue;
-      }
-      let j = i;
-      while (j < 8 && g[j] === 0) j++;
-      if (j - i > bestLen) {
-        best = i;
-        bestLen = j - i;
-      }
-      i = j;
-    }
+    // bgpdump compresses the first longest run of zero groups, even a single one.
+    const run = firstLongestZeroRun(g);
+    const bestLen = run & 15;
+    const best = bestLen === 0 ? -1 : run >>> 4;
     this.ensure(40);
     const out = this.buf;
     let p = this.pos;

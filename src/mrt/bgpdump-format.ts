@@ -12,8 +12,9 @@ import {
   type AttributesResult,
   decodeAttributes,
   decodeUpdate,
+  formatIpv4,
 } from '../bgp/index.js';
-import { bgpdumpAddress, ipv4Text } from './address.js';
+import { bgpdumpAddress } from './address.js';
 import { AsciiBuffer } from './ascii-buffer.js';
 import { Bgp4mpHeader, readBgp4mpHeader } from './bgp4mp.js';
 import { Bgp4mpSubtype, MrtType, TableDumpV2Subtype } from './constants.js';
@@ -254,7 +255,7 @@ function aggregatorLikeBgpdump(attrs: Buffer, asWidth: number): string | null {
       if (len < asLen + 4 || v + asLen + 4 > attrs.length) return null;
       const addr = attrs.readUInt32BE(v + asLen);
       if (addr === 0xffffffff) return '';
-      return (asLen === 2 ? attrs.readUInt16BE(v) : attrs.readUInt32BE(v)) + ' ' + ipv4Text(addr);
+      return (asLen === 2 ? attrs.readUInt16BE(v) : attrs.readUInt32BE(v)) + ' ' + formatIpv4(addr);
     }
     p = v + len;
   }
