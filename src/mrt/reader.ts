@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { Gunzip, constants, createGunzip } from 'node:zlib';
 import { MRT_HEADER_LENGTH, MrtType } from './constants.js';
 import { MrtError } from './errors.js';
 
@@ -56,40 +56,64 @@ export async function detectCompression(path: string): Promise<Compression> {
   }
 }
 
-/** The decompressed bytes of an MRT file, as a stream of chunks. */
-export async function openMrtStream(path: string, known?: Compression): Promise<Readable> {
+/**
+ * The decompressed bytes of an MRT file, as a stream of chunks. A decompression fault (a truncated or corrupt
+ * gzip/bzip2 file) does not destroy the stream: every byte inflated before the fault is delivered first, then the
+ * stream ends and `fault` says what went wrong. (Destroying it would drop whatever inflated data sat in the
+ * buffers, an amount that depends on timing, and a truncated dump would print a different number of lines from
+ * run to run.) An error of the file itself destroys the stream as usual.
+ */
+export interface MrtByteStream extends Readable {
+  fault: Error | null;
+}
+
+export async function openMrtStream(path: string, known?: Compression): Promise<MrtByteStream> {
   const compression = known ?? (await detectCompression(path));
   const file = createReadStream(path, { highWaterMark: READ_CHUNK });
-  if (compression === 'none') return file;
+  if (compression === 'none') return Object.assign(file, { fault: null });
+  let decoder: NodeJS.ReadWriteStream;
   if (compression === 'gzip') {
     // createGunzip reads concatenated gzip members too, as `cat a.gz b.gz` files are common in archives.
-    // Up to 1 MiB ahead: zlib inflates on the thread pool while the caller works on the last chunk.
-    // (zlib passes stream options through; @types/node does not list them.)
-    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK, readableHighWaterMark: 16 * GUNZIP_CHUNK } as ZlibOptions);
-    file.on('error', (err) => gunzip.destroy(err));
-    return file.pipe(gunzip);
+    decoder = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  } else {
+    // Loaded on demand: most files are gzip, and start-up time counts for short dumps.
+    const { default: unbzip2 } = await import('unbzip2-stream');
+    decoder = unbzip2();
   }
-  // unbzip2-stream is an old-style through stream: feed it by hand, with back-pressure on the file, and forward
-  // its output and errors into a Readable that can be iterated.
-  // Loaded on demand: most files are gzip, and start-up time counts for short dumps.
-  const { default: unbzip2 } = await import('unbzip2-stream');
-  const bz = unbzip2();
-  const out = new Readable({
-    read() {
-      if (file.isPaused()) file.resume();
-    },
-    destroy(err, cb) {
-      file.destroy();
-      cb(err);
-    },
-  });
-  bz.on('data', (d: Buffer) => {
+  // The decoder flows into `out`, which applies back-pressure to the file. Up to 1 MiB ahead: zlib inflates on
+  // the thread pool while the caller works on the last chunk.
+  const out = Object.assign(
+    new Readable({
+      highWaterMark: 16 * GUNZIP_CHUNK,
+      read() {
+        if (file.isPaused()) file.resume();
+      },
+      destroy(err, cb) {
+        file.destroy();
+        cb(err);
+      },
+    }),
+    { fault: null as Error | null },
+  );
+  decoder.on('data', (d: Buffer) => {
     if (!out.push(d)) file.pause();
   });
-  bz.on('end', () => out.push(null));
-  bz.on('error', (err: Error) => out.destroy(err));
-  file.on('data', (c) => bz.write(c));
-  file.on('end', () => bz.end());
+  decoder.on('end', () => out.push(null));
+  decoder.on('error', (err: Error) => {
+    if (out.fault !== null || out.destroyed) return;
+    out.fault = err;
+    file.destroy();
+    out.push(null);
+  });
+  file.on('data', (c) => decoder.write(c));
+  if (decoder instanceof Gunzip) {
+    // Z_FINISH on a truncated stream fails before zlib hands out the output it still holds; a sync flush first
+    // delivers every byte the input gave, and the Z_FINISH after it still reports the truncation.
+    const gunzip = decoder;
+    file.on('end', () => gunzip.flush(constants.Z_SYNC_FLUSH, () => gunzip.end()));
+  } else {
+    file.on('end', () => decoder.end());
+  }
   file.on('error', (err) => out.destroy(err));
   return out;
 }
@@ -104,7 +128,7 @@ export async function* readMrtRecordBatches(
   options: ReadMrtOptions = {},
 ): AsyncGenerator<MrtRecord[]> {
   const maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
-  let stream: Readable;
+  let stream: MrtByteStream;
   let compression: Compression;
   try {
     compression = await detectCompression(path);
@@ -200,6 +224,7 @@ export async function* readMrtRecordBatches(
       }
       if (fault !== null) throw fault;
     }
+    if (stream.fault !== null) throw stream.fault;
   } catch (err) {
     if (err instanceof MrtError) throw err;
     const msg = (err as Error).message ?? String(err);
