@@ -72,6 +72,8 @@ export {
   encodeNotification,
   encodeNotificationForError,
   describeNotification,
+  summarizeNotification,
+  ceaseNeedsHardReset,
 } from './notification.js';
 
 export { encodeKeepalive } from './keepalive.js';

@@ -12,6 +12,11 @@ export interface NotificationMessage {
    * well-formed (the data is still in `data`).
    */
   shutdownMessage: string | null;
+  /**
+   * For a Cease/Hard Reset (RFC 8538 3) whose data holds at least a code and subcode: the NOTIFICATION it
+   * encapsulates, decoded the same way (with its own shutdown communication). null otherwise.
+   */
+  hardReset: NotificationMessage | null;
 }
 
 export interface NotificationInput {
@@ -20,6 +25,25 @@ export interface NotificationInput {
   data?: Uint8Array;
   /** For Cease subcodes 2 and 4: encoded as length byte + UTF-8, cut at 255 bytes on a character boundary. */
   shutdownMessage?: string | null;
+  /**
+   * Send this NOTIFICATION inside a Cease/Hard Reset (RFC 8538 3): code 6, subcode 9, and as data this one's
+   * code, subcode and data. For sessions where both sides advertised the graceful restart N bit.
+   */
+  asHardReset?: boolean;
+}
+
+/**
+ * RFC 8538 5: the Cease subcodes that must (or, for Administrative Reset, by default do) go out as a Hard Reset
+ * when the N bit was exchanged, because the peer must drop the routes rather than keep them as stale.
+ */
+export function ceaseNeedsHardReset(code: number, subcode: number): boolean {
+  return (
+    code === ErrorCode.Cease &&
+    (subcode === CeaseSubcode.MaximumPrefixesReached ||
+      subcode === CeaseSubcode.AdministrativeShutdown ||
+      subcode === CeaseSubcode.PeerDeconfigured ||
+      subcode === CeaseSubcode.AdministrativeReset)
+  );
 }
 
 function carriesShutdownMessage(code: number, subcode: number): boolean {
@@ -36,9 +60,10 @@ export function decodeNotification(buf: Buffer, start: number, end: number): Not
   if (end - start < 2) {
     throw new BgpError(ErrorCode.MessageHeader, 2, 'NOTIFICATION shorter than 2 bytes');
   }
-  const code = buf[start];
-  const subcode = buf[start + 1];
-  let data = Uint8Array.from(buf.subarray(start + 2, end));
+  return decodeNotificationFields(buf[start], buf[start + 1], Uint8Array.from(buf.subarray(start + 2, end)), true);
+}
+
+function decodeNotificationFields(code: number, subcode: number, data: Uint8Array, outer: boolean): NotificationMessage {
   let shutdownMessage: string | null = null;
   if (carriesShutdownMessage(code, subcode) && data.length >= 1) {
     const n = data[0];
@@ -52,7 +77,13 @@ export function decodeNotification(buf: Buffer, start: number, end: number): Not
       }
     }
   }
-  return { code, subcode, data, shutdownMessage };
+  // RFC 8538 3: the data of a Hard Reset is the encapsulated code, subcode and data. One level only: a Hard Reset
+  // inside a Hard Reset means nothing more.
+  const hardReset =
+    outer && code === ErrorCode.Cease && subcode === CeaseSubcode.HardReset && data.length >= 2
+      ? decodeNotificationFields(data[0], data[1], data.subarray(2), false)
+      : null;
+  return { code, subcode, data, shutdownMessage, hardReset };
 }
 
 /** Truncates UTF-8 text to at most `max` bytes without splitting a character. */
@@ -64,24 +95,39 @@ export function truncateUtf8(text: string, max: number): Uint8Array {
   return bytes.subarray(0, cut);
 }
 
-/** Encodes a whole NOTIFICATION message. */
+/** The data field of a NOTIFICATION: its data, after the RFC 9003 shutdown communication where there is one. */
+function notificationData(n: NotificationInput): Uint8Array {
+  const data = n.data ?? new Uint8Array(0);
+  if (typeof n.shutdownMessage !== 'string' || !carriesShutdownMessage(n.code, n.subcode)) return data;
+  const text = truncateUtf8(n.shutdownMessage, SHUTDOWN_COMMUNICATION_MAX_LENGTH);
+  const withLength = new Uint8Array(1 + text.length + data.length);
+  withLength[0] = text.length;
+  withLength.set(text, 1);
+  withLength.set(data, 1 + text.length);
+  return withLength;
+}
+
+/** Encodes a whole NOTIFICATION message (wrapped in a Hard Reset when `asHardReset` is set). */
 export function encodeNotification(n: NotificationInput): Buffer {
-  let data = n.data ?? new Uint8Array(0);
-  if (typeof n.shutdownMessage === 'string' && carriesShutdownMessage(n.code, n.subcode)) {
-    const text = truncateUtf8(n.shutdownMessage, SHUTDOWN_COMMUNICATION_MAX_LENGTH);
-    const withLength = new Uint8Array(1 + text.length + data.length);
-    withLength[0] = text.length;
-    withLength.set(text, 1);
-    withLength.set(data, 1 + text.length);
-    data = withLength;
+  let code = n.code;
+  let subcode = n.subcode;
+  let data = notificationData(n);
+  if (n.asHardReset === true) {
+    const inner = data;
+    data = new Uint8Array(2 + inner.length);
+    data[0] = code;
+    data[1] = subcode;
+    data.set(inner, 2);
+    code = ErrorCode.Cease;
+    subcode = CeaseSubcode.HardReset;
   }
   // RFC 4271 4.5: the data is whatever the error calls for, but the message must stay within 4096 bytes for a
   // peer that may not support extended messages (RFC 8654 keeps NOTIFICATIONs sent before OPEN at 4096 too).
   const room = BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 2;
   if (data.length > room) data = data.subarray(0, room);
   const body = new Uint8Array(2 + data.length);
-  body[0] = n.code;
-  body[1] = n.subcode;
+  body[0] = code;
+  body[1] = subcode;
   body.set(data, 2);
   return encodeMessage(MessageType.Notification, body);
 }
@@ -144,6 +190,18 @@ const SUBCODE_NAMES: Record<number, Record<number, string>> = {
   },
   7: { 1: 'Invalid Message Length' },
 };
+
+/**
+ * One line for a decoded NOTIFICATION: names, code/subcode, the shutdown communication, and for a Hard Reset
+ * what it encapsulates, e.g. `Cease / Hard Reset (6/9) for Cease / Administrative Shutdown (6/2): "maintenance"`.
+ */
+export function summarizeNotification(n: NotificationMessage): string {
+  const shown = n.hardReset ?? n;
+  const text = shown.shutdownMessage !== null ? `: "${shown.shutdownMessage}"` : '';
+  const names = `${describeNotification(n.code, n.subcode)} (${n.code}/${n.subcode})`;
+  if (n.hardReset === null) return names + text;
+  return `${names} for ${describeNotification(shown.code, shown.subcode)} (${shown.code}/${shown.subcode})${text}`;
+}
 
 /** Human text for a code/subcode pair, e.g. "Cease / Administrative Shutdown". */
 export function describeNotification(code: number, subcode: number): string {

@@ -22,7 +22,7 @@ import {
   Safi,
   decodeNotification,
   decodeOpen,
-  describeNotification,
+  summarizeNotification,
   emptyCapabilities,
   encodeEndOfRib,
   encodeKeepalive,
@@ -174,9 +174,9 @@ export class BgpFeeder extends EventEmitter<FeederEvents> {
           break;
         case MessageType.Notification: {
           const n = decodeNotification(message, 19, message.length);
-          const text = `${describeNotification(n.code, n.subcode)}${n.shutdownMessage ? `: ${n.shutdownMessage}` : ''}`;
+          const text = summarizeNotification(n);
           this.emit('notification', n.code, n.subcode, text);
-          this.close(`NOTIFICATION received: ${n.code}/${n.subcode} ${text}`);
+          this.close(`NOTIFICATION received: ${text}`);
           return;
         }
         default:

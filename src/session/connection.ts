@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type Logger from 'bunyan';
-import { BgpError, CeaseSubcode, ErrorCode, MessageType, describeNotification, type OpenInput, type OpenMessage } from '../bgp/index.js';
+import { BgpError, CeaseSubcode, ErrorCode, MessageType, ceaseNeedsHardReset, describeNotification, type OpenInput, type OpenMessage } from '../bgp/index.js';
 import type { Negotiated } from './negotiate.js';
 import { SessionState, STATE_NAMES } from './types.js';
 import { Timer, jitter } from './timers.js';
@@ -212,11 +212,16 @@ export class Connection {
   /** Sends the NOTIFICATION an error carries, then closes (RFC 4271: every error closes with a NOTIFICATION). */
   notify(err: BgpError, shutdownText?: string): void {
     if (this.closed) return;
-    const summary = describeError(err.code, err.subcode);
-    this.owner.log.warn({ connection: this.description, code: err.code, subcode: err.subcode, ...(shutdownText ? { shutdownText } : {}) }, `NOTIFICATION sent: ${summary}: ${err.message}`);
+    // RFC 8538 5: with the N bit exchanged, the Cease subcodes that must end the routes go inside a Hard Reset;
+    // any other NOTIFICATION now leaves the peer keeping ours as stale (graceful restart).
+    const hardReset = this.negotiated?.gracefulRestart?.notification === true && ceaseNeedsHardReset(err.code, err.subcode);
+    const summary = hardReset
+      ? `${describeError(ErrorCode.Cease, CeaseSubcode.HardReset)} for ${describeError(err.code, err.subcode)}`
+      : describeError(err.code, err.subcode);
+    this.owner.log.warn({ connection: this.description, code: err.code, subcode: err.subcode, hardReset, ...(shutdownText ? { shutdownText } : {}) }, `NOTIFICATION sent: ${summary}: ${err.message}`);
     // The OPEN must have gone out first; a NOTIFICATION in Connect state (no OPEN yet) is still harmless.
-    this.socket.write(encodeNotificationMessage(err.code, err.subcode, err.data, shutdownText));
-    this.notificationSent = { code: err.code, subcode: err.subcode };
+    this.socket.write(encodeNotificationMessage(err.code, err.subcode, err.data, shutdownText, hardReset));
+    this.notificationSent = hardReset ? { code: ErrorCode.Cease, subcode: CeaseSubcode.HardReset } : { code: err.code, subcode: err.subcode };
     this.socket.end();
     const linger = setTimeout(() => this.socket.destroy(), NOTIFICATION_LINGER_MS);
     linger.unref();

@@ -38,6 +38,11 @@ export interface Negotiated {
   gracefulRestart: {
     restartTime: number;
     restarting: boolean;
+    /**
+     * Both sides set the N bit (RFC 8538): a NOTIFICATION or a hold timer expiry is then a restart too, and only
+     * a Cease/Hard Reset ends the routes at once.
+     */
+    notification: boolean;
     /** Families the peer asks us to keep across its restart (all negotiated ones when it lists none). */
     families: Afi[];
   } | null;
@@ -62,7 +67,7 @@ export function localOpen(local: LocalIdentity, neighbor: NeighborOptions, resta
     fourOctetAs: local.localAs,
     extendedMessage: true,
     gracefulRestart: neighbor.gracefulRestart
-      ? { restarting, notification: false, restartTime: OUR_RESTART_TIME, families: [] }
+      ? { restarting, notification: true, restartTime: OUR_RESTART_TIME, families: [] }
       : null,
     addPath: neighbor.addPath ? families.map((f) => ({ ...f, send: false, receive: true })) : [],
   };
@@ -114,6 +119,7 @@ export function negotiate(peer: OpenMessage, ours: OpenInput, local: LocalIdenti
     gracefulRestart = {
       restartTime: caps.gracefulRestart.restartTime,
       restarting: caps.gracefulRestart.restarting,
+      notification: caps.gracefulRestart.notification && ours.capabilities.gracefulRestart.notification,
       // A peer that lists no family is only "GR aware"; we keep its routes anyway: an answer from the last known
       // view beats no answer for a service that never forwards traffic on them.
       families: listed.length > 0 ? listed : families.slice(),

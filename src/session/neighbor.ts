@@ -179,7 +179,7 @@ export class Neighbor implements ConnectionOwner {
     if (!this.started || this.adminDown || this.idleHold) {
       this.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'connection refused: neighbor is administratively down or holding idle');
       socket.on('error', () => {}); // a reset from the refused peer must not become an uncaught 'error'
-      socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0)));
+      socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0), undefined, false));
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
@@ -352,8 +352,11 @@ export class Neighbor implements ConnectionOwner {
       this.session = null;
       this.stopProgress();
       const gr = conn.negotiated?.gracefulRestart ?? null;
-      // RFC 4724: graceful restart covers a lost TCP connection; a NOTIFICATION either way ends the routes.
-      const graceful = gr !== null && this.options.gracefulRestart && !info.sent && !info.received && !this.adminDown;
+      // RFC 4724: graceful restart covers a lost TCP connection; a NOTIFICATION either way ends the routes, unless
+      // both sides set the N bit (RFC 8538 4): then only a Hard Reset does, and a hold timer expiry is a restart.
+      const notification = info.sent ?? info.received;
+      const hardReset = notification !== null && notification.code === ErrorCode.Cease && notification.subcode === CeaseSubcode.HardReset;
+      const graceful = gr !== null && this.options.gracefulRestart && !this.adminDown && (notification === null || (gr.notification && !hardReset));
       this.log.warn({ reason: info.reason, gracefulRestart: graceful }, 'session down');
       if (graceful) this.keepAsStale(gr.families, gr.restartTime);
       else this.removeRoutes();
@@ -516,6 +519,7 @@ export class Neighbor implements ConnectionOwner {
       holdTime: n ? n.holdTime : null,
       families: n ? n.families.map(afiName) : [],
       staleFamilies: [...this.staleFamilies].map(afiName),
+      gracefulRestart: n?.gracefulRestart ? { restartTime: n.gracefulRestart.restartTime, notification: n.gracefulRestart.notification } : null,
       adminDown: this.adminDown,
     };
   }

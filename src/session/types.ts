@@ -75,5 +75,10 @@ export interface NeighborStatus {
   holdTime: number | null;
   families: string[];
   staleFamilies: string[];
+  /**
+   * Graceful restart as negotiated on the current session: the peer's restart time, and whether both sides set
+   * the N bit (RFC 8538); null without a session or when either side left the capability out.
+   */
+  gracefulRestart: { restartTime: number; notification: boolean } | null;
   adminDown: boolean;
 }

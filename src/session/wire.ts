@@ -4,11 +4,11 @@ import {
   BGP_MAX_MESSAGE_LENGTH,
   MessageFramer,
   decodeNotification,
-  describeNotification as codecDescribe,
   encodeKeepalive,
   encodeNotification,
   encodeOpen,
   type MessageType,
+  summarizeNotification,
   type OpenInput,
 } from '../bgp/index.js';
 
@@ -48,13 +48,15 @@ export function encodeKeepaliveMessage(): Buffer {
   return (keepalive ??= encodeKeepalive());
 }
 
-export function encodeNotificationMessage(code: number, subcode: number, data: Uint8Array, shutdownMessage?: string): Buffer {
-  return encodeNotification(shutdownMessage === undefined ? { code, subcode, data } : { code, subcode, data, shutdownMessage });
+/** A NOTIFICATION, inside a Cease/Hard Reset (RFC 8538) when `hardReset` is set. */
+export function encodeNotificationMessage(code: number, subcode: number, data: Uint8Array, shutdownMessage: string | undefined, hardReset: boolean): Buffer {
+  return encodeNotification({ code, subcode, data, asHardReset: hardReset, ...(shutdownMessage !== undefined ? { shutdownMessage } : {}) });
 }
 
 export interface NotificationSummary {
   code: number;
   subcode: number;
+  /** The shutdown communication (of the encapsulated NOTIFICATION, for a Hard Reset). */
   text: string | null;
   summary: string;
 }
@@ -62,13 +64,7 @@ export interface NotificationSummary {
 export function describeNotificationMessage(buf: Buffer, start: number, end: number): NotificationSummary {
   try {
     const n = decodeNotification(buf, start, end);
-    const names = `${codecDescribe(n.code, n.subcode)} (${n.code}/${n.subcode})`;
-    return {
-      code: n.code,
-      subcode: n.subcode,
-      text: n.shutdownMessage,
-      summary: n.shutdownMessage !== null ? `${names}: "${n.shutdownMessage}"` : names,
-    };
+    return { code: n.code, subcode: n.subcode, text: (n.hardReset ?? n).shutdownMessage, summary: summarizeNotification(n) };
   } catch {
     return { code: 0, subcode: 0, text: null, summary: 'malformed NOTIFICATION' };
   }

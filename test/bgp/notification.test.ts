@@ -3,8 +3,10 @@ import {
   BgpError,
   MessageFramer,
   decodeNotification,
+  ceaseNeedsHardReset,
   describeNotification,
   encodeNotification,
+  summarizeNotification,
   encodeNotificationForError,
 } from '../../src/bgp/index.js';
 
@@ -16,7 +18,7 @@ function roundTrip(msg: Buffer): ReturnType<typeof decodeNotification> {
 test('a NOTIFICATION round-trips code, subcode and data', (t) => {
   const msg = encodeNotification({ code: 1, subcode: 2, data: Uint8Array.of(0x10, 0x01) });
   const n = roundTrip(msg);
-  t.deepEqual(n, { code: 1, subcode: 2, data: Uint8Array.of(0x10, 0x01), shutdownMessage: null });
+  t.deepEqual(n, { code: 1, subcode: 2, data: Uint8Array.of(0x10, 0x01), shutdownMessage: null, hardReset: null });
   t.deepEqual(encodeNotification(n), msg);
 });
 
@@ -55,6 +57,44 @@ test('a shutdown length running past the message, or bad UTF-8, gives no text (R
     t.is(n.shutdownMessage, null);
     t.deepEqual(Array.from(n.data), data);
   }
+});
+
+test('a Hard Reset (RFC 8538 3) carries the code, subcode and data of the NOTIFICATION it encapsulates', (t) => {
+  const msg = encodeNotification({ code: 6, subcode: 2, shutdownMessage: 'maintenance', asHardReset: true });
+  t.deepEqual([...msg.subarray(19)], [6, 9, 6, 2, 11, ...Buffer.from('maintenance')]);
+  const n = roundTrip(msg);
+  t.is(n.code, 6);
+  t.is(n.subcode, 9);
+  t.is(n.shutdownMessage, null);
+  t.deepEqual(n.hardReset, { code: 6, subcode: 2, data: new Uint8Array(0), shutdownMessage: 'maintenance', hardReset: null });
+  t.is(summarizeNotification(n), 'Cease / Hard Reset (6/9) for Cease / Administrative Shutdown (6/2): "maintenance"');
+  // The outer data is the encapsulated message whole, so the decoded form re-encodes to the same bytes.
+  t.deepEqual(encodeNotification(n), msg);
+
+  const prefixes = roundTrip(encodeNotification({ code: 6, subcode: 1, data: Uint8Array.of(0, 1, 1, 0, 0, 0, 10), asHardReset: true }));
+  t.deepEqual(prefixes.hardReset && [prefixes.hardReset.code, prefixes.hardReset.subcode, ...prefixes.hardReset.data], [6, 1, 0, 1, 1, 0, 0, 0, 10]);
+  t.is(summarizeNotification(prefixes), 'Cease / Hard Reset (6/9) for Cease / Maximum Number of Prefixes Reached (6/1)');
+});
+
+test('a Hard Reset with less than a code and subcode of data encapsulates nothing, and nesting stops at one level', (t) => {
+  for (const data of [[], [6]]) {
+    const body = Buffer.from([6, 9, ...data]);
+    const n = decodeNotification(body, 0, body.length);
+    t.is(n.hardReset, null);
+    t.deepEqual([...n.data], data);
+    t.is(summarizeNotification(n), 'Cease / Hard Reset (6/9)');
+  }
+  const body = Buffer.from([6, 9, 6, 9, 4, 0]);
+  const n = decodeNotification(body, 0, body.length);
+  t.deepEqual(n.hardReset && [n.hardReset.code, n.hardReset.subcode, n.hardReset.hardReset], [6, 9, null]);
+});
+
+test('the Cease subcodes that go out as a Hard Reset are those that must end the routes (RFC 8538 5)', (t) => {
+  const hard: number[] = [];
+  for (let subcode = 0; subcode <= 10; subcode++) if (ceaseNeedsHardReset(6, subcode)) hard.push(subcode);
+  t.deepEqual(hard, [1, 2, 3, 4]);
+  t.false(ceaseNeedsHardReset(4, 0), 'a hold timer expiry is a restart');
+  t.false(ceaseNeedsHardReset(3, 1), 'an UPDATE error is a restart');
 });
 
 test('a BgpError becomes the NOTIFICATION it names', (t) => {

@@ -13,6 +13,11 @@ const HOLD = 6;
 const SHORT_HOLD = 3;
 /** Restart time both sides announce; stale routes must be gone well before it runs out. */
 const GR_RESTART_TIME = 20;
+/**
+ * Whether each daemon, as the test configures it, sets the graceful restart N bit (RFC 8538): FRR does by default
+ * (`bgp graceful-restart notification`), GoBGP with `notification-enabled`; BIRD 2.0 and ExaBGP 4.2 do not know it.
+ */
+const NOTIFICATION_BIT: Record<DaemonName, boolean> = { bird: false, frr: true, gobgp: true, exabgp: false };
 
 interface Pair {
   peer: PeerDaemon;
@@ -256,10 +261,16 @@ export async function defineInteropTests(daemon: DaemonName, block: number): Pro
     if (fresh && 'stale' in fresh) t.false(fresh['stale'], `${kept.prefix} is no longer stale once re-announced`);
   });
 
-  run('a peer stopped with SIGSTOP is detected by the hold timer', async (t) => {
-    const pair = await startPair(t, { supersparrowPassive: true, routes: [ebgpRoutes[1]!], hold: SHORT_HOLD });
+  run('a peer stopped with SIGSTOP is detected by the hold timer; with the N bit its routes stay as stale (RFC 8538)', async (t) => {
+    const route = ebgpRoutes[1]!;
+    const pair = await startPair(t, { supersparrowPassive: true, routes: [route], hold: SHORT_HOLD, gracefulRestart: true });
     await pair.ss.waitEstablished(pair.peer.options.address, 25_000);
     await waitFor('the peer\'s route to arrive', async () => (await pair.ss.neighbor(pair.peer.options.address)).prefixes.ipv4 === 1, 15_000);
+    const gr = (await pair.ss.neighbor(pair.peer.options.address))['gracefulRestart'] as { notification: boolean } | null;
+    t.log(`graceful restart negotiated: ${JSON.stringify(gr)}`);
+    t.truthy(gr, 'graceful restart negotiated');
+    const nBit = gr?.notification === true;
+    t.is(nBit, NOTIFICATION_BIT[daemon], `${daemon} ${NOTIFICATION_BIT[daemon] ? 'sets' : 'does not set'} the N bit`);
     const stoppedAt = Date.now();
     pair.peer.pause();
     try {
@@ -270,9 +281,50 @@ export async function defineInteropTests(daemon: DaemonName, block: number): Pro
       const status = await pair.ss.neighbor(pair.peer.options.address);
       t.regex(JSON.stringify(status.lastError ?? n.lastError), /hold.?time/i, 'lastError says the hold timer expired');
       t.log(`our lastError: ${JSON.stringify(status.lastError)}`);
+      const answer = await pair.ss.route(route.prefix);
+      if (nBit) {
+        // RFC 8538 4: a hold timer expiry is a restart when both sides set the N bit.
+        t.truthy(answer, `${route.prefix} still answered after the hold timer expired`);
+        t.true(answer?.['stale'], `${route.prefix} is marked stale`);
+      } else {
+        t.is(answer, null, `${route.prefix} removed: without the N bit a NOTIFICATION ends the routes (RFC 4724)`);
+      }
     } finally {
       pair.peer.resume();
     }
+  });
+
+  run('`shutdown NEIGHBOR MESSAGE` reaches the peer as Administrative Shutdown with its message (a Hard Reset with the N bit); `enable` brings the routes back', async (t) => {
+    const route = ebgpRoutes[1]!;
+    // supersparrow connects, so that `enable` brings the session back without waiting for the peer's retry timer.
+    const pair = await startPair(t, { supersparrowPassive: false, routes: [route], gracefulRestart: true });
+    await pair.ss.waitEstablished(pair.peer.options.address, 25_000);
+    await waitFor('the peer\'s route to arrive', async () => (await pair.ss.route(route.prefix)) !== null, 15_000);
+    const message = 'maintenance window 42';
+    const r = await pair.ss.cli(['shutdown', pair.peer.options.address, ...message.split(' ')]);
+    t.is(r.code, 0, r.stderr);
+    const down = await pair.ss.neighbor(pair.peer.options.address);
+    t.is(down.state, 'Idle');
+    t.true(down['adminDown']);
+    t.is(await pair.ss.route(route.prefix), null, 'routes removed at once, not kept as stale');
+    const log = await pair.ss.log();
+    const sent = NOTIFICATION_BIT[daemon] ? /Cease \/ Hard Reset \(6\/9\) for Cease \/ Administrative Shutdown \(6\/2\)/ : /NOTIFICATION sent: Cease \/ Administrative Shutdown \(6\/2\)/;
+    t.regex(log, sent, 'our log names what we sent');
+    if (daemon === 'bird' || daemon === 'frr') {
+      // The peer decodes the RFC 9003 message (FRR out of the Hard Reset as well).
+      const view = await waitFor(`${daemon} to report the shutdown`, async () => {
+        const v = await pair.peer.view();
+        return v.raw.includes(message) ? v : undefined;
+      }, 15_000, 300);
+      t.false(view.established);
+      t.log(`${daemon} reports: ${view.lastError}`);
+    } else {
+      t.log(`${daemon} keeps no text of NOTIFICATIONs it receives; checked on our side only`);
+    }
+    t.is((await pair.ss.cli(['enable', pair.peer.options.address])).code, 0);
+    await pair.ss.waitEstablished(pair.peer.options.address, 30_000);
+    await waitFor('the route to come back', async () => (await pair.ss.route(route.prefix)) !== null, 15_000);
+    t.pass();
   });
 
   run('a wrong remote AS in our config gets OPEN Message Error / Bad Peer AS (2/2)', async (t) => {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Afi, Safi } from '../../src/bgp/index.js';
+import { Afi, Safi, encodeNotification } from '../../src/bgp/index.js';
 import { addresses, attributes, prefix4, ScriptedPeer, sleep, speakerWithPeer, until, type OpenOptions } from './harness.js';
 
 const next = addresses(47);
@@ -79,4 +79,96 @@ test('removes routes at once when the peer did not advertise graceful restart', 
   peer.destroy();
   await until('removed', () => s.rib.lookup('203.0.113.1') === null, 2000);
   t.pass();
+});
+
+// ---- RFC 8538: the N bit -------------------------------------------------------------------------------------
+
+function nBitOpen(restartTime: number, restarting = false, holdTime?: number): OpenOptions {
+  const o = grOpen(restartTime, restarting);
+  o.capabilities!.gracefulRestart!.notification = true;
+  if (holdTime !== undefined) o.holdTime = holdTime;
+  return o;
+}
+
+test('with the N bit on both sides, a hold timer expiry keeps the routes as stale until the peer is back (RFC 8538 4)', async (t) => {
+  const a = next();
+  const { s, peer: first } = await speakerWithPeer(t, a, { holdTime: 3 });
+  const ours = await first.handshake(nBitOpen(30, false, 3));
+  t.true(ours.capabilities.gracefulRestart?.notification, 'we advertise the N bit');
+  first.announce([prefix4('198.51.100.0/24'), prefix4('203.0.113.0/24')], attributes([65001]));
+  first.endOfRib(Afi.IPv4);
+  await until('routes', () => s.rib.lookup('203.0.113.1'));
+  // The peer goes silent: our hold timer fires and we send 4/0.
+  const n = await first.notification(6000);
+  t.deepEqual([n.code, n.subcode], [4, 0]);
+  await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
+  t.true(s.rib.lookup('203.0.113.1')?.stale, 'routes kept as stale after the hold timer expired');
+  t.deepEqual(s.speaker.neighbor(a.peer)!.status().staleFamilies, ['ipv4']);
+
+  const second = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => second.destroy());
+  await second.handshake(nBitOpen(30, true));
+  second.announce([prefix4('198.51.100.0/24')], attributes([65001]));
+  second.endOfRib(Afi.IPv4);
+  await until('swept at End-of-RIB', () => s.rib.lookup('203.0.113.1') === null);
+  t.is(s.rib.lookup('198.51.100.1')?.stale, false);
+});
+
+test('with the N bit, a NOTIFICATION from the peer keeps the routes as stale, and a Hard Reset removes them', async (t) => {
+  const a = next();
+  const { s, peer: first } = await speakerWithPeer(t, a);
+  await first.handshake(nBitOpen(30));
+  first.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  first.send(encodeNotification({ code: 6, subcode: 4, shutdownMessage: 'clear bgp' }));
+  await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
+  t.true(s.rib.lookup('203.0.113.1')?.stale, 'Administrative Reset without Hard Reset: a restart');
+
+  const second = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => second.destroy());
+  await second.handshake(nBitOpen(30, true));
+  second.announce([prefix4('198.51.100.0/24')], attributes([65001]));
+  await until('re-announced', () => s.rib.lookup('198.51.100.1'));
+  second.send(encodeNotification({ code: 6, subcode: 2, shutdownMessage: 'decommissioned', asHardReset: true }));
+  await until('all routes removed', () => s.rib.lookup('198.51.100.1') === null && s.rib.lookup('203.0.113.1') === null);
+  const status = s.speaker.neighbor(a.peer)!.status();
+  t.deepEqual(status.staleFamilies, []);
+  t.is(status.lastError, 'NOTIFICATION received: Cease / Hard Reset (6/9) for Cease / Administrative Shutdown (6/2): "decommissioned"');
+});
+
+test('without the N bit from the peer, a NOTIFICATION still removes the routes at once (RFC 4724)', async (t) => {
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a);
+  await peer.handshake(grOpen(30));
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  peer.send(encodeNotification({ code: 6, subcode: 4 }));
+  await until('removed', () => s.rib.lookup('203.0.113.1') === null, 2000);
+  t.deepEqual(s.speaker.neighbor(a.peer)!.status().staleFamilies, []);
+});
+
+test('with the N bit, an administrative shutdown goes out as a Hard Reset carrying 6/2 and its message', async (t) => {
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a);
+  await peer.handshake(nBitOpen(30));
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  const shutdown = s.speaker.neighbor(a.peer)!.shutdown('maintenance until 16:00');
+  const n = await peer.notification();
+  await shutdown;
+  t.deepEqual([n.code, n.subcode], [6, 9]);
+  t.deepEqual(n.hardReset && [n.hardReset.code, n.hardReset.subcode, n.hardReset.shutdownMessage], [6, 2, 'maintenance until 16:00']);
+  t.is(s.rib.lookup('203.0.113.1'), null, 'routes removed');
+});
+
+test('with the N bit, max-prefixes sends a Hard Reset carrying 6/1 and drops the routes (RFC 8538 5)', async (t) => {
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a, { maxPrefixes: { limit: 1, warningPercent: null, restartAfter: 60 } });
+  await peer.handshake(nBitOpen(30));
+  peer.announce([prefix4('203.0.113.0/24'), prefix4('198.51.100.0/24')], attributes([65001]));
+  const n = await peer.notification();
+  t.deepEqual([n.code, n.subcode], [6, 9]);
+  t.deepEqual(n.hardReset && [n.hardReset.code, n.hardReset.subcode, ...n.hardReset.data], [6, 1, 0, 1, 1, 0, 0, 0, 1]);
+  await until('removed', () => s.rib.lookup('203.0.113.1') === null && s.rib.lookup('198.51.100.1') === null, 2000);
+  t.deepEqual(s.speaker.neighbor(a.peer)!.status().staleFamilies, []);
 });

@@ -32,7 +32,8 @@ test('sends KEEPALIVEs at a third of the negotiated hold time, jittered', async 
   t.true(times.length >= 3, `${times.length} keepalives in 3.5 s`);
   for (let i = 1; i < times.length; i++) {
     const gap = times[i]! - times[i - 1]!;
-    t.true(gap >= 650 && gap <= 1150, `gap ${gap} ms`);
+    // 750..1000 ms, with slack for a busy 2-core machine; half the hold time (1500 ms) would still fail.
+    t.true(gap >= 650 && gap <= 1300, `gap ${gap} ms`);
   }
 });
 

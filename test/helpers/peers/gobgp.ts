@@ -60,7 +60,7 @@ ${gr ? `    [neighbors.afi-safis.mp-graceful-restart.config]\n      enabled = tr
   [neighbors.ebgp-multihop.config]
     enabled = true
     multihop-ttl = 2
-${gr ? `  [neighbors.graceful-restart.config]\n    enabled = true\n    restart-time = ${gr.restartTime}\n` : ''}${family('ipv4-unicast')}${family('ipv6-unicast')}`;
+${gr ? `  [neighbors.graceful-restart.config]\n    enabled = true\n    notification-enabled = true\n    restart-time = ${gr.restartTime}\n` : ''}${family('ipv4-unicast')}${family('ipv6-unicast')}`;
     await writeFile(this.file('gobgpd.toml'), toml);
   }
 
