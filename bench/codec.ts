@@ -3,6 +3,7 @@ import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, decodeUpdate, type NlriSink
 import { loadMrtMessages } from '../src/mrt/index.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const FILE = 'updates.et-header.2015.gz';
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 7);
@@ -67,6 +68,50 @@ function mrtDir(): string {
   return path.resolve(repoRoot, '../shared/data/mrt');
 }
 
+/** Bytes allocated so far that a scavenge has not yet reclaimed: young generation plus array-buffer backing stores. */
+function allocatedNow(): number {
+  let young = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') young += space.space_used_size;
+  }
+  return young + process.memoryUsage().arrayBuffers;
+}
+
+/**
+ * What decodeUpdate allocates, measured UPDATE by UPDATE, and fitted as bytes = perUpdate + perPrefix x prefixes
+ * (least squares). perPrefix near 0 says the prefixes themselves cost no allocation; a measurement spanning a
+ * scavenge (the young generation shrank) is left out.
+ */
+function measureAllocation(count: number, decode: (i: number) => number): { perUpdate: number; perPrefix: number; samples: number } {
+  // The probe itself allocates (the statistics objects): measured the same way and taken off.
+  const probe: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const a = allocatedNow();
+    const b = allocatedNow();
+    if (b >= a) probe.push(b - a);
+  }
+  const overhead = median(probe);
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < count; i++) {
+    const a = allocatedNow();
+    const prefixes = decode(i);
+    const b = allocatedNow();
+    if (b < a) continue;
+    const y = b - a - overhead;
+    n++;
+    sx += prefixes;
+    sy += y;
+    sxx += prefixes * prefixes;
+    sxy += prefixes * y;
+  }
+  const perPrefix = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  return { perUpdate: (sy - perPrefix * sx) / n, perPrefix, samples: n };
+}
+
 async function main(): Promise<void> {
   // Loaded with the MRT reader (src/mrt), then copied into one arena: only decodeUpdate is timed.
   const { messages } = await loadMrtMessages(path.join(mrtDir(), FILE));
@@ -123,6 +168,12 @@ async function main(): Promise<void> {
     walkTimes.push(w.ms);
     walkPrefixes = w.prefixes;
   }
+  const allocSink = new CountingSink();
+  const alloc = measureAllocation(count, (i) => {
+    const before = allocSink.announced + allocSink.withdrawn;
+    decodeUpdate(all, starts[i], ends[i], opts, allocSink);
+    return allocSink.announced + allocSink.withdrawn - before;
+  });
   const decodeMs = median(decodeTimes);
   const walkMs = median(walkTimes);
   const prefixesPerS = Math.round(prefixes / (decodeMs / 1000));
@@ -131,8 +182,12 @@ async function main(): Promise<void> {
   console.log(`file: ${FILE}: ${count} UPDATEs, ${prefixes} prefixes, ${(total / 1e6).toFixed(1)} MB (checksum ${hash})`);
   console.log(`decodeUpdate: median ${decodeMs.toFixed(1)} ms of ${REPETITIONS} after ${WARMUP} warm-up: ${(prefixesPerS / 1e6).toFixed(2)} M prefixes/s, ${mbPerS} MB/s`);
   console.log(`bare walk (reference, same run): median ${walkMs.toFixed(1)} ms: ${(walkPerS / 1e6).toFixed(2)} M prefixes/s; decode/walk time ratio ${(decodeMs / walkMs).toFixed(2)}`);
+  console.log(
+    `allocation, fitted over ${alloc.samples} UPDATEs one by one: ${Math.round(alloc.perUpdate)} bytes per UPDATE ` +
+      `(the decoded attribute set) + ${(Math.abs(alloc.perPrefix) < 0.05 ? 0 : alloc.perPrefix).toFixed(1)} bytes per prefix`,
+  );
   console.log(`context: BIRD end to end (socket+decode+RIB) ~${BIRD_PREFIXES_PER_S / 1e6} M prefixes/s (issue 3); decode alone is ${(prefixesPerS / BIRD_PREFIXES_PER_S).toFixed(1)}x that`);
-  console.log(JSON.stringify({ bench: 'codec', prefixes_per_s: prefixesPerS, mb_per_s: mbPerS, walk_prefixes_per_s: walkPerS, updates: count, prefixes }));
+  console.log(JSON.stringify({ bench: 'codec', prefixes_per_s: prefixesPerS, mb_per_s: mbPerS, walk_prefixes_per_s: walkPerS, updates: count, prefixes, alloc_bytes_per_update: Math.round(alloc.perUpdate), alloc_bytes_per_prefix: Math.round(alloc.perPrefix * 10) / 10 + 0 }));
 }
 
 await main();
