@@ -53,8 +53,14 @@ export interface LocalIdentity {
   routerId: number;
 }
 
-/** The OPEN we send to one neighbor. We advertise no forwarding-state families: we never forward. */
-export function localOpen(local: LocalIdentity, neighbor: NeighborOptions, restarting: boolean): OpenInput {
+/**
+ * The OPEN we send to one neighbor. We advertise no forwarding-state families: we never forward.
+ * `withoutCapabilities` is for a peer that refused them with 2/4 (RFC 5492 3): no optional parameters at all.
+ */
+export function localOpen(local: LocalIdentity, neighbor: NeighborOptions, restarting: boolean, withoutCapabilities = false): OpenInput {
+  if (withoutCapabilities) {
+    return { myAs: local.localAs, holdTime: neighbor.holdTime, bgpIdentifier: local.routerId, capabilities: emptyCapabilities() };
+  }
   const families = [
     { afi: Afi.IPv4, safi: Safi.Unicast },
     { afi: Afi.IPv6, safi: Safi.Unicast },

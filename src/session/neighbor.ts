@@ -5,6 +5,7 @@ import {
   BgpError,
   CeaseSubcode,
   ErrorCode,
+  OpenSubcode,
   RouteRefreshSubtype,
   Safi,
   decodeRouteRefresh,
@@ -53,6 +54,11 @@ export class Neighbor implements ConnectionOwner {
   private readonly restartTimer = new Timer(() => this.restartTimerExpired());
   private readonly stalePathTimer = new Timer(() => this.stalePathTimerExpired());
   private restartedOnce = false;
+  /**
+   * The peer answered an OPEN with Unsupported Optional Parameter (2/4): it predates capabilities advertisement,
+   * so our OPENs go without any (RFC 5492 3) until the neighbor is started again.
+   */
+  private capabilitiesRefused = false;
   lastError: string | null = null;
   private readonly endOfRib = new Set<Afi>();
   private progressTimer: NodeJS.Timeout | null = null;
@@ -97,6 +103,7 @@ export class Neighbor implements ConnectionOwner {
     this.idleHold = false;
     this.idleHoldTimer.stop();
     this.retryFailures = 0;
+    this.capabilitiesRefused = false;
     if (this.options.passive) this.enterActive();
     else this.enterConnect();
   }
@@ -197,7 +204,7 @@ export class Neighbor implements ConnectionOwner {
   // ---- ConnectionOwner -----------------------------------------------------------------------------------------
 
   ourOpen(): OpenInput {
-    return localOpen(this.local, this.options, !this.restartedOnce);
+    return localOpen(this.local, this.options, !this.restartedOnce, this.capabilitiesRefused);
   }
 
   openReceived(conn: Connection, open: OpenMessage): boolean {
@@ -348,6 +355,14 @@ export class Neighbor implements ConnectionOwner {
     if (conn.state === SessionState.Connect) this.connecting = false;
     if (info.sent || info.received) this.lastError = info.reason;
     else if (conn.state >= SessionState.OpenSent || this.lastError === null) this.lastError = info.reason;
+    if (
+      info.received?.code === ErrorCode.OpenMessage &&
+      info.received.subcode === OpenSubcode.UnsupportedOptionalParameter &&
+      (conn.state === SessionState.OpenSent || conn.state === SessionState.OpenConfirm) &&
+      !this.capabilitiesRefused
+    ) {
+      this.peerRefusedCapabilities();
+    }
     if (conn === this.session) {
       this.session = null;
       this.stopProgress();
@@ -367,6 +382,17 @@ export class Neighbor implements ConnectionOwner {
     }
     if (this.connections.length === 0 && !this.adminDown && !this.idleHold) this.enterActive();
     this.updateState();
+  }
+
+  /** RFC 5492 3: a peer that does not support capabilities advertisement gets OPENs without any. */
+  private peerRefusedCapabilities(): void {
+    if (this.local.localAs > 0xffff) {
+      // Without the 4-octet AS capability our AS cannot be told (RFC 6793): AS_TRANS would be a wrong peer AS.
+      this.log.error({ localAs: this.local.localAs }, 'peer does not support capabilities advertisement (2/4), and our 4-octet AS needs them: it cannot peer with us');
+      return;
+    }
+    this.capabilitiesRefused = true;
+    this.log.warn('peer does not support capabilities advertisement (2/4): the next OPENs carry none (IPv4 unicast, 2-octet AS only)');
   }
 
   stateChanged(): void {
@@ -519,6 +545,7 @@ export class Neighbor implements ConnectionOwner {
       holdTime: n ? n.holdTime : null,
       families: n ? n.families.map(afiName) : [],
       staleFamilies: [...this.staleFamilies].map(afiName),
+      capabilitiesAdvertised: !this.capabilitiesRefused,
       gracefulRestart: n?.gracefulRestart ? { restartTime: n.gracefulRestart.restartTime, notification: n.gracefulRestart.notification } : null,
       adminDown: this.adminDown,
     };

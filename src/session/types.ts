@@ -75,6 +75,8 @@ export interface NeighborStatus {
   holdTime: number | null;
   families: string[];
   staleFamilies: string[];
+  /** False after the peer refused capabilities advertisement (2/4): our OPENs then carry none (RFC 5492 3). */
+  capabilitiesAdvertised: boolean;
   /**
    * Graceful restart as negotiated on the current session: the peer's restart time, and whether both sides set
    * the N bit (RFC 8538); null without a session or when either side left the capability out.

@@ -85,6 +85,8 @@ export async function defineInteropTests(daemon: DaemonName, block: number): Pro
       gracefulRestart?: boolean;
       /** The remote AS supersparrow is configured with (default: the daemon's real AS). */
       configuredPeerAs?: number;
+      /** The daemon sends its OPEN without capabilities (BIRD and FRR only). */
+      noCapabilities?: boolean;
     },
   ): Promise<Pair> {
     const ssAddress = loopbackAddress(block);
@@ -102,6 +104,7 @@ export async function defineInteropTests(daemon: DaemonName, block: number): Pro
       holdTime: hold,
       connectRetry: 1,
       gracefulRestart: opts.gracefulRestart ? { restartTime: GR_RESTART_TIME } : undefined,
+      noCapabilities: opts.noCapabilities,
       routes: opts.routes,
     };
     const peer = createPeer(daemon, peerOptions);
@@ -326,6 +329,17 @@ export async function defineInteropTests(daemon: DaemonName, block: number): Pro
     await waitFor('the route to come back', async () => (await pair.ss.route(route.prefix)) !== null, 15_000);
     t.pass();
   });
+
+  if (daemon === 'bird' || daemon === 'frr') {
+    run('a peer without capabilities advertisement (2-octet AS, IPv4 only) comes up and its routes arrive', async (t) => {
+      const route = ebgpRoutes[1]!;
+      const pair = await startPair(t, { supersparrowPassive: true, routes: [route], noCapabilities: true });
+      const up = await pair.ss.waitEstablished(pair.peer.options.address, 25_000);
+      t.deepEqual(up['families'], ['ipv4'], 'IPv4 unicast only, as RFC 4760 implies without multiprotocol');
+      t.is(up['gracefulRestart'], null);
+      await expectRoute(t, pair, route, false);
+    });
+  }
 
   run('a wrong remote AS in our config gets OPEN Message Error / Bad Peer AS (2/2)', async (t) => {
     const pair = await startPair(t, { supersparrowPassive: true, routes: [], configuredPeerAs: PEER_AS + 1 });

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { Afi, MessageType } from '../../src/bgp/index.js';
-import { addresses, ScriptedPeer, speakerWithPeer, until } from './harness.js';
+import { Afi, MessageType, emptyCapabilities, encodeNotification } from '../../src/bgp/index.js';
+import { addresses, attributes, neighborOptions, prefix4, ScriptedPeer, SPEAKER_AS, speakerWithPeer, startSpeaker, until } from './harness.js';
 
 const next = addresses(41);
 
@@ -113,4 +113,51 @@ test('answers an UPDATE in OpenConfirm with 5/2 (RFC 6608)', async (t) => {
   peer.endOfRib(Afi.IPv4);
   const n = await peer.notification();
   t.deepEqual([n.code, n.subcode], [5, 2]);
+});
+
+test('after 2/4 Unsupported Optional Parameter, the next OPEN carries no capabilities and the session comes up on IPv4 with 2-octet ASes (RFC 5492 3)', async (t) => {
+  const a = next();
+  const listener = await ScriptedPeer.listen(a.peer);
+  t.teardown(() => listener.close());
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { passive: false, port: listener.port })]);
+  t.teardown(s.stop);
+  const first = await listener.accept();
+  t.teardown(() => first.destroy());
+  const withCapabilities = await first.readOpen();
+  t.not(withCapabilities.capabilities.fourOctetAs, null);
+  // A speaker from before capabilities advertisement (RFC 4271 6.2): it does not know optional parameter 2.
+  first.send(encodeNotification({ code: 2, subcode: 4 }));
+  await until('our side gave up the connection', () => s.speaker.neighbor(a.peer)!.status().capabilitiesAdvertised === false);
+
+  const second = await listener.accept(5000);
+  t.teardown(() => second.destroy());
+  const bare = await second.readOpen();
+  t.deepEqual(bare.capabilities, emptyCapabilities(), 'no optional parameters at all');
+  t.is(bare.myAs, SPEAKER_AS);
+  second.sendOpen({ twoOctet: true, capabilities: emptyCapabilities() });
+  await second.nextOfType(MessageType.Keepalive);
+  second.sendKeepalive();
+  await until('Established', () => s.speaker.neighbor(a.peer)!.status().state === 'Established');
+  t.deepEqual(s.speaker.neighbor(a.peer)!.status().families, ['ipv4']);
+  const twoOctet = { fourOctetAs: false, addPathIpv4: false, addPathIpv6: false, extendedMessage: false };
+  second.announce([prefix4('203.0.113.0/24')], attributes([65001, 64512]), twoOctet);
+  const route = await until('route', () => s.rib.lookup('203.0.113.1'));
+  t.deepEqual(route.attributes.asPath![0]!.asns, [65001, 64512]);
+});
+
+test('a 4-octet local AS does not fall back to an OPEN without capabilities after 2/4', async (t) => {
+  const a = next();
+  const listener = await ScriptedPeer.listen(a.peer);
+  t.teardown(() => listener.close());
+  const s = await startSpeaker(a.speaker, [neighborOptions(a.peer, { passive: false, port: listener.port })], { localAs: 4200000000 });
+  t.teardown(s.stop);
+  const first = await listener.accept();
+  t.teardown(() => first.destroy());
+  await first.readOpen();
+  first.send(encodeNotification({ code: 2, subcode: 4 }));
+  await until('logged', () => s.records.find((r) => /4-octet AS needs them/.test(r.msg)));
+  const second = await listener.accept(5000);
+  t.teardown(() => second.destroy());
+  t.is((await second.readOpen()).capabilities.fourOctetAs, 4200000000);
+  t.true(s.speaker.neighbor(a.peer)!.status().capabilitiesAdvertised);
 });

@@ -71,7 +71,7 @@ protocol bgp ${PROTOCOL} {
   connect retry time ${o.connectRetry ?? 1};
   connect delay time 1;
   error wait time 1, 2;
-${gr}  ipv4 { import all; export filter to_neighbor; };
+${gr}${o.noCapabilities ? '  capabilities off;\n' : ''}  ipv4 { import all; export filter to_neighbor; };
   ipv6 { import all; export filter to_neighbor; };
 }
 `;

@@ -97,6 +97,7 @@ export class FrrPeer extends DaemonPeer {
       ` neighbor ${n} timers connect ${o.connectRetry ?? 1}`,
       ` neighbor ${n} advertisement-interval 0`,
       ...(o.mode === 'passive' ? [` neighbor ${n} passive`] : []),
+      ...(o.noCapabilities ? [` neighbor ${n} dont-capability-negotiate`] : []),
       ...family(false),
       ...family(true),
       'exit',

@@ -43,6 +43,11 @@ export interface PeerOptions {
   connectRetry?: number;
   /** Graceful restart capability (RFC 4724) with this restart time; the daemon preserves forwarding state. */
   gracefulRestart?: { restartTime: number };
+  /**
+   * Send an OPEN without capabilities advertisement, like a speaker from before RFC 5492 (IPv4 unicast, 2-octet
+   * AS). BIRD (`capabilities off`) and FRR (`dont-capability-negotiate`) only.
+   */
+  noCapabilities?: boolean;
   routes: RouteSpec[];
 }
 
