@@ -6,9 +6,11 @@ import {
   DEFAULT_CONNECT_RETRY,
   DEFAULT_HOLD_TIME,
   DEFAULT_MAX_PREFIX_RESTART_AFTER,
+  DEFAULT_STALE_PATH_TIME,
   LOG_LEVELS,
   type BgpConfig,
   type Config,
+  type GracefulRestartConfig,
   type ListenConfig,
   type LogLevel,
   type MaxPrefixesConfig,
@@ -198,11 +200,24 @@ class Validator_ {
       holdTime: this.holdTime(m, 'hold-time', `${path}.hold-time`) ?? bgp.holdTime,
       connectRetry: this.seconds(m, 'connect-retry', `${path}.connect-retry`, 1) ?? bgp.connectRetry,
       maxPrefixes,
-      gracefulRestart: this.bool(m, 'graceful-restart', `${path}.graceful-restart`) ?? true,
+      gracefulRestart: this.gracefulRestart(m, `${path}.graceful-restart`),
       addPath: this.bool(m, 'add-path', `${path}.add-path`) ?? true,
       description: this.optString(m, 'description', `${path}.description`),
     };
     return address === null || remoteAs === null ? null : neighbor;
+  }
+
+  /** `graceful-restart: true|false`, or `{ enabled, notification, stale-path-time }` with the same defaults. */
+  private gracefulRestart(m: YAMLMap, path: string): GracefulRestartConfig {
+    const defaults: GracefulRestartConfig = { enabled: true, notification: true, stalePathTime: DEFAULT_STALE_PATH_TIME };
+    const node = this.get(m, 'graceful-restart');
+    if (node === undefined || isScalar(node)) return { ...defaults, enabled: this.bool(m, 'graceful-restart', path) ?? true };
+    const gm = this.map(node, m, path, ['enabled', 'notification', 'stale-path-time']);
+    return {
+      enabled: this.bool(gm, 'enabled', `${path}.enabled`) ?? defaults.enabled,
+      notification: this.bool(gm, 'notification', `${path}.notification`) ?? defaults.notification,
+      stalePathTime: this.seconds(gm, 'stale-path-time', `${path}.stale-path-time`, 1) ?? defaults.stalePathTime,
+    };
   }
 
   // ---- generic helpers -------------------------------------------------------------------------------------

@@ -14,6 +14,15 @@ export interface MaxPrefixesConfig {
   restartAfter: number;
 }
 
+/** Graceful restart, receiving side (RFC 4724), as `graceful-restart: true|false` or a mapping. */
+export interface GracefulRestartConfig {
+  enabled: boolean;
+  /** Set the N bit (RFC 8538): a NOTIFICATION or hold timer expiry then keeps the routes as stale too. */
+  notification: boolean;
+  /** Seconds after the peer is back that stale routes wait for its End-of-RIB before they are swept. */
+  stalePathTime: number;
+}
+
 export interface NeighborConfig {
   address: string;
   remoteAs: number;
@@ -23,7 +32,7 @@ export interface NeighborConfig {
   holdTime: number;
   connectRetry: number;
   maxPrefixes: MaxPrefixesConfig | null;
-  gracefulRestart: boolean;
+  gracefulRestart: GracefulRestartConfig;
   addPath: boolean;
   description: string | null;
 }
@@ -53,4 +62,6 @@ export const DEFAULT_HOLD_TIME = 90;
 /** Initial ConnectRetry interval in seconds; it backs off from here. */
 export const DEFAULT_CONNECT_RETRY = 30;
 export const DEFAULT_MAX_PREFIX_RESTART_AFTER = 60;
+/** FRR's and Junos' default stale-path time. */
+export const DEFAULT_STALE_PATH_TIME = 360;
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];

@@ -74,7 +74,9 @@ export function neighborOptions(n: NeighborConfig, listen: Config['bgp']['listen
     holdTime: n.holdTime,
     connectRetry: n.connectRetry,
     maxPrefixes: n.maxPrefixes,
-    gracefulRestart: n.gracefulRestart,
+    gracefulRestart: n.gracefulRestart.enabled,
+    gracefulRestartNotification: n.gracefulRestart.notification,
+    stalePathTime: n.gracefulRestart.stalePathTime,
     addPath: n.addPath,
     description: n.description,
   };

@@ -24,7 +24,7 @@ import { SessionState, STATE_NAMES, type NeighborOptions, type NeighborStatus, t
 import { encodeNotificationMessage } from './wire.js';
 
 /** After the peer came back, stale routes not refreshed by End-of-RIB are swept after this long (FRR's stalepath-time). */
-const STALE_PATH_TIME_MS = 360_000;
+const DEFAULT_STALE_PATH_TIME = 360;
 const PROGRESS_INTERVAL_MS = 1_000;
 /** RFC 7606 errors logged per session before they are only counted. */
 const MAX_LOGGED_UPDATE_ERRORS = 20;
@@ -279,7 +279,7 @@ export class Neighbor implements ConnectionOwner {
         // RFC 4724 4.2: without GR in the new OPEN, or without the family, stale routes go at once.
         if (!n.gracefulRestart || !n.families.includes(afi)) this.sweep(afi, 'not negotiated again');
       }
-      if (this.staleFamilies.size > 0) this.stalePathTimer.start(STALE_PATH_TIME_MS);
+      if (this.staleFamilies.size > 0) this.stalePathTimer.start((this.options.stalePathTime ?? DEFAULT_STALE_PATH_TIME) * 1000);
     } else if (this.ribId < 0) {
       this.ribId = this.rib.addNeighbor({
         address: this.options.address,

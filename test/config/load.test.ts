@@ -25,7 +25,7 @@ test('fills in the defaults of a minimal config', (t) => {
   t.deepEqual(c.bgp, { localAs: 65010, routerId: '127.0.0.10', listen: { address: '127.0.0.10', port: 1179 }, holdTime: 90, connectRetry: 30 });
   t.deepEqual(c.neighbors[0], {
     address: '127.0.0.1', remoteAs: 65001, port: 179, passive: false, localAddress: null, holdTime: 90, connectRetry: 30,
-    maxPrefixes: null, gracefulRestart: true, addPath: true, description: null,
+    maxPrefixes: null, gracefulRestart: { enabled: true, notification: true, stalePathTime: 360 }, addPath: true, description: null,
   });
   t.deepEqual(c.control, { socket: null });
   t.deepEqual(c.log, { level: 'info', file: null });
@@ -49,7 +49,7 @@ neighbors:
     graceful-restart: false
     add-path: false
     description: router 1
-  - { address: 192.0.2.1, remote-as: 65001, max-prefixes: 500 }
+  - { address: 192.0.2.1, remote-as: 65001, max-prefixes: 500, graceful-restart: { notification: false, stale-path-time: 120 } }
 control: { socket: /tmp/x.sock }
 log: { level: debug, file: /tmp/x.log }
 `);
@@ -62,7 +62,8 @@ log: { level: debug, file: /tmp/x.log }
   t.is(n0!.holdTime, 0);
   t.is(n0!.connectRetry, 5);
   t.deepEqual(n0!.maxPrefixes, { limit: 1000, warningPercent: 80, restartAfter: 120 });
-  t.false(n0!.gracefulRestart);
+  t.deepEqual(n0!.gracefulRestart, { enabled: false, notification: true, stalePathTime: 360 });
+  t.deepEqual(n1!.gracefulRestart, { enabled: true, notification: false, stalePathTime: 120 }, 'the mapping form keeps unset defaults');
   t.false(n0!.addPath);
   t.is(n0!.description, 'router 1');
   t.is(n1!.holdTime, 30);
@@ -140,6 +141,20 @@ neighbors:
   ]);
 });
 
+test('validates the graceful-restart mapping', (t) => {
+  const p = problems(`bgp: { local-as: 65010, router-id: 127.0.0.10 }
+neighbors:
+  - address: 127.0.0.1
+    remote-as: 65001
+    graceful-restart: { enabled: yes, stale-path-time: 0, helper: true }
+`);
+  t.deepEqual(p, [
+    'test.yaml:5:34: neighbors[0].graceful-restart.enabled: must be true or false',
+    'test.yaml:5:56: neighbors[0].graceful-restart.stale-path-time: must be a number of seconds 1..65535',
+    'test.yaml:5:59: neighbors[0].graceful-restart.helper: unknown key (expected one of: enabled, notification, stale-path-time)',
+  ]);
+});
+
 test('loadConfigFile names the file in its errors', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ss-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -166,5 +181,6 @@ test('the example configuration in fixtures/ is valid and says what its comments
   t.deepEqual(c.bgp.listen, { address: '127.0.0.10', port: 1179 });
   t.deepEqual(c.neighbors.map((n) => [n.address, n.remoteAs, n.passive]), [['127.0.0.1', 65001, false], ['127.0.0.2', 65010, true]]);
   t.deepEqual(c.neighbors[0]!.maxPrefixes, { limit: 1000000, warningPercent: 90, restartAfter: 60 });
+  t.deepEqual(c.neighbors[1]!.gracefulRestart, { enabled: true, notification: true, stalePathTime: 360 });
   t.is(c.control.socket, '/tmp/supersparrow.sock');
 });

@@ -172,3 +172,35 @@ test('with the N bit, max-prefixes sends a Hard Reset carrying 6/1 and drops the
   await until('removed', () => s.rib.lookup('203.0.113.1') === null && s.rib.lookup('198.51.100.1') === null, 2000);
   t.deepEqual(s.speaker.neighbor(a.peer)!.status().staleFamilies, []);
 });
+
+test('with the N bit turned off we do not set it, and a NOTIFICATION removes the routes even from a peer that sets it', async (t) => {
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a, { gracefulRestartNotification: false });
+  const ours = await peer.handshake(nBitOpen(30));
+  t.false(ours.capabilities.gracefulRestart?.notification);
+  const negotiated = await until('Established', () => s.speaker.neighbor(a.peer)!.status().gracefulRestart);
+  t.deepEqual(negotiated, { restartTime: 30, notification: false });
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  peer.send(encodeNotification({ code: 6, subcode: 4 }));
+  await until('removed', () => s.rib.lookup('203.0.113.1') === null, 2000);
+  t.pass();
+});
+
+test('stale routes the returning peer does not end with End-of-RIB are swept after the stale-path time', async (t) => {
+  const a = next();
+  const { s, peer: first } = await speakerWithPeer(t, a, { stalePathTime: 1 });
+  await first.handshake(grOpen(30));
+  first.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  first.destroy();
+  await until('stale', () => s.rib.lookup('203.0.113.1')?.stale);
+  const second = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => second.destroy());
+  await second.handshake(grOpen(30, true));
+  const back = Date.now();
+  t.true(s.rib.lookup('203.0.113.1')?.stale, 'still answered while the peer resends its table');
+  await until('swept without End-of-RIB', () => s.rib.lookup('203.0.113.1') === null, 3000);
+  t.true(Date.now() - back >= 900, 'not before the stale-path time');
+  t.is(s.speaker.neighbor(a.peer)!.status().state, 'Established');
+});
