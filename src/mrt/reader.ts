@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Gunzip, constants, createGunzip } from 'node:zlib';
@@ -65,12 +65,14 @@ export async function detectCompression(path: string): Promise<Compression> {
  */
 export interface MrtByteStream extends Readable {
   fault: Error | null;
+  /** Bytes read from the file so far (compressed, for gzip and bzip2): for progress, and to show back-pressure. */
+  readonly compressedBytesRead: number;
 }
 
 export async function openMrtStream(path: string, known?: Compression): Promise<MrtByteStream> {
   const compression = known ?? (await detectCompression(path));
   const file = createReadStream(path, { highWaterMark: READ_CHUNK });
-  if (compression === 'none') return Object.assign(file, { fault: null });
+  if (compression === 'none') return byteStream(file, file);
   let decoder: NodeJS.ReadWriteStream;
   if (compression === 'gzip') {
     // createGunzip reads concatenated gzip members too, as `cat a.gz b.gz` files are common in archives.
@@ -80,23 +82,34 @@ export async function openMrtStream(path: string, known?: Compression): Promise<
     const { default: unbzip2 } = await import('unbzip2-stream');
     decoder = unbzip2();
   }
-  // The decoder flows into `out`, which applies back-pressure to the file. Up to 1 MiB ahead: zlib inflates on
-  // the thread pool while the caller works on the last chunk.
-  const out = Object.assign(
+  // The decoder flows into `out`; the file is paused while either the decoder's input or `out` is full, so neither
+  // the compressed nor the inflated bytes pile up. Up to 1 MiB ahead: zlib inflates on the thread pool while the
+  // caller works on the last chunk.
+  let decoderFull = false;
+  let outFull = false;
+  const out = byteStream(
     new Readable({
       highWaterMark: 16 * GUNZIP_CHUNK,
       read() {
-        if (file.isPaused()) file.resume();
+        outFull = false;
+        if (!decoderFull && file.isPaused()) file.resume();
       },
       destroy(err, cb) {
         file.destroy();
         cb(err);
       },
     }),
-    { fault: null as Error | null },
+    file,
   );
   decoder.on('data', (d: Buffer) => {
-    if (!out.push(d)) file.pause();
+    if (!out.push(d)) {
+      outFull = true;
+      file.pause();
+    }
+  });
+  decoder.on('drain', () => {
+    decoderFull = false;
+    if (!outFull && file.isPaused()) file.resume();
   });
   decoder.on('end', () => out.push(null));
   decoder.on('error', (err: Error) => {
@@ -105,7 +118,12 @@ export async function openMrtStream(path: string, known?: Compression): Promise<
     file.destroy();
     out.push(null);
   });
-  file.on('data', (c) => decoder.write(c));
+  file.on('data', (c) => {
+    if (!decoder.write(c)) {
+      decoderFull = true;
+      file.pause();
+    }
+  });
   if (decoder instanceof Gunzip) {
     // Z_FINISH on a truncated stream fails before zlib hands out the output it still holds; a sync flush first
     // delivers every byte the input gave, and the Z_FINISH after it still reports the truncation.
@@ -116,6 +134,13 @@ export async function openMrtStream(path: string, known?: Compression): Promise<
   }
   file.on('error', (err) => out.destroy(err));
   return out;
+}
+
+function byteStream(stream: Readable, file: ReadStream): MrtByteStream {
+  return Object.defineProperties(stream, {
+    fault: { value: null, writable: true },
+    compressedBytesRead: { get: () => file.bytesRead },
+  }) as unknown as MrtByteStream;
 }
 
 /**
