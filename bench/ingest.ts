@@ -27,6 +27,7 @@ const RECEIVER_ADDRESS = '127.77.0.2';
 interface RunResult {
   seconds: number;
   rssMiB: number;
+  memoryNote: string;
 }
 
 function median(xs: number[]): number {
@@ -76,8 +77,9 @@ async function measure(receiver: Receiver, table: PackedTable, port: number): Pr
     await sending;
     const seconds = Number(t1 - t0) / 1e9;
     const rssMiB = await receiver.rssMiB();
+    const memoryNote = await receiver.memoryNote();
     await checkSamples(receiver, table);
-    return { seconds, rssMiB };
+    return { seconds, rssMiB, memoryNote };
   } finally {
     await feeder?.stop('benchmark run finished');
     await receiver.stop();
@@ -117,10 +119,11 @@ async function main(): Promise<void> {
               address: RECEIVER_ADDRESS, port, localAs: RECEIVER_AS, feederAddress: FEEDER_ADDRESS, feederAs: FEEDER_AS,
               repoRoot: REPO_ROOT, queryNeighbors,
               queryRoute: (socket, target) => controlRequest(socket, { command: 'routes', target }, 5_000),
+              queryMemory: (socket) => controlRequest(socket, { command: 'memory' }, 5_000),
             });
       const r = await measure(receiver, table, port);
       results[name].push(r);
-      process.stdout.write(`run ${run}/${RUNS} ${name}: ${r.seconds.toFixed(3)} s to load, ${r.rssMiB.toFixed(1)} MiB RSS\n`);
+      process.stdout.write(`run ${run}/${RUNS} ${name}: ${r.seconds.toFixed(3)} s to load, ${r.rssMiB.toFixed(1)} MiB RSS; ${r.memoryNote}\n`);
     }
   }
 

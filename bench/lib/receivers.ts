@@ -17,6 +17,8 @@ export interface Receiver {
   asPathOf(prefix: string): Promise<number[] | null>;
   /** Resident set size of the receiver process, MiB. */
   rssMiB(): Promise<number>;
+  /** The receiver's own account of its memory, one line (BIRD: `show memory`; supersparrow: `memory`). */
+  memoryNote(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +122,12 @@ protocol bgp feeder {
     return rssMiB(this.pid);
   }
 
+  async memoryNote(): Promise<string> {
+    const out = await birdControl(this.socket, 'show memory');
+    const effective = (what: string): string => new RegExp(String.raw`${what}:\s+([\d.]+\s+\S+)`).exec(out)?.[1]?.replace(/\s+/, ' ') ?? '?';
+    return `routing tables ${effective('Routing tables')}, route attributes ${effective('Route attributes')}, total ${effective('Total')} (effective, BIRD's show memory)`;
+  }
+
   async stop(): Promise<void> {
     await this.proc?.stop();
     if (this.dir) await removeDir(this.dir);
@@ -128,6 +136,8 @@ protocol bgp feeder {
 
 /** Reads `neighbors` from supersparrow's control socket; supplied by the CLI's control client. */
 export type NeighborsQuery = (socket: string) => Promise<Array<{ address: string; prefixes: { ipv4: number; ipv6: number } }>>;
+/** Reads `memory` from supersparrow's control socket (the fields the benchmark prints). */
+export type MemoryQuery = (socket: string) => Promise<{ rib: { total: number }; process: { heapUsed: number; heapTotal: number } }>;
 /** Reads `routes PREFIX` from supersparrow's control socket. */
 export type RouteQuery = (socket: string, target: string) => Promise<{ asPath: Array<number | number[]> } | null>;
 
@@ -146,6 +156,7 @@ export class SupersparrowReceiver implements Receiver {
       repoRoot: string;
       queryNeighbors: NeighborsQuery;
       queryRoute: RouteQuery;
+      queryMemory: MemoryQuery;
     },
   ) {}
 
@@ -191,6 +202,12 @@ export class SupersparrowReceiver implements Receiver {
 
   rssMiB(): Promise<number> {
     return rssMiB(this.pid);
+  }
+
+  async memoryNote(): Promise<string> {
+    const m = await this.opts.queryMemory(this.socket);
+    const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+    return `RIB typed arrays ${mib(m.rib.total)}, JS heap ${mib(m.process.heapUsed)} of ${mib(m.process.heapTotal)} (supersparrow memory)`;
   }
 
   async stop(): Promise<void> {

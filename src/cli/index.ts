@@ -20,6 +20,7 @@ const REGISTRATIONS: { names: readonly string[]; register: Registration }[] = [
     },
   },
   { names: ['routes'], register: async (p, s) => (await import('./routes.js')).registerRoutesCommand(p, s) },
+  { names: ['memory'], register: async (p, s) => (await import('./memory.js')).registerMemoryCommand(p, s) },
   { names: ['demo'], register: async (p, s) => (await import('./demo.js')).registerDemoCommand(p, s, main) },
 ];
 

@@ -1,7 +1,7 @@
 import { Afi } from '../bgp/index.js';
 import type { Rib } from '../rib/index.js';
 import type { Speaker } from '../session/index.js';
-import type { ControlRequest } from './protocol.js';
+import type { ControlRequest, MemoryJson } from './protocol.js';
 import { findRoute } from './routes.js';
 
 /** Answers control requests from the speaker's neighbors and the RIB. */
@@ -38,8 +38,29 @@ export function createControlHandler(speaker: Speaker, rib: Rib, reload?: () => 
       case 'reload':
         if (!reload) throw new Error('reload is not available');
         return reload();
+      case 'memory':
+        return memoryOf(rib);
       default:
         throw new Error(`unknown command ${JSON.stringify((request as { command: unknown }).command)}`);
     }
+  };
+}
+
+/** Where the memory goes: the RIB's typed arrays part by part, and the process as the kernel and V8 see it. */
+function memoryOf(rib: Rib): MemoryJson {
+  const ipv4 = rib.ipv4.usedBytes;
+  const ipv6 = rib.ipv6.usedBytes;
+  const attributes = rib.attributes.usedBytes;
+  const total = rib.usedBytes;
+  const m = process.memoryUsage();
+  return {
+    rib: {
+      ipv4: { prefixes: rib.prefixTotal(Afi.IPv4), bytes: ipv4 },
+      ipv6: { prefixes: rib.prefixTotal(Afi.IPv6), bytes: ipv6 },
+      attributes: { sets: rib.attributeSetCount, bytes: attributes },
+      routes: { count: rib.routeTotal, bytes: total - ipv4 - ipv6 - attributes },
+      total,
+    },
+    process: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers },
   };
 }

@@ -2,4 +2,4 @@
 export { ControlServer, type ControlHandler } from './server.js';
 export { createControlHandler } from './handler.js';
 export { findRoute, routeJson } from './routes.js';
-export type { ControlRequest, ControlResponse, NeighborJson, RouteJson } from './protocol.js';
+export type { ControlRequest, ControlResponse, MemoryJson, NeighborJson, RouteJson } from './protocol.js';

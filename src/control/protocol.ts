@@ -6,6 +6,7 @@
 //            {"command":"shutdown","neighbor":"127.0.0.1","message":"maintenance"?}
 //            {"command":"enable","neighbor":"127.0.0.1"}
 //            {"command":"reload"}   (re-reads the config file; a bad file changes nothing)
+//            {"command":"memory"}   (what the RIB and the process use, like `birdc show memory`)
 // Responses: {"ok":true,"result":...} or {"ok":false,"error":"text"}
 import type { NeighborStatus } from '../session/index.js';
 
@@ -15,7 +16,8 @@ export type ControlRequest =
   | { command: 'route-refresh'; neighbor: string; family?: 'ipv4' | 'ipv6' }
   | { command: 'shutdown'; neighbor: string; message?: string }
   | { command: 'enable'; neighbor: string }
-  | { command: 'reload' };
+  | { command: 'reload' }
+  | { command: 'memory' };
 
 export type ControlResponse<T = unknown> = { ok: true; result: T } | { ok: false; error: string };
 
@@ -43,5 +45,25 @@ export interface RouteJson {
 }
 
 export type NeighborJson = NeighborStatus;
+
+/** `memory --json`: bytes, except the counts. */
+export interface MemoryJson {
+  rib: {
+    /** Typed arrays in use per part (the address space reserved beyond them is never touched). */
+    ipv4: { prefixes: number; bytes: number };
+    ipv6: { prefixes: number; bytes: number };
+    attributes: { sets: number; bytes: number };
+    routes: { count: number; bytes: number };
+    total: number;
+  };
+  process: {
+    /** Resident set size, as the kernel counts it (what `ps` shows). */
+    rss: number;
+    heapUsed: number;
+    heapTotal: number;
+    /** Memory of ArrayBuffers, reserved (the RIB's untouched reserve included). */
+    arrayBuffers: number;
+  };
+}
 
 export const DEFAULT_SOCKET_PATHS = ['/run/supersparrow.sock', '/tmp/supersparrow.sock'] as const;

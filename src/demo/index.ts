@@ -82,11 +82,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       say(`$ supersparrow routes --socket ${socket} ${q}`);
       await options.cli(['routes', '--socket', socket, q]);
     }
+    say();
+    say(`$ supersparrow memory --socket ${socket}`);
+    await options.cli(['memory', '--socket', socket]);
+    say('# (the demo process also holds the router peer and the table it replays: `npm run bench:ingest` measures `serve` alone)');
     if (options.once) return 0;
     say();
     say(`# the daemon keeps running; in another terminal try:`);
     say(`#   node bin/supersparrow.js routes --socket ${socket} --json 203.0.113.7`);
     say(`#   node bin/supersparrow.js neighbors --socket ${socket} --json`);
+    say(`#   node bin/supersparrow.js memory --socket ${socket}`);
     say(`# Ctrl-C stops it.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

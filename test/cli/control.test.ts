@@ -122,3 +122,19 @@ test('neighbors exits 2 with a hint when no daemon answers', async (t) => {
   t.is(r.code, 2);
   t.regex(r.stderr, /cannot reach the daemon/);
 });
+
+test('memory shows what the RIB uses part by part and what the process uses, as text and JSON', async (t) => {
+  const { socket, daemon } = await daemonWithRoutes(t);
+  const r = await cli(['memory', '--json', '--socket', socket]);
+  t.is(r.code, 0, r.stderr);
+  const m = JSON.parse(r.stdout);
+  t.like(m.rib, { ipv4: { prefixes: 2 }, ipv6: { prefixes: 0 }, attributes: { sets: 2 }, routes: { count: 2 } });
+  t.is(m.rib.total, daemon.rib.usedBytes);
+  t.is(m.rib.ipv4.bytes + m.rib.ipv6.bytes + m.rib.attributes.bytes + m.rib.routes.bytes, m.rib.total);
+  t.true(m.rib.ipv4.bytes > 0 && m.rib.routes.bytes > 0);
+  t.true(m.process.rss > m.process.heapUsed && m.process.heapTotal >= m.process.heapUsed);
+  const text = await cli(['memory', '--socket', socket]);
+  t.is(text.code, 0, text.stderr);
+  t.regex(text.stdout, /^RIB \(typed arrays in use\)\n {2}IPv4 prefixes +2 +\d+\.\d MiB\n/);
+  t.regex(text.stdout, /\n {2}resident \(RSS\) +\d+\.\d MiB\n/);
+});
