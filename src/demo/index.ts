@@ -7,7 +7,18 @@ import path from 'node:path';
 import bunyan from 'bunyan';
 import { loadConfigFile } from '../config/index.js';
 import { startDaemon, type Daemon } from '../daemon/index.js';
-import { BgpFeeder, generateSyntheticTable, packTable, syntheticRouteGroups, type PackedTable } from '../replay/index.js';
+import { AsPathSegment, AsPathSegmentType, type PathAttributes } from '../bgp/index.js';
+import { Rib } from '../rib/index.js';
+import {
+  BgpFeeder,
+  generateSyntheticTable,
+  loadMrtIntoRib,
+  mrtPeers,
+  neighborRouteGroups,
+  packTable,
+  syntheticRouteGroups,
+  type PackedTable,
+} from '../replay/index.js';
 
 export interface DemoOptions {
   /** Stop after the queries instead of serving until Ctrl-C. */
@@ -18,6 +29,11 @@ export interface DemoOptions {
   cli: (argv: string[]) => Promise<number>;
   /** Where the narration goes. */
   out: NodeJS.WritableStream;
+  /**
+   * Replay one peer's real table out of this MRT file (RIB dump or update file) instead of the synthetic one;
+   * `peer` picks it by address (default: the peer with the most routes).
+   */
+  mrt?: { file: string; peer?: string };
 }
 
 /** Well-known resolvers and root servers, both families: every user knows what they should route to. */
@@ -27,6 +43,8 @@ const DAEMON_ADDRESS = '127.0.0.10';
 const ROUTER_ADDRESS = '127.0.0.11';
 const LOCAL_AS = 65010;
 const ROUTER_AS = 64500;
+/** 127.0.0.11: the router peer's address, for routes of a table dump that keep no IPv4 NEXT_HOP. */
+const ROUTER_NEXT_HOP = 0x7f00000b;
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = (line = ''): void => {
@@ -35,17 +53,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const dir = mkdtempSync(path.join(tmpdir(), 'supersparrow-demo-'));
   const socket = path.join(dir, 'supersparrow.sock');
   const configFile = path.join(dir, 'supersparrow.yaml');
-  writeFileSync(configFile, demoConfig(socket));
   let daemon: Daemon | null = null;
   let router: BgpFeeder | null = null;
   try {
     say(`# supersparrow demo: a BGP listener and a built-in router peer on loopback`);
-    say(`# configuration (${configFile}):`);
-    for (const line of demoConfig(socket).trimEnd().split('\n')) say(`#   ${line}`);
-
     const started = performance.now();
-    const table = packSyntheticTable();
+    const table = options.mrt ? await packMrtTable(options.mrt.file, options.mrt.peer) : packSyntheticTable();
+    const routerAs = table.routerAs;
     say(`# table: ${table.description}; ${table.packed.messages} UPDATEs, ${(table.packed.bytes / 2 ** 20).toFixed(1)} MiB, built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    writeFileSync(configFile, demoConfig(socket, routerAs));
+    say(`# configuration (${configFile}):`);
+    for (const line of demoConfig(socket, routerAs).trimEnd().split('\n')) say(`#   ${line}`);
 
     const config = loadConfigFile(configFile);
     // The narration says what matters; the daemon's own log (JSON) only speaks up for problems.
@@ -53,13 +71,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     daemon = await startDaemon(config, socket, log);
     const port = daemon.speaker.listenPort;
     if (port === null) throw new Error('the demo daemon is not listening');
-    say(`# supersparrow listens on ${DAEMON_ADDRESS}:${port}; the router peer ${ROUTER_ADDRESS} (AS${ROUTER_AS}) connects`);
+    say(`# supersparrow listens on ${DAEMON_ADDRESS}:${port}; the router peer ${ROUTER_ADDRESS} (AS${routerAs}) connects`);
 
     router = await BgpFeeder.connect({
       host: DAEMON_ADDRESS,
       port,
       localAddress: ROUTER_ADDRESS,
-      localAs: ROUTER_AS,
+      localAs: routerAs,
       remoteAs: LOCAL_AS,
       routerId: ROUTER_ADDRESS,
       holdTime: 90,
@@ -72,7 +90,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const seconds = (performance.now() - establishedAt) / 1000;
     const ribMiB = daemon.rib.usedBytes / 2 ** 20;
     say(`# loaded ${loaded.toLocaleString('en-US')} prefixes in ${seconds.toFixed(2)} s from Established (${Math.round(loaded / seconds).toLocaleString('en-US')} prefixes/s); RIB ${ribMiB.toFixed(0)} MiB, ${daemon.rib.attributeSetCount.toLocaleString('en-US')} attribute sets`);
-    if (loaded < want) throw new Error(`only ${loaded} of ${want} prefixes arrived`);
+    if (loaded < want) throw new Error(`only ${loaded} of ${want} prefixes arrived (the daemon's log on stderr says why)`);
 
     say();
     say(`$ supersparrow neighbors --socket ${socket}`);
@@ -105,7 +123,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-function demoConfig(socket: string): string {
+function demoConfig(socket: string, routerAs: number): string {
   return [
     `bgp:`,
     `  local-as: ${LOCAL_AS}`,
@@ -113,9 +131,9 @@ function demoConfig(socket: string): string {
     `  listen: { address: ${DAEMON_ADDRESS}, port: 0 }   # 0: any free port`,
     `neighbors:`,
     `  - address: ${ROUTER_ADDRESS}`,
-    `    remote-as: ${ROUTER_AS}`,
+    `    remote-as: ${routerAs}`,
     `    passive: true`,
-    `    description: built-in router peer replaying a full table`,
+    `    description: built-in router peer replaying a table`,
     `control:`,
     `  socket: ${socket}`,
     `log:`,
@@ -127,11 +145,14 @@ function demoConfig(socket: string): string {
 interface DemoTable {
   packed: PackedTable;
   description: string;
+  /** The AS the router peer speaks as: the first AS of every path it sends. */
+  routerAs: number;
 }
 
 function packSyntheticTable(): DemoTable {
-  const synthetic = generateSyntheticTable({ peerAs: ROUTER_AS, nextHop: 0x7f00000b });
+  const synthetic = generateSyntheticTable({ peerAs: ROUTER_AS, nextHop: ROUTER_NEXT_HOP });
   return {
+    routerAs: ROUTER_AS,
     packed: packTable(syntheticRouteGroups(synthetic)),
     description:
       `${synthetic.ipv4Prefixes.toLocaleString('en-US')} IPv4 + ${synthetic.ipv6Prefixes.toLocaleString('en-US')} IPv6 prefixes ` +
@@ -139,13 +160,70 @@ function packSyntheticTable(): DemoTable {
   };
 }
 
+/**
+ * What a router in `as` sends an eBGP neighbor (RFC 4271 5.1.2, 5.1.5; RFC 4456 8) for a route it may have
+ * learned over iBGP, as a collector's peer often did: its AS first in the AS_PATH, no LOCAL_PREF, ORIGINATOR_ID
+ * or CLUSTER_LIST.
+ */
+function asEbgpExport(attributes: PathAttributes, as: number): void {
+  const path = attributes.asPath ?? [];
+  const first = path[0];
+  if (first === undefined || first.type !== AsPathSegmentType.AsSequence || first.asns[0] !== as) {
+    attributes.asPath =
+      first !== undefined && first.type === AsPathSegmentType.AsSequence && first.asns.length < 255
+        ? [new AsPathSegment(AsPathSegmentType.AsSequence, [as, ...first.asns]), ...path.slice(1)]
+        : [new AsPathSegment(AsPathSegmentType.AsSequence, [as]), ...path];
+  }
+  attributes.localPref = -1;
+  attributes.originatorId = -1;
+  attributes.clusterList = null;
+}
+
+/** One peer's table out of an MRT file: the peer asked for, or the one with the most routes. */
+async function packMrtTable(file: string, peerAddress?: string): Promise<DemoTable> {
+  const peers = await mrtPeers(file);
+  // AS 0 marks the dumping router's own routes (BIRD writes them with peer ::, AS 0): no router sends those.
+  const peer = peerAddress === undefined ? peers.find((p) => p.as !== 0) : peers.find((p) => p.address === peerAddress);
+  if (peer === undefined) {
+    throw new Error(
+      peerAddress === undefined
+        ? `${file} holds no routes (no RIB entries, no UPDATEs)`
+        : `${file} has no peer ${peerAddress}; its peers: ${peers.slice(0, 10).map((p) => p.address).join(', ')}${peers.length > 10 ? ', ...' : ''}`,
+    );
+  }
+  if (peer.as === 0) throw new Error(`peer ${peer.address} has AS 0: the dumping router's own routes, which no BGP neighbor sends`);
+  if (peer.as === LOCAL_AS) throw new Error(`peer ${peer.address} is in AS${LOCAL_AS}, the demo daemon's own AS: pick another with --peer`);
+  const rib = new Rib({ sizing: 'small' });
+  const loaded = await loadMrtIntoRib(file, rib, { peer });
+  const neighbor = loaded.neighbors.values().next().value;
+  if (neighbor === undefined) throw new Error(`no routes of peer ${peer.address} in ${file}`);
+  const groups = neighborRouteGroups(rib, neighbor.id, ROUTER_NEXT_HOP);
+  for (const g of groups) asEbgpExport(g.attributes, peer.as);
+  const packed = packTable(groups);
+  const what = loaded.entries > 0 ? `its RIB entries` : `its ${loaded.updates.toLocaleString('en-US')} UPDATEs replayed in order`;
+  return {
+    routerAs: peer.as,
+    packed,
+    description:
+      `${path.basename(file)}, peer ${peer.address} AS${peer.as} (${peers.length} peer${peers.length === 1 ? '' : 's'} in the file), ${what}: ` +
+      `${packed.ipv4.toLocaleString('en-US')} IPv4 + ${packed.ipv6.toLocaleString('en-US')} IPv6 prefixes with their real attributes, ` +
+      `${packed.attributeSets.toLocaleString('en-US')} attribute sets${loaded.errors > 0 ? `; ${loaded.errors} refused by the codec` : ''}`,
+  };
+}
+
+/** Waits until `want` prefixes are installed, or until the count has not moved for 3 s (what arrived is all). */
 async function waitForPrefixes(daemon: Daemon, want: number, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
-  let have = 0;
+  let have = -1;
+  let changedAt = performance.now();
   for (;;) {
-    have = 0;
-    for (const n of daemon.speaker.status()) have += n.prefixes.ipv4 + n.prefixes.ipv6;
-    if (have >= want || performance.now() > deadline) return have;
+    let now = 0;
+    for (const n of daemon.speaker.status()) now += n.prefixes.ipv4 + n.prefixes.ipv6;
+    if (now !== have) {
+      have = now;
+      changedAt = performance.now();
+    }
+    if (have >= want || performance.now() > deadline || performance.now() - changedAt > 3000) return have;
     await new Promise((r) => setTimeout(r, 10));
   }
 }

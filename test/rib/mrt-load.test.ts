@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Afi, decodeUpdate } from '../../src/bgp/index.js';
-import { decodeBgp4mp, isBgp4mpMessageOrState, readMrtRecords, readMrtRibEntries } from '../../src/mrt/index.js';
-import { Rib, RibUpdateSink, parsePrefix } from '../../src/rib/index.js';
+import { Afi } from '../../src/bgp/index.js';
+import { loadMrtIntoRib } from '../../src/replay/index.js';
+import { Rib, parsePrefix } from '../../src/rib/index.js';
 
 // Loads every MRT file of the shared data folder into the RIB and compares the counts with what `bgpdump -m`
 // prints for the same file: RIB entries (B lines) for table dumps, announcements and withdrawals (A/W lines)
@@ -55,61 +55,11 @@ function expectedFromBgpdump(file: string): Expected {
   return { routes: routes.size, prefixes: [v4.size, v6.size], lines };
 }
 
-/** Loads a file into a fresh RIB: RIB entries, or BGP4MP UPDATEs decoded with decodeUpdate, in file order. */
+/** Loads a file into a fresh RIB (src/replay's loader): RIB entries, or BGP4MP UPDATEs in file order. */
 async function loadIntoRib(file: string): Promise<{ rib: Rib; entries: number; updates: number; errors: number }> {
   const rib = new Rib({ sizing: 'small' });
-  const neighbors = new Map<string, { id: number; sink: RibUpdateSink }>();
-  const neighborOf = (address: string, as: number): { id: number; sink: RibUpdateSink } => {
-    const key = `${address} ${as}`;
-    let n = neighbors.get(key);
-    if (n === undefined) {
-      const id = rib.addNeighbor({ address, remoteAs: as, localAs: 65535, routerId: 0 });
-      n = { id, sink: new RibUpdateSink(rib, id) };
-      neighbors.set(key, n);
-    }
-    return n;
-  };
-  let entries = 0;
-  let updates = 0;
-  let errors = 0;
-  for await (const entry of readMrtRibEntries(file)) {
-    entries++;
-    if (entry.attributes === null) {
-      errors++;
-      continue;
-    }
-    const n = neighborOf(entry.peer.addressText, entry.peer.as);
-    const attrId = rib.intern(entry.attributes);
-    rib.announce(n.id, entry.afi as Afi, entry.pathId, entry.a, entry.b, entry.c, entry.d, entry.length, attrId);
-    rib.release(attrId);
-  }
-  if (entries === 0) {
-    for await (const record of readMrtRecords(file)) {
-      if (!isBgp4mpMessageOrState(record)) continue;
-      const rec = decodeBgp4mp(record);
-      const m = rec.message;
-      if (m === undefined || m[18] !== 2) continue;
-      updates++;
-      const n = neighborOf(rec.peerAddress, rec.peerAs);
-      const opts = { fourOctetAs: rec.fourOctetAs, addPathIpv4: rec.addPath, addPathIpv6: rec.addPath, extendedMessage: true };
-      try {
-        decodeUpdate(m, 19, m.length, opts, n.sink);
-      } catch {
-        if (!ADDPATH_WITHOUT_SUBTYPE.has(path.basename(file))) {
-          errors++;
-          continue;
-        }
-        try {
-          decodeUpdate(m, 19, m.length, { ...opts, addPathIpv4: true, addPathIpv6: true }, n.sink);
-        } catch {
-          errors++;
-        }
-      } finally {
-        n.sink.done();
-      }
-    }
-  }
-  return { rib, entries, updates, errors };
+  const r = await loadMrtIntoRib(file, rib, { addPathFallback: ADDPATH_WITHOUT_SUBTYPE.has(path.basename(file)) });
+  return { rib, entries: r.entries, updates: r.updates, errors: r.errors };
 }
 
 /**

@@ -1,0 +1,154 @@
+// Real routes for the router peer: one peer's table out of an MRT file (a TABLE_DUMP / TABLE_DUMP_V2 RIB dump as
+// it stands, or a BGP4MP update file replayed in order), regrouped by attribute set so packTable can send it.
+import { Afi, decodeUpdate, type DecodeOptions } from '../bgp/index.js';
+import { decodeBgp4mp, isBgp4mpMessageOrState, readMrtRecords, readMrtRibEntries } from '../mrt/index.js';
+import { Rib, RibUpdateSink } from '../rib/index.js';
+import type { RouteGroup } from './packed-table.js';
+
+/** One peer of an MRT file, and how much it holds: RIB entries, or UPDATE messages for an update file. */
+export interface MrtPeerCount {
+  address: string;
+  as: number;
+  count: number;
+}
+
+export interface MrtLoadOptions {
+  /** Load only this peer's routes (address and AS as in the file). Default: every peer. */
+  peer?: { address: string; as: number };
+  /**
+   * Decode a BGP4MP UPDATE that fails without ADD-PATH again with it: old BIRD dumps carry path identifiers in
+   * plain BGP4MP_MESSAGE_AS4 records, without the RFC 8050 _ADDPATH subtypes.
+   */
+  addPathFallback?: boolean;
+}
+
+export interface MrtLoadResult {
+  /** RIB neighbor ids by "address AS". */
+  neighbors: Map<string, { id: number; address: string; as: number }>;
+  /** RIB entries read (a table dump), and UPDATE messages decoded (an update file; read only when no entries). */
+  entries: number;
+  updates: number;
+  /** RIB entries whose attributes the codec refused, and UPDATEs that did not decode. */
+  errors: number;
+}
+
+const peerKey = (address: string, as: number): string => `${address} ${as}`;
+
+/**
+ * Loads an MRT file into a RIB, one RIB neighbor per peer: a table dump's entries as they are, or, when the file
+ * holds no RIB entries, its BGP4MP UPDATEs decoded and applied in file order (announcements and withdrawals).
+ * Messages a collector sent itself (the _LOCAL subtypes) are not routes it learned and are skipped.
+ */
+export async function loadMrtIntoRib(file: string, rib: Rib, options: MrtLoadOptions = {}): Promise<MrtLoadResult> {
+  const result: MrtLoadResult = { neighbors: new Map(), entries: 0, updates: 0, errors: 0 };
+  const sinks = new Map<string, RibUpdateSink>();
+  const wanted = options.peer ? peerKey(options.peer.address, options.peer.as) : null;
+  const neighborOf = (address: string, as: number): { id: number; sink: RibUpdateSink } | null => {
+    const key = peerKey(address, as);
+    if (wanted !== null && key !== wanted) return null;
+    let n = result.neighbors.get(key);
+    if (n === undefined) {
+      n = { id: rib.addNeighbor({ address, remoteAs: as, localAs: 65535, routerId: 0 }), address, as };
+      result.neighbors.set(key, n);
+      sinks.set(key, new RibUpdateSink(rib, n.id));
+    }
+    return { id: n.id, sink: sinks.get(key)! };
+  };
+  for await (const entry of readMrtRibEntries(file)) {
+    result.entries++;
+    const n = neighborOf(entry.peer.addressText, entry.peer.as);
+    if (n === null) continue;
+    if (entry.attributes === null) {
+      result.errors++;
+      continue;
+    }
+    const attrId = rib.intern(entry.attributes);
+    rib.announce(n.id, entry.afi as Afi, entry.pathId, entry.a, entry.b, entry.c, entry.d, entry.length, attrId);
+    rib.release(attrId);
+  }
+  if (result.entries > 0) return result;
+  for await (const record of readMrtRecords(file)) {
+    if (!isBgp4mpMessageOrState(record)) continue;
+    const rec = decodeBgp4mp(record);
+    const m = rec.message;
+    if (m === undefined || m[18] !== 2 || rec.local) continue;
+    const n = neighborOf(rec.peerAddress, rec.peerAs);
+    if (n === null) continue;
+    result.updates++;
+    const opts: DecodeOptions = { fourOctetAs: rec.fourOctetAs, addPathIpv4: rec.addPath, addPathIpv6: rec.addPath, extendedMessage: true };
+    try {
+      decodeUpdate(m, 19, m.length, opts, n.sink);
+    } catch {
+      let recovered = false;
+      if (options.addPathFallback && !rec.addPath) {
+        try {
+          decodeUpdate(m, 19, m.length, { ...opts, addPathIpv4: true, addPathIpv6: true }, n.sink);
+          recovered = true;
+        } catch {
+          // counted below
+        }
+      }
+      if (!recovered) result.errors++;
+    } finally {
+      n.sink.done();
+    }
+  }
+  return result;
+}
+
+/**
+ * The peers of an MRT file with how much each holds (RIB entries; UPDATE messages for an update file), most
+ * first: one pass over the file that keeps no routes.
+ */
+export async function mrtPeers(file: string): Promise<MrtPeerCount[]> {
+  const counts = new Map<string, MrtPeerCount>();
+  const count = (address: string, as: number): void => {
+    const key = peerKey(address, as);
+    const c = counts.get(key);
+    if (c) c.count++;
+    else counts.set(key, { address, as, count: 1 });
+  };
+  for await (const entry of readMrtRibEntries(file)) count(entry.peer.addressText, entry.peer.as);
+  if (counts.size === 0) {
+    for await (const record of readMrtRecords(file)) {
+      if (!isBgp4mpMessageOrState(record)) continue;
+      const rec = decodeBgp4mp(record);
+      if (rec.message !== undefined && rec.message[18] === 2 && !rec.local) count(rec.peerAddress, rec.peerAs);
+    }
+  }
+  return [...counts.values()].sort((x, y) => y.count - x.count);
+}
+
+/**
+ * The routes one RIB neighbor holds, grouped by attribute set in prefix order, one path per prefix (its best
+ * from that neighbor): what a router would send to share that table. `ipv4NextHop` stands in for a missing
+ * IPv4 NEXT_HOP (a table dump may keep it only in MP_REACH_NLRI).
+ */
+export function neighborRouteGroups(rib: Rib, neighborId: number, ipv4NextHop: number): RouteGroup[] {
+  const groups = new Map<number, RouteGroup>();
+  for (const afi of [Afi.IPv4, Afi.IPv6]) {
+    const table = rib.table(afi);
+    const words = table.wordsPerPrefix;
+    for (const p of rib.prefixes(afi)) {
+      const route = rib.routesOf(afi, p).find((r) => rib.routeNeighborOf(r) === neighborId);
+      if (route === undefined) continue;
+      const attrId = rib.routeAttrOf(route);
+      // A group holds one family (an UPDATE carries IPv4 NLRI or one MP_REACH_NLRI family).
+      const key = attrId * 2 + (afi === Afi.IPv6 ? 1 : 0);
+      let group = groups.get(key);
+      if (group === undefined) {
+        const attributes = rib.attributesOf(attrId);
+        if (afi === Afi.IPv4 && attributes.nextHop < 0) attributes.nextHop = ipv4NextHop;
+        group = { attributes, prefixes: [] };
+        groups.set(key, group);
+      }
+      const o = p * words;
+      group.prefixes.push(
+        words === 1
+          ? { afi, pathId: 0, a: table.words[o]!, b: 0, c: 0, d: 0, length: table.lengths[p]! }
+          : { afi, pathId: 0, a: table.words[o]!, b: table.words[o + 1]!, c: table.words[o + 2]!, d: table.words[o + 3]!, length: table.lengths[p]! },
+      );
+    }
+  }
+  return [...groups.values()];
+}
