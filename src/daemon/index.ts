@@ -19,7 +19,9 @@ export interface Daemon {
   /**
    * Re-reads the config file. A bad file changes nothing (its problems are thrown as ConfigError and logged);
    * otherwise removed neighbors get Cease/Peer De-configured, changed ones Cease/Other Configuration Change and
-   * restart, new ones start. bgp-level and control changes need a restart and are only reported.
+   * restart, new ones start. A new listen address is bound before the old one closes (a failure changes
+   * nothing); a new local AS or router id restarts every session. control.socket and log.file need a restart
+   * and are only reported.
    */
   reload(): Promise<ReloadResult>;
 }
@@ -104,8 +106,22 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
       throw err;
     }
     const result: ReloadResult = { added: [], removed: [], changed: [], needsRestart: [] };
-    const key = (n: NeighborConfig) => JSON.stringify(neighborOptions(n, current.bgp.listen));
-    const before = new Map(current.neighbors.map((n) => [n.address, key(n)]));
+    // The listener first: if the new address cannot be bound, the reload fails before anything else changed.
+    if (JSON.stringify(next.bgp.listen) !== JSON.stringify(current.bgp.listen)) {
+      try {
+        await speaker.relisten(next.bgp.listen);
+      } catch (err) {
+        const listen = next.bgp.listen!;
+        log.error({ err, listen }, 'configuration not reloaded, keeping the running one: cannot listen on the new address');
+        throw new Error(`cannot listen on ${listen.address} port ${listen.port}: ${(err as Error).message}`);
+      }
+    }
+    // A new local AS or router id goes out in new OPENs: every session restarts (Other Configuration Change).
+    const identityChanged = next.bgp.localAs !== current.bgp.localAs || next.bgp.routerId !== current.bgp.routerId;
+    if (identityChanged) speaker.setIdentity(next.bgp.localAs, next.bgp.routerId);
+    const keyIn = (c: Config) => (n: NeighborConfig) => JSON.stringify(neighborOptions(n, c.bgp.listen));
+    const before = new Map(current.neighbors.map((n) => [n.address, keyIn(current)(n)]));
+    const key = keyIn(next);
     const after = new Map(next.neighbors.map((n) => [n.address, n]));
     for (const address of before.keys()) {
       if (!after.has(address)) {
@@ -116,20 +132,19 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     for (const [address, n] of after) {
       const old = before.get(address);
       if (old === undefined) {
-        speaker.addNeighbor(neighborOptions(n, current.bgp.listen)).start();
+        speaker.addNeighbor(neighborOptions(n, next.bgp.listen)).start();
         result.added.push(address);
-      } else if (old !== key(n)) {
+      } else if (old !== key(n) || identityChanged) {
         await speaker.removeNeighbor(address, CeaseSubcode.OtherConfigurationChange);
-        speaker.addNeighbor(neighborOptions(n, current.bgp.listen)).start();
+        speaker.addNeighbor(neighborOptions(n, next.bgp.listen)).start();
         result.changed.push(address);
       }
     }
-    if (JSON.stringify(next.bgp) !== JSON.stringify(current.bgp)) result.needsRestart.push('bgp');
     if (JSON.stringify(next.control) !== JSON.stringify(current.control)) result.needsRestart.push('control');
     if (next.log.file !== current.log.file) result.needsRestart.push('log.file');
     log.level(next.log.level);
-    // Keep the bgp section that is actually running, so that the next reload compares against it.
-    current = { ...next, bgp: current.bgp, control: current.control, log: { ...next.log, file: current.log.file } };
+    // Keep the settings that are actually running, so that the next reload compares against them.
+    current = { ...next, control: current.control, log: { ...next.log, file: current.log.file } };
     log.info(result, 'configuration reloaded');
     return result;
   };

@@ -35,7 +35,11 @@ export class Speaker {
   /** Refused connections still being told why (Cease/Connection Rejected) before they close. */
   private refusedOpen = 0;
 
-  constructor(private readonly options: SpeakerOptions) {
+  private readonly options: SpeakerOptions;
+
+  constructor(options: SpeakerOptions) {
+    // A copy: reload changes the listener and identity in place.
+    this.options = { ...options };
     this.log = options.log;
   }
 
@@ -89,21 +93,45 @@ export class Speaker {
 
   /** Starts listening (when configured) and then every neighbor. */
   async start(): Promise<void> {
-    const listen = this.options.listen;
-    if (listen !== null) {
-      const server = createServer({ noDelay: true }, (socket) => this.incoming(socket));
-      this.server = server;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: listen.address, port: listen.port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      server.on('error', (err) => this.log.error({ err }, 'listener error'));
-      this.log.info({ address: listen.address, port: this.listenPort }, 'listening for BGP connections');
-    }
+    if (this.options.listen !== null) this.server = await this.bind(this.options.listen);
     for (const n of this.neighbors) n.start();
+  }
+
+  private async bind(listen: { address: string; port: number }): Promise<Server> {
+    const server = createServer({ noDelay: true }, (socket) => this.incoming(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: listen.address, port: listen.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err }, 'listener error'));
+    const bound = server.address();
+    this.log.info({ address: listen.address, port: bound && typeof bound === 'object' ? bound.port : listen.port }, 'listening for BGP connections');
+    return server;
+  }
+
+  /**
+   * Moves the listener (a reload): the new address is bound before the old one closes, so a failure (address in
+   * use) throws and changes nothing. Sessions already accepted stay up.
+   */
+  async relisten(listen: { address: string; port: number } | null): Promise<void> {
+    const next = listen === null ? null : await this.bind(listen);
+    const old = this.server;
+    this.server = next;
+    this.options.listen = listen;
+    old?.close();
+    if (old !== null && next === null) this.log.info('no longer listening for BGP connections');
+  }
+
+  /**
+   * A new local AS or router id (a reload). Neighbors added from now on use it; the caller restarts the existing
+   * ones (removeNeighbor + addNeighbor), since a session's identity was sent in its OPEN.
+   */
+  setIdentity(localAs: number, routerId: string): void {
+    this.options.localAs = localAs;
+    this.options.routerId = routerId;
   }
 
   private incoming(socket: Socket): void {
