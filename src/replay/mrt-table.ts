@@ -41,18 +41,19 @@ const peerKey = (address: string, as: number): string => `${address} ${as}`;
  */
 export async function loadMrtIntoRib(file: string, rib: Rib, options: MrtLoadOptions = {}): Promise<MrtLoadResult> {
   const result: MrtLoadResult = { neighbors: new Map(), entries: 0, updates: 0, errors: 0 };
-  const sinks = new Map<string, RibUpdateSink>();
+  const loaded = new Map<string, { id: number; address: string; as: number; sink: RibUpdateSink }>();
   const wanted = options.peer ? peerKey(options.peer.address, options.peer.as) : null;
   const neighborOf = (address: string, as: number): { id: number; sink: RibUpdateSink } | null => {
     const key = peerKey(address, as);
     if (wanted !== null && key !== wanted) return null;
-    let n = result.neighbors.get(key);
+    let n = loaded.get(key);
     if (n === undefined) {
-      n = { id: rib.addNeighbor({ address, remoteAs: as, localAs: 65535, routerId: 0 }), address, as };
-      result.neighbors.set(key, n);
-      sinks.set(key, new RibUpdateSink(rib, n.id));
+      const id = rib.addNeighbor({ address, remoteAs: as, localAs: 65535, routerId: 0 });
+      n = { id, address, as, sink: new RibUpdateSink(rib, id) };
+      loaded.set(key, n);
+      result.neighbors.set(key, { id, address, as });
     }
-    return { id: n.id, sink: sinks.get(key)! };
+    return n;
   };
   for await (const entry of readMrtRibEntries(file)) {
     result.entries++;

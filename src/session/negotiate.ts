@@ -73,7 +73,7 @@ export function localOpen(local: LocalIdentity, neighbor: NeighborOptions, resta
     fourOctetAs: local.localAs,
     extendedMessage: true,
     gracefulRestart: neighbor.gracefulRestart
-      ? { restarting, notification: neighbor.gracefulRestartNotification ?? true, restartTime: OUR_RESTART_TIME, families: [] }
+      ? { restarting, notification: neighbor.gracefulRestartNotification, restartTime: OUR_RESTART_TIME, families: [] }
       : null,
     addPath: neighbor.addPath ? families.map((f) => ({ ...f, send: false, receive: true })) : [],
   };

@@ -23,8 +23,6 @@ import { Timer, connectRetryDelay } from './timers.js';
 import { SessionState, STATE_NAMES, type NeighborOptions, type NeighborStatus, type RibPort } from './types.js';
 import { encodeNotificationMessage } from './wire.js';
 
-/** After the peer came back, stale routes not refreshed by End-of-RIB are swept after this long (FRR's stalepath-time). */
-const DEFAULT_STALE_PATH_TIME = 360;
 const PROGRESS_INTERVAL_MS = 1_000;
 /** RFC 7606 errors logged per session before they are only counted. */
 const MAX_LOGGED_UPDATE_ERRORS = 20;
@@ -186,7 +184,7 @@ export class Neighbor implements ConnectionOwner {
     if (!this.started || this.adminDown || this.idleHold) {
       this.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'connection refused: neighbor is administratively down or holding idle');
       socket.on('error', () => {}); // a reset from the refused peer must not become an uncaught 'error'
-      socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0), undefined, false));
+      socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0)));
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
@@ -279,7 +277,7 @@ export class Neighbor implements ConnectionOwner {
         // RFC 4724 4.2: without GR in the new OPEN, or without the family, stale routes go at once.
         if (!n.gracefulRestart || !n.families.includes(afi)) this.sweep(afi, 'not negotiated again');
       }
-      if (this.staleFamilies.size > 0) this.stalePathTimer.start((this.options.stalePathTime ?? DEFAULT_STALE_PATH_TIME) * 1000);
+      if (this.staleFamilies.size > 0) this.stalePathTimer.start(this.options.stalePathTime * 1000);
     } else if (this.ribId < 0) {
       this.ribId = this.rib.addNeighbor({
         address: this.options.address,

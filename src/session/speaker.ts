@@ -148,7 +148,7 @@ export class Speaker {
       }
       // RFC 4486: Cease/Connection Rejected tells a misconfigured peer why. What it sends is left unread.
       this.refusedOpen++;
-      socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0), undefined, false));
+      socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0)));
       const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
       linger.unref();
       socket.once('close', () => {

@@ -35,10 +35,10 @@ export interface NeighborOptions {
   maxPrefixes: MaxPrefixes | null;
   /** Advertise the graceful restart capability and keep a restarting peer's routes as stale. */
   gracefulRestart: boolean;
-  /** Set the graceful restart N bit (RFC 8538); default true. */
-  gracefulRestartNotification?: boolean;
-  /** Seconds stale routes wait for End-of-RIB once the peer is back (default 360). */
-  stalePathTime?: number;
+  /** Set the graceful restart N bit (RFC 8538). */
+  gracefulRestartNotification: boolean;
+  /** Seconds stale routes wait for End-of-RIB once the peer is back. */
+  stalePathTime: number;
   /** Advertise ADD-PATH receive for IPv4 and IPv6 unicast. */
   addPath: boolean;
   description: string | null;

@@ -49,7 +49,7 @@ export function encodeKeepaliveMessage(): Buffer {
 }
 
 /** A NOTIFICATION, inside a Cease/Hard Reset (RFC 8538) when `hardReset` is set. */
-export function encodeNotificationMessage(code: number, subcode: number, data: Uint8Array, shutdownMessage: string | undefined, hardReset: boolean): Buffer {
+export function encodeNotificationMessage(code: number, subcode: number, data: Uint8Array, shutdownMessage?: string, hardReset = false): Buffer {
   return encodeNotification({ code, subcode, data, asHardReset: hardReset, ...(shutdownMessage !== undefined ? { shutdownMessage } : {}) });
 }
 

@@ -71,6 +71,8 @@ export function neighborOptions(address: string, extra: Partial<NeighborOptions>
     connectRetry: 1,
     maxPrefixes: null,
     gracefulRestart: true,
+    gracefulRestartNotification: true,
+    stalePathTime: 360,
     addPath: true,
     description: null,
     ...extra,
