@@ -1,11 +1,11 @@
 import { Afi } from '../bgp/index.js';
-import type { Rib } from '../rib/index.js';
+import type { RibReader } from '../rib/index.js';
 import type { Speaker } from '../session/index.js';
 import type { ControlRequest, MemoryJson } from './protocol.js';
 import { findRoute } from './routes.js';
 
 /** Answers control requests from the speaker's neighbors and the RIB. */
-export function createControlHandler(speaker: Speaker, rib: Rib, reload?: () => Promise<unknown>) {
+export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: () => Promise<unknown>) {
   const neighborOf = (address: unknown) => {
     if (typeof address !== 'string') throw new Error('"neighbor" (an address) is required');
     const n = speaker.neighbor(address);
@@ -47,20 +47,10 @@ export function createControlHandler(speaker: Speaker, rib: Rib, reload?: () => 
 }
 
 /** Where the memory goes: the RIB's typed arrays part by part, and the process as the kernel and V8 see it. */
-function memoryOf(rib: Rib): MemoryJson {
-  const ipv4 = rib.ipv4.usedBytes;
-  const ipv6 = rib.ipv6.usedBytes;
-  const attributes = rib.attributes.usedBytes;
-  const total = rib.usedBytes;
+function memoryOf(rib: RibReader): MemoryJson {
   const m = process.memoryUsage();
   return {
-    rib: {
-      ipv4: { prefixes: rib.prefixTotal(Afi.IPv4), bytes: ipv4 },
-      ipv6: { prefixes: rib.prefixTotal(Afi.IPv6), bytes: ipv6 },
-      attributes: { sets: rib.attributeSetCount, bytes: attributes },
-      routes: { count: rib.routeTotal, bytes: total - ipv4 - ipv6 - attributes },
-      total,
-    },
+    rib: rib.memory(),
     process: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers },
   };
 }

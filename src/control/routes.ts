@@ -1,32 +1,32 @@
 import { Afi, AsPathSegmentType, formatIpv4, formatIpv6, type PathAttributes } from '../bgp/index.js';
-import { parseAddress, parsePrefix, type Rib, type RouteView } from '../rib/index.js';
+import { LookupResult, parseAddress, parsePrefix, type PathView, type RibReader } from '../rib/index.js';
 import type { RouteJson } from './protocol.js';
 
 /**
  * The best route for `target`: longest match for an address, exact match for a prefix ("ADDR/LEN"); null when
  * nothing matches. Throws on text that is neither.
  */
-export function findRoute(rib: Rib, target: string): RouteJson | null {
-  let view: RouteView | null;
+export function findRoute(rib: RibReader, target: string): RouteJson | null {
+  const result = new LookupResult();
   if (target.includes('/')) {
     const p = parsePrefix(target.trim(), false);
-    view = rib.bestRouteView(p.afi, rib.exact(p.afi, p.a, p.b, p.c, p.d, p.length));
+    rib.exact(p.afi, p.a, p.b, p.c, p.d, p.length, result);
   } else {
-    parseAddress(target.trim()); // throws a readable error for bad text
-    view = rib.lookup(target.trim());
+    const a = parseAddress(target.trim());
+    rib.lookup(a.afi, a.a, a.b, a.c, a.d, result);
   }
-  return view === null ? null : routeJson(rib, view);
+  const path = rib.pathOf(result);
+  return path === null ? null : routeJson(path);
 }
 
-export function routeJson(rib: Rib, view: RouteView): RouteJson {
+export function routeJson(view: PathView): RouteJson {
   const a = view.attributes;
-  const neighbor = rib.neighbor(view.neighborId);
   return {
     prefix: view.prefix,
     asPath: asPathJson(a),
     nextHop: nextHopText(view.afi, a),
-    neighbor: neighbor?.address ?? String(view.neighborId),
-    neighborAs: neighbor?.remoteAs ?? null,
+    neighbor: view.neighbor,
+    neighborAs: view.neighborAs,
     localPref: a.localPref >= 0 ? a.localPref : null,
     med: a.med >= 0 ? a.med : null,
     communities: a.communities ? Array.from(a.communities, (c) => `${c >>> 16}:${c & 0xffff}`) : [],

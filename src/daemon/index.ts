@@ -6,11 +6,12 @@ import bunyan from 'bunyan';
 import { CeaseSubcode } from '../bgp/index.js';
 import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
 import { ControlServer, createControlHandler } from '../control/index.js';
-import { Rib } from '../rib/index.js';
+import { createRib, type RibReader } from '../rib/index.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
 export interface Daemon {
-  readonly rib: Rib;
+  /** The RIB as the front ends read it. */
+  readonly rib: RibReader;
   readonly speaker: Speaker;
   readonly control: ControlServer;
   readonly log: bunyan;
@@ -86,12 +87,12 @@ export function neighborOptions(n: NeighborConfig, listen: Config['bgp']['listen
 
 /** Starts the daemon: control socket first (so a second daemon fails early), then the speaker. */
 export async function startDaemon(config: Config, socketPath: string, log: bunyan = createLogger(config)): Promise<Daemon> {
-  const rib = new Rib();
+  const { writer, reader: rib } = createRib();
   const speaker = new Speaker({
     localAs: config.bgp.localAs,
     routerId: config.bgp.routerId,
     listen: config.bgp.listen,
-    rib,
+    rib: writer,
     log,
   });
   for (const n of config.neighbors) speaker.addNeighbor(neighborOptions(n, config.bgp.listen));

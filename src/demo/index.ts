@@ -8,7 +8,7 @@ import bunyan from 'bunyan';
 import { loadConfigFile } from '../config/index.js';
 import { startDaemon, type Daemon } from '../daemon/index.js';
 import { AsPathSegment, AsPathSegmentType, type PathAttributes } from '../bgp/index.js';
-import { Rib } from '../rib/index.js';
+import { createRib } from '../rib/index.js';
 import {
   BgpFeeder,
   generateSyntheticTable,
@@ -88,7 +88,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const want = table.packed.ipv4 + table.packed.ipv6;
     const loaded = await waitForPrefixes(daemon, want, 120_000);
     const seconds = (performance.now() - establishedAt) / 1000;
-    const ribMiB = daemon.rib.usedBytes / 2 ** 20;
+    const ribMiB = daemon.rib.memory().total / 2 ** 20;
     say(`# loaded ${loaded.toLocaleString('en-US')} prefixes in ${seconds.toFixed(2)} s from Established (${Math.round(loaded / seconds).toLocaleString('en-US')} prefixes/s); RIB ${ribMiB.toFixed(0)} MiB, ${daemon.rib.attributeSetCount.toLocaleString('en-US')} attribute sets`);
     if (loaded < want) throw new Error(`only ${loaded} of ${want} prefixes arrived (the daemon's log on stderr says why)`);
 
@@ -193,11 +193,11 @@ async function packMrtTable(file: string, peerAddress?: string): Promise<DemoTab
   }
   if (peer.as === 0) throw new Error(`peer ${peer.address} has AS 0: the dumping router's own routes, which no BGP neighbor sends`);
   if (peer.as === LOCAL_AS) throw new Error(`peer ${peer.address} is in AS${LOCAL_AS}, the demo daemon's own AS: pick another with --peer`);
-  const rib = new Rib({ sizing: 'small' });
-  const loaded = await loadMrtIntoRib(file, rib, { peer });
+  const rib = createRib({ sizing: 'small' });
+  const loaded = await loadMrtIntoRib(file, rib.writer, { peer });
   const neighbor = loaded.neighbors.values().next().value;
   if (neighbor === undefined) throw new Error(`no routes of peer ${peer.address} in ${file}`);
-  const groups = neighborRouteGroups(rib, neighbor.id, ROUTER_NEXT_HOP);
+  const groups = neighborRouteGroups(rib.reader, neighbor.address, ROUTER_NEXT_HOP);
   for (const g of groups) asEbgpExport(g.attributes, peer.as);
   const packed = packTable(groups);
   const what = loaded.entries > 0 ? `its RIB entries` : `its ${loaded.updates.toLocaleString('en-US')} UPDATEs replayed in order`;

@@ -2,7 +2,7 @@
 // it stands, or a BGP4MP update file replayed in order), regrouped by attribute set so packTable can send it.
 import { Afi, decodeUpdate, type DecodeOptions } from '../bgp/index.js';
 import { decodeBgp4mp, isBgp4mpMessageOrState, readMrtRecords, readMrtRibEntries } from '../mrt/index.js';
-import { Rib, RibUpdateSink } from '../rib/index.js';
+import { RibUpdateSink, type RibReader, type RibWriter } from '../rib/index.js';
 import type { RouteGroup } from './packed-table.js';
 
 /** One peer of an MRT file, and how much it holds: RIB entries, or UPDATE messages for an update file. */
@@ -39,7 +39,7 @@ const peerKey = (address: string, as: number): string => `${address} ${as}`;
  * holds no RIB entries, its BGP4MP UPDATEs decoded and applied in file order (announcements and withdrawals).
  * Messages a collector sent itself (the _LOCAL subtypes) are not routes it learned and are skipped.
  */
-export async function loadMrtIntoRib(file: string, rib: Rib, options: MrtLoadOptions = {}): Promise<MrtLoadResult> {
+export async function loadMrtIntoRib(file: string, rib: RibWriter, options: MrtLoadOptions = {}): Promise<MrtLoadResult> {
   const result: MrtLoadResult = { neighbors: new Map(), entries: 0, updates: 0, errors: 0 };
   const loaded = new Map<string, { id: number; address: string; as: number; sink: RibUpdateSink }>();
   const wanted = options.peer ? peerKey(options.peer.address, options.peer.as) : null;
@@ -125,31 +125,30 @@ export async function mrtPeers(file: string): Promise<MrtPeerCount[]> {
  * from that neighbor): what a router would send to share that table. `ipv4NextHop` stands in for a missing
  * IPv4 NEXT_HOP (a table dump may keep it only in MP_REACH_NLRI).
  */
-export function neighborRouteGroups(rib: Rib, neighborId: number, ipv4NextHop: number): RouteGroup[] {
+export function neighborRouteGroups(rib: RibReader, neighbor: string, ipv4NextHop: number): RouteGroup[] {
   const groups = new Map<number, RouteGroup>();
   for (const afi of [Afi.IPv4, Afi.IPv6]) {
-    const table = rib.table(afi);
-    const words = table.wordsPerPrefix;
-    for (const p of rib.prefixes(afi)) {
-      const route = rib.routesOf(afi, p).find((r) => rib.routeNeighborOf(r) === neighborId);
-      if (route === undefined) continue;
-      const attrId = rib.routeAttrOf(route);
-      // A group holds one family (an UPDATE carries IPv4 NLRI or one MP_REACH_NLRI family).
-      const key = attrId * 2 + (afi === Afi.IPv6 ? 1 : 0);
-      let group = groups.get(key);
-      if (group === undefined) {
-        const attributes = rib.attributesOf(attrId);
-        if (afi === Afi.IPv4 && attributes.nextHop < 0) attributes.nextHop = ipv4NextHop;
-        group = { attributes, prefixes: [] };
-        groups.set(key, group);
-      }
-      const o = p * words;
-      group.prefixes.push(
-        words === 1
-          ? { afi, pathId: 0, a: table.words[o]!, b: 0, c: 0, d: 0, length: table.lengths[p]! }
-          : { afi, pathId: 0, a: table.words[o]!, b: table.words[o + 1]!, c: table.words[o + 2]!, d: table.words[o + 3]!, length: table.lengths[p]! },
-      );
-    }
+    let lastPrefix = '';
+    rib.forEachRoute(
+      afi,
+      (route) => {
+        // One path per prefix: the first of the neighbor's paths there (ADD-PATH may give several).
+        const key = `${route.a} ${route.b} ${route.c} ${route.d} ${route.length}`;
+        if (key === lastPrefix) return;
+        lastPrefix = key;
+        // A group holds one family (an UPDATE carries IPv4 NLRI or one MP_REACH_NLRI family).
+        const groupKey = route.attributes * 2 + (afi === Afi.IPv6 ? 1 : 0);
+        let group = groups.get(groupKey);
+        if (group === undefined) {
+          const attributes = rib.attributesOf(route.attributes);
+          if (afi === Afi.IPv4 && attributes.nextHop < 0) attributes.nextHop = ipv4NextHop;
+          group = { attributes, prefixes: [] };
+          groups.set(groupKey, group);
+        }
+        group.prefixes.push({ afi, pathId: 0, a: route.a, b: route.b, c: route.c, d: route.d, length: route.length });
+      },
+      neighbor,
+    );
   }
   return [...groups.values()];
 }

@@ -50,3 +50,9 @@ export function formatPrefix(afi: Afi, a: number, b: number, c: number, d: numbe
 export function formatAddress(afi: Afi, a: number, b: number, c: number, d: number): string {
   return afi === Afi.IPv4 ? formatIpv4(a) : formatIpv6Words(a, b, c, d);
 }
+
+/** The one text of an address (RFC 5952 for IPv6), whatever its spelling: the key neighbors are found by. */
+export function canonicalAddress(text: string): string {
+  const a = parseAddress(text.trim());
+  return formatAddress(a.afi, a.a, a.b, a.c, a.d);
+}

@@ -1,6 +1,13 @@
 import { AsPathSegment, AsPathSegmentType, BgpError, PathAttributes, UnknownAttribute } from '../bgp/index.js';
 import type { ErrorAction } from '../bgp/index.js';
 
+/** Bits of AttributeStore.flags: which optional attributes the decision reads are present in a set. */
+export const enum AttrSetFlag {
+  LocalPref = 1,
+  Med = 2,
+  OriginatorId = 4,
+}
+
 /**
  * Interned path-attribute sets: identical sets are stored once, refcounted, and freed when unused.
  *
@@ -15,7 +22,7 @@ export class AttributeStore {
   // --- per set (indexed by set id) ---
   /** References held (routes + callers of intern that have not released). 0 = free id. */
   refs: Int32Array;
-  /** Bit 1: LOCAL_PREF present, 2: MED present, 4: ORIGINATOR_ID present. */
+  /** AttrSetFlag bits. */
   flags: Uint8Array;
   localPref: Uint32Array;
   med: Uint32Array;
@@ -149,6 +156,20 @@ export class AttributeStore {
     return decode(this.arena, this.offset[id]!);
   }
 
+  /** TEMPORARY (replaced by the arena reader): whether set id carries the community (uint32). */
+  hasCommunity(id: number, community: number): boolean {
+    const c = this.get(id).communities;
+    return c !== null && c.includes(community >>> 0);
+  }
+
+  /** TEMPORARY (replaced by the arena reader): whether set id carries the large community. */
+  hasLargeCommunity(id: number, global: number, local1: number, local2: number): boolean {
+    const l = this.get(id).largeCommunities;
+    if (l === null) return false;
+    for (let i = 0; i + 2 < l.length; i += 3) if (l[i] === global >>> 0 && l[i + 1] === local1 >>> 0 && l[i + 2] === local2 >>> 0) return true;
+    return false;
+  }
+
   // ---------------------------------------------------------------- internals
 
   /** Whether set id's bytes equal the candidate encoded at arena[at, at + len). */
@@ -161,9 +182,9 @@ export class AttributeStore {
 
   private fillDecisionNumbers(id: number, attrs: PathAttributes): void {
     let flags = 0;
-    if (attrs.localPref >= 0) flags |= 1;
-    if (attrs.med >= 0) flags |= 2;
-    if (attrs.originatorId >= 0) flags |= 4;
+    if (attrs.localPref >= 0) flags |= AttrSetFlag.LocalPref;
+    if (attrs.med >= 0) flags |= AttrSetFlag.Med;
+    if (attrs.originatorId >= 0) flags |= AttrSetFlag.OriginatorId;
     this.flags[id] = flags;
     this.localPref[id] = attrs.localPref >= 0 ? attrs.localPref : 0;
     this.med[id] = attrs.med >= 0 ? attrs.med : 0; // RFC 4271 9.1.2.2 (c): a missing MED counts as 0.

@@ -1,35 +1,62 @@
 import { Afi } from '../bgp/index.js';
 
 /**
- * The prefixes of one address family: records, an exact-match index and a longest-prefix-match trie.
+ * A trie slot holding a prefix ("leaf"): (prefix id + 1) << LEAF_ID_SHIFT | LEAF_SOLE? | prefix length.
+ * 0 is an empty slot and a negative value ~unit points to a child chunk (see PrefixTable).
+ */
+const LEAF_ID_SHIFT = 9;
+/** Set in every slot of a prefix that has no more-specific prefix in the table: its ECS scope is its own length. */
+const LEAF_SOLE = 0x100;
+const LEAF_LENGTH = 0xff;
+/** Prefixes per family: id + 1 must fit in the 22 bits a leaf gives it. */
+export const MAX_PREFIXES_PER_FAMILY = (1 << (31 - LEAF_ID_SHIFT)) - 1;
+/** Chunks are allocated in units of 16 slots (one 64-byte cache line); a unit also has 16 bits of summary. */
+const UNIT_SHIFT = 4;
+/** Length of a free prefix record. */
+const FREE_LENGTH = 255;
+
+/** Address bits indexing the first level of the trie, both families. */
+const ROOT_BITS = 20;
+/** Strides (bits) of the levels below the first. */
+const IPV4_STRIDES = [4, 8];
+const IPV6_STRIDES = [12, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
+
+/**
+ * The prefixes of one address family: records, an exact-match index and a longest-prefix-match trie that also
+ * knows, for any address, the ECS scope of its answer (how far the answer reaches, see lookupScoped4).
  *
  * Layout, and why:
- * - Prefix records are struct-of-arrays (address words, length, plus two int slots the RIB uses for its path list
- *   head and best path), indexed by a small integer "prefix id" and recycled through a free list. No object per
- *   prefix: a full table is ~730k prefixes and one JS object each would cost more memory than the whole table.
+ * - Prefix records are struct-of-arrays (address words, length, plus an int slot the RIB uses for its path list
+ *   head), indexed by a small integer "prefix id" and recycled through a free list. No object per prefix: a full
+ *   table is ~730k prefixes and one JS object each would cost more memory than the whole table.
  * - Exact match (insert/remove/exact lookup) is an open-addressing hash over (words, length) in an Int32Array,
  *   with backward-shift deletion so there are no tombstones. A hash entry is (prefix id + 1) in its low bits and
  *   the top bits of the key's hash above them: a probe rejects other keys on those bits alone, without loading
  *   their records (on a full-table load most probes are misses, and each record load was a cache miss).
- * - Longest match is a multibit trie with controlled prefix expansion: a first level indexed by the top bits, then
- *   chunks of 2^stride slots. IPv4 is 20-4-8 (1-3 dependent loads, like 16-8-8): a 4 MiB first level plus 16-slot
- *   chunks for the /20s that hold longer prefixes costs ~11 MiB for a full table where 16-8-8 costs ~20 MiB
- *   (its 256-slot /16 chunks are mostly sparse), and is as fast. IPv6 is 20-12-4-4-4-4-8-...: a /32 is 2 loads;
- *   only ~650 /20s hold longer prefixes in a full table (10 MiB of 4096-slot chunks), and most of the 4 MiB first
- *   level (outside 2000::/3) is never touched, so never resident. Between /32 and /48, where real IPv6 tables are
- *   sparse (a /40 chunk often holds one /48), 16-slot chunks (one 64-byte cache line) instead of 256-slot ones:
- *   8-bit strides there cost ~30 MiB for a full table, these ~3 MiB, for two more loads on a /48. (Measured on the
- *   synthetic table: 16-8-8-4-4-4-4 is ~10% slower; 16-16-4-4-4-4 about as fast but 7 MiB bigger; 16-8-4-4-4-4-4-4
- *   half the speed.) Every slot is one int32 in ONE Int32Array (the first level is the start of the
- *   pool), so a lookup touches no object:
- *     0            no route
- *     > 0          leaf: (prefixId + 1) << 8 | length of the prefix that filled the slot
- *     < 0          ~unit: a child chunk whose slots start at unit << 4 (chunks are allocated in 16-slot units)
+ * - Longest match is a multibit trie with controlled prefix expansion: a first level of 2^20 slots indexed by the
+ *   top 20 bits, then chunks of 2^stride slots. IPv4 is 20-4-8 (1-3 dependent loads, like 16-8-8): a 4 MiB first
+ *   level plus 16-slot chunks for the /20s that hold longer prefixes costs ~11 MiB for a full table where 16-8-8
+ *   costs ~20 MiB (its 256-slot /16 chunks are mostly sparse), and is as fast. IPv6 is 20-12-4-4-4-4-8-...: a /32
+ *   is 2 loads; only ~650 /20s hold longer prefixes in a full table (10 MiB of 4096-slot chunks), and most of the
+ *   4 MiB first level (outside 2000::/3) is never touched, so never resident. Between /32 and /48, where real IPv6
+ *   tables are sparse (a /40 chunk often holds one /48), 16-slot chunks (one 64-byte cache line) instead of
+ *   256-slot ones: 8-bit strides there cost ~30 MiB for a full table, these ~3 MiB, for two more loads on a /48.
+ *   Every slot is one int32 in ONE Int32Array (the first level is the start of the pool), so a lookup touches no
+ *   object; a slot is 0 (no route), a leaf (> 0, see LEAF_ID_SHIFT) or ~unit (< 0): a child chunk whose slots
+ *   start at unit << 4.
  *   The length kept in the leaf is what makes updates in place possible: an insert overwrites only slots filled
  *   by a shorter prefix (so a shorter prefix never hides a longer one), a remove rewrites the slots it filled with
  *   the next covering prefix found through the exact index. A chunk that becomes uniform after a remove is freed
  *   and its parent slot takes the single value back, so memory follows the table.
- *   Strides never straddle a 32-bit word of an IPv6 address (levels start at multiples of the stride).
+ *   Levels never straddle a 32-bit word of an IPv6 address.
+ * - ECS scope (RFC 7871): for a client address with longest match M, the shortest length S >= len(M) such that no
+ *   other prefix lies inside the client's /S block. Because a chunk exists only where a longer prefix lies below
+ *   its parent slot, the answer is decided in the chunk where the descent stops: S = start of that level + the
+ *   depth of the largest uniform (all slots equal) aligned block around the client's slot. Each chunk keeps one
+ *   "varies" bit per aligned block of its slots (a complete binary tree, heap-numbered, 1 bit per slot in all;
+ *   kept in `varies`, 16 bits per 16-slot unit, next to nothing else), updated with every slot write. And every
+ *   slot of a prefix that has no more-specific at all carries LEAF_SOLE, so that for most addresses the scope is
+ *   the leaf's own length, read from the same load as the match (bench:rib "with scope").
  */
 export class PrefixTable {
   readonly afi: Afi;
@@ -38,8 +65,12 @@ export class PrefixTable {
   readonly wordsPerPrefix: number;
 
   // --- records ---
-  /** Address words of prefix id i at [i * wordsPerPrefix ...]. */
-  words: Uint32Array;
+  /**
+   * Address words of prefix id i at [i * wordsPerPrefix ...], as int32: the bits of the NlriSink's uint32 words,
+   * kept signed so that they travel between functions as small integers, never as boxed doubles (an IPv4 address
+   * from 128.0.0.0 up is above 2^31). Methods take either form.
+   */
+  words: Int32Array;
   /** Prefix length; FREE_LENGTH marks a free record. */
   lengths: Uint8Array;
   /** For the RIB: first path of the prefix, which is its best path (or -1); the free-list link of free records. */
@@ -62,20 +93,28 @@ export class PrefixTable {
   private missHash = 0;
 
   // --- trie ---
-  /** Slots of every chunk; the first 65,536 are the first level. */
+  /** Slots of every chunk; the first 2^20 are the first level. */
   pool: Int32Array;
-  /** Address bits indexing the first level: 20 for IPv4, 16 for IPv6. */
-  private readonly rootBits: number;
+  /** Bit (h & 15) of varies[unit + (h >> 4)]: block h (heap numbering) of the chunk starting at `unit` varies. */
+  private varies: Uint16Array;
   /** 16-slot units handed out so far (the first level comes first). */
   private unitCount: number;
-  /** Free-list heads of freed chunks, by stride (4 or 8). */
+  /** Free-list heads of freed chunks, by stride. */
   private readonly freeChunk = new Array<number>(17).fill(-1);
   private liveChunks = 0;
-  /** Stride (bits) of each level below the first; levelStart[i] is the first address bit of level i. */
+  /** Per level (0 = the first level): stride in bits, first address bit, and where a prefix of that level ends. */
   private readonly stride: Uint8Array;
   private readonly levelStart: Uint8Array;
-  /** Slot indices along the last descent (for collapsing on remove). */
-  private readonly pathSlots = new Int32Array(32);
+  /** Chunk base slot and slot index of each level along the last descent (for collapsing on remove). */
+  private readonly pathBase = new Int32Array(32);
+  private readonly pathIndex = new Int32Array(32);
+  private readonly scratchMask = new Int32Array(4);
+
+  /**
+   * ECS scope of the last lookupScoped4/lookupScoped6: the prefix length from the client address that the answer
+   * holds for (see the class comment). A field rather than an object so that a lookup allocates nothing.
+   */
+  scope = 0;
 
   /**
    * Sizes are reserved for a full table up front (IPv4 1M prefixes, IPv6 256k, pool for ~32k/~100k chunks):
@@ -87,8 +126,8 @@ export class PrefixTable {
     this.afi = afi;
     this.maxLength = afi === Afi.IPv4 ? 32 : 128;
     this.wordsPerPrefix = afi === Afi.IPv4 ? 1 : 4;
-    this.capacity = Math.max(16, initialPrefixes);
-    this.words = new Uint32Array(this.capacity * this.wordsPerPrefix);
+    this.capacity = Math.min(MAX_PREFIXES_PER_FAMILY, Math.max(16, initialPrefixes));
+    this.words = new Int32Array(this.capacity * this.wordsPerPrefix);
     this.lengths = new Uint8Array(this.capacity);
     this.head = new Int32Array(this.capacity);
     this.lengthCount = new Int32Array(this.maxLength + 1);
@@ -97,15 +136,15 @@ export class PrefixTable {
     this.hash = new Int32Array(hashSize);
     this.hashMask = hashSize - 1;
     this.idMask = idMaskFor(this.capacity);
-    const strides = afi === Afi.IPv4 ? [4, 8] : [12, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
+    const strides = [ROOT_BITS, ...(afi === Afi.IPv4 ? IPV4_STRIDES : IPV6_STRIDES)];
     this.stride = Uint8Array.from(strides);
     this.levelStart = new Uint8Array(strides.length);
-    this.rootBits = 20;
-    for (let i = 0, bit = this.rootBits; i < strides.length; bit += strides[i]!, i++) this.levelStart[i] = bit;
+    for (let i = 1; i < strides.length; i++) this.levelStart[i] = this.levelStart[i - 1]! + strides[i - 1]!;
     const fullSize = this.capacity >= 1 << 18;
-    const rootSlots = 1 << this.rootBits;
-    this.unitCount = rootSlots / 16;
+    const rootSlots = 1 << ROOT_BITS;
+    this.unitCount = rootSlots >>> UNIT_SHIFT;
     this.pool = new Int32Array(rootSlots + (fullSize ? (afi === Afi.IPv4 ? 16 * 262144 + 256 * 8192 : 4096 * 1024 + 16 * 262144) : 65536 * 2));
+    this.varies = new Uint16Array(this.pool.length >>> UNIT_SHIFT);
   }
 
   /** Number of prefixes in the table. */
@@ -113,14 +152,14 @@ export class PrefixTable {
     return this.live;
   }
 
-  /** Chunks of 256 slots in use below the first level (memory indicator). */
+  /** Chunks in use below the first level (memory indicator). */
   get chunks(): number {
     return this.liveChunks;
   }
 
   /** Bytes of the typed arrays actually in use (what a full table costs in RSS; the reserve beyond is untouched). */
   get usedBytes(): number {
-    return this.highWater * (this.wordsPerPrefix * 4 + 5) + this.hash.byteLength + this.unitCount * 64;
+    return this.highWater * (this.wordsPerPrefix * 4 + 5) + this.hash.byteLength + this.unitCount * (64 + 2);
   }
 
   /** Bytes reserved by the typed arrays of this table (address space; see the constructor). */
@@ -130,9 +169,12 @@ export class PrefixTable {
       this.lengths.byteLength +
       this.head.byteLength +
       this.hash.byteLength +
-      this.pool.byteLength
+      this.pool.byteLength +
+      this.varies.byteLength
     );
   }
+
+  // ---------------------------------------------------------------- lookups (hot paths: bench:rib)
 
   /** Longest match of an IPv4 address: prefix id or -1. Hot path: three loads at most, no allocation. */
   lookup4(address: number): number {
@@ -142,7 +184,35 @@ export class PrefixTable {
       v = pool[(~v << 4) + ((address >>> 8) & 15)]!;
       if (v < 0) v = pool[(~v << 4) + (address & 255)]!;
     }
-    return (v >> 8) - 1;
+    return (v >> LEAF_ID_SHIFT) - 1;
+  }
+
+  /**
+   * Longest match of an IPv4 address (prefix id or -1), with its ECS scope in `this.scope`. Hot path, no
+   * allocation: the scope of an address whose match has no more-specific comes with the match (LEAF_SOLE);
+   * others read the summary bits of the chunk the descent stopped in.
+   */
+  lookupScoped4(address: number): number {
+    const pool = this.pool;
+    let index = address >>> 12;
+    let v = pool[index]!;
+    let base = 0;
+    let level = 0;
+    if (v < 0) {
+      base = ~v << 4;
+      index = (address >>> 8) & 15;
+      v = pool[base + index]!;
+      level = 1;
+      if (v < 0) {
+        base = ~v << 4;
+        index = address & 255;
+        v = pool[base + index]!;
+        level = 2;
+      }
+    }
+    if ((v & LEAF_SOLE) !== 0) this.scope = v & LEAF_LENGTH;
+    else this.scope = this.scopeIn(base, level, index, v & LEAF_LENGTH);
+    return (v >> LEAF_ID_SHIFT) - 1;
   }
 
   /** Longest match of an IPv6 address given as four words: prefix id or -1. Hot path, no allocation. */
@@ -150,28 +220,72 @@ export class PrefixTable {
     const pool = this.pool;
     // Levels: 20 | 12 | 4 4 | 4 4 | 8 8 | 8 8 8 8 | 8 8 8 8 (see the class comment).
     let v = pool[a >>> 12]!;
-    if (v >= 0) return (v >> 8) - 1;
+    if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     v = pool[(~v << 4) + (a & 0xfff)]!;
-    if (v >= 0) return (v >> 8) - 1;
+    if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     v = pool[(~v << 4) + (b >>> 28)]!;
-    if (v >= 0) return (v >> 8) - 1;
+    if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     v = pool[(~v << 4) + ((b >>> 24) & 15)]!;
-    if (v >= 0) return (v >> 8) - 1;
+    if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     v = pool[(~v << 4) + ((b >>> 20) & 15)]!;
-    if (v >= 0) return (v >> 8) - 1;
+    if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     v = pool[(~v << 4) + ((b >>> 16) & 15)]!;
-    if (v >= 0) return (v >> 8) - 1;
+    if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     v = pool[(~v << 4) + ((b >>> 8) & 255)]!;
-    if (v >= 0) return (v >> 8) - 1;
+    if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     v = pool[(~v << 4) + (b & 255)]!;
-    if (v >= 0) return (v >> 8) - 1;
+    if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     // Past /64: rare in real tables, so a loop over the remaining bytes.
     for (let k = 8; k < 16; k++) {
       const w = k < 12 ? c : d;
       v = pool[(~v << 4) + ((w >>> (24 - 8 * (k & 3))) & 255)]!;
-      if (v >= 0) return (v >> 8) - 1;
+      if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     }
-    return (v >> 8) - 1;
+    return (v >> LEAF_ID_SHIFT) - 1;
+  }
+
+  /** Longest match of an IPv6 address (prefix id or -1), with its ECS scope in `this.scope`. Hot path, no allocation. */
+  lookupScoped6(a: number, b: number, c: number, d: number): number {
+    const pool = this.pool;
+    let index = a >>> 12;
+    let v = pool[index]!;
+    let base = 0;
+    let level = 0;
+    if (v < 0) {
+      const starts = this.levelStart;
+      const strides = this.stride;
+      do {
+        base = ~v << 4;
+        level++;
+        const start = starts[level]!;
+        const stride = strides[level]!;
+        const word = start < 64 ? (start < 32 ? a : b) : start < 96 ? c : d;
+        index = (word >>> (32 - (start & 31) - stride)) & ((1 << stride) - 1);
+        v = pool[base + index]!;
+      } while (v < 0);
+    }
+    if ((v & LEAF_SOLE) !== 0) this.scope = v & LEAF_LENGTH;
+    else this.scope = this.scopeIn(base, level, index, v & LEAF_LENGTH);
+    return (v >> LEAF_ID_SHIFT) - 1;
+  }
+
+  /**
+   * The scope for a descent that stopped at slot `index` of the chunk at `base` (level `level`), which holds a
+   * prefix of length `length` (0 when empty): the start of the level plus the depth of the largest uniform block
+   * around the slot, and never less than `length`. (Why the chunk where the descent stopped decides: a chunk
+   * exists only where a longer prefix lies below its parent slot, so the scope is deeper than any block above.)
+   */
+  private scopeIn(base: number, level: number, index: number, length: number): number {
+    const start = this.levelStart[level]!;
+    const stride = this.stride[level]!;
+    const unit = base >>> UNIT_SHIFT;
+    const varies = this.varies;
+    let depth = length > start ? length - start : 0;
+    for (; depth < stride; depth++) {
+      const h = (1 << depth) | (index >>> (stride - depth));
+      if ((varies[unit + (h >>> 4)]! & (1 << (h & 15))) === 0) break;
+    }
+    return start + depth;
   }
 
   /**
@@ -188,8 +302,17 @@ export class PrefixTable {
     return this.afi === Afi.IPv4 ? this.lookup4(a) : this.lookup6(a, b, c, d);
   }
 
+  /** Longest match with its scope in `this.scope`, for any family. */
+  lookupScoped(a: number, b: number, c: number, d: number): number {
+    return this.afi === Afi.IPv4 ? this.lookupScoped4(a) : this.lookupScoped6(a, b, c, d);
+  }
+
   /** Exact match: prefix id or -1. Host bits must be zero. */
   find(a: number, b: number, c: number, d: number, length: number): number {
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    d |= 0;
     const words = this.words;
     const n = this.wordsPerPrefix;
     const hash = this.hash;
@@ -216,7 +339,8 @@ export class PrefixTable {
 
   /**
    * Inserts a prefix (host bits zero) and returns its id; returns the existing id when it is already there
-   * (then `lastInsertWasNew` is false). Words beyond the family are ignored (pass 0).
+   * (then `lastInsertWasNew` is false). Words beyond the family are ignored (pass 0). Throws a RangeError beyond
+   * MAX_PREFIXES_PER_FAMILY prefixes.
    */
   insert(a: number, b: number, c: number, d: number, length: number): number {
     const found = this.find(a, b, c, d, length);
@@ -228,11 +352,11 @@ export class PrefixTable {
     const id = this.allocRecord();
     const n = this.wordsPerPrefix;
     const o = id * n;
-    this.words[o] = a >>> 0;
+    this.words[o] = a;
     if (n === 4) {
-      this.words[o + 1] = b >>> 0;
-      this.words[o + 2] = c >>> 0;
-      this.words[o + 3] = d >>> 0;
+      this.words[o + 1] = b;
+      this.words[o + 2] = c;
+      this.words[o + 3] = d;
     }
     this.lengths[id] = length;
     this.head[id] = -1;
@@ -247,7 +371,7 @@ export class PrefixTable {
       this.hash[this.missSlot] = (this.missHash & ~this.idMask) | (id + 1);
     }
     this.missSlot = -1;
-    this.trieWrite(id, ((id + 1) << 8) | length, 0);
+    this.trieInsert(id);
     return id;
   }
 
@@ -267,8 +391,9 @@ export class PrefixTable {
     this.lengthCount[length]!--;
     this.live--;
     const cover = this.coveringOf(a, b, c, d, length);
-    const replacement = cover < 0 ? 0 : ((cover + 1) << 8) | this.lengths[cover]!;
-    this.trieWrite(id, replacement, ((id + 1) << 8) | length);
+    this.trieRemove(id, cover < 0 ? 0 : leafOf(cover, this.lengths[cover]!));
+    // The covering prefix may have lost its last more-specific.
+    if (cover >= 0) this.updateSole(cover);
     this.missSlot = -1;
     this.lengths[id] = FREE_LENGTH;
     this.head[id] = this.freeHead;
@@ -291,8 +416,6 @@ export class PrefixTable {
     return -1;
   }
 
-  private readonly scratchMask = new Uint32Array(4);
-
   /** Every prefix that covers the given one (length <= `length`, the prefix itself included), shortest first. */
   covering(a: number, b: number, c: number, d: number, length: number): number[] {
     const out: number[] = [];
@@ -311,11 +434,11 @@ export class PrefixTable {
    * query length (prefixes hidden under more-specifics are in no slot but always cover a visible one).
    */
   covered(a: number, b: number, c: number, d: number, length: number): number[] {
-    const m = maskOf(a, b, c, d, length, new Uint32Array(4));
+    const m = maskOf(a, b, c, d, length, new Int32Array(4));
     const seen = new Set<number>();
     const visit = (v: number, level: number): void => {
       if (v > 0) {
-        if ((v & 255) >= length) seen.add((v >> 8) - 1);
+        if ((v & LEAF_LENGTH) >= length) seen.add((v >> LEAF_ID_SHIFT) - 1);
       } else if (v < 0) {
         const base = ~v << 4;
         const size = 1 << this.stride[level]!;
@@ -323,29 +446,22 @@ export class PrefixTable {
       }
     };
     // Find the slot range of the prefix at the level where it ends.
-    const rootBits = this.rootBits;
-    if (length <= rootBits) {
-      const start = m[0]! >>> (32 - rootBits);
-      const count = 1 << (rootBits - length);
-      for (let s = start; s < start + count; s++) visit(this.pool[s]!, 0);
-    } else {
-      let v = this.pool[m[0]! >>> (32 - rootBits)]!;
-      for (let level = 0; ; level++) {
-        if (v >= 0) {
-          visit(v, level);
-          break;
-        }
-        const base = ~v << 4;
-        const stride = this.stride[level]!;
-        const end = this.levelStart[level]! + stride;
-        const index = bitsOf(m, this.levelStart[level]!, stride);
-        if (length <= end) {
-          const count = 1 << (end - length);
-          for (let s = index; s < index + count; s++) visit(this.pool[base + s]!, level + 1);
-          break;
-        }
-        v = this.pool[base + index]!;
+    let base = 0;
+    for (let level = 0; ; level++) {
+      const start = this.levelStart[level]!;
+      const stride = this.stride[level]!;
+      const index = bitsOf(m, start, stride);
+      if (length <= start + stride) {
+        const count = 1 << (start + stride - length);
+        for (let s = index; s < index + count; s++) visit(this.pool[base + s]!, level + 1);
+        break;
       }
+      const v = this.pool[base + index]!;
+      if (v >= 0) {
+        visit(v, level + 1);
+        break;
+      }
+      base = ~v << 4;
     }
     const result = new Set<number>();
     const n = this.wordsPerPrefix;
@@ -367,6 +483,14 @@ export class PrefixTable {
     return this.sortIds([...result]);
   }
 
+  /** Whether a prefix has a more-specific prefix in the table (read from its trie slots; cheap). */
+  hasMoreSpecific(id: number): boolean {
+    this.locate(id);
+    const v = this.pool[this.pathBase[this.locatedLevel]! + this.pathIndex[this.locatedLevel]!]!;
+    // A sole prefix has its own leaf, marked, in its first slot; anything else there is a more-specific.
+    return !(v > 0 && (v & LEAF_SOLE) !== 0 && (v >> LEAF_ID_SHIFT) - 1 === id);
+  }
+
   /** All live prefix ids in prefix order (address, then length). Allocates; for dumps and queries, not lookups. */
   sorted(): Int32Array {
     const ids = new Int32Array(this.live);
@@ -375,7 +499,7 @@ export class PrefixTable {
     if (this.wordsPerPrefix === 1) {
       // Numeric keys sort natively (no comparator): address * 64 + length is exact in a double.
       const keys = new Float64Array(ids.length);
-      for (let i = 0; i < ids.length; i++) keys[i] = this.words[ids[i]!]! * 64 + this.lengths[ids[i]!]!;
+      for (let i = 0; i < ids.length; i++) keys[i] = (this.words[ids[i]!]! >>> 0) * 64 + this.lengths[ids[i]!]!;
       keys.sort();
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i]!;
@@ -390,8 +514,8 @@ export class PrefixTable {
   compareIds(x: number, y: number): number {
     const n = this.wordsPerPrefix;
     for (let i = 0; i < n; i++) {
-      const wx = this.words[x * n + i]!;
-      const wy = this.words[y * n + i]!;
+      const wx = this.words[x * n + i]! >>> 0;
+      const wy = this.words[y * n + i]! >>> 0;
       if (wx !== wy) return wx < wy ? -1 : 1;
     }
     return this.lengths[x]! - this.lengths[y]!;
@@ -401,14 +525,15 @@ export class PrefixTable {
     return ids.sort((x, y) => this.compareIds(x, y));
   }
 
-  /** Copies the words of prefix id into out[0..3] (zeros past the family). */
-  wordsOf(id: number, out: Uint32Array | number[]): void {
+  /** Copies the words of prefix id into out[0..3] (zeros past the family): uint32 in a number[] or Uint32Array, int32 in an Int32Array. */
+  wordsOf(id: number, out: Uint32Array | Int32Array | number[]): void {
     const n = this.wordsPerPrefix;
     const o = id * n;
-    out[0] = this.words[o]!;
-    out[1] = n === 4 ? this.words[o + 1]! : 0;
-    out[2] = n === 4 ? this.words[o + 2]! : 0;
-    out[3] = n === 4 ? this.words[o + 3]! : 0;
+    const unsigned = !(out instanceof Int32Array);
+    out[0] = unsigned ? this.words[o]! >>> 0 : this.words[o]!;
+    out[1] = n === 4 ? (unsigned ? this.words[o + 1]! >>> 0 : this.words[o + 1]!) : 0;
+    out[2] = n === 4 ? (unsigned ? this.words[o + 2]! >>> 0 : this.words[o + 2]!) : 0;
+    out[3] = n === 4 ? (unsigned ? this.words[o + 3]! >>> 0 : this.words[o + 3]!) : 0;
   }
 
   /** Live prefix ids in storage order (cheap; no ordering). */
@@ -418,103 +543,229 @@ export class PrefixTable {
 
   // ---------------------------------------------------------------- trie
 
+  /** Level of the last locate(): pathBase/pathIndex hold the chunk and slot index of each level down to it. */
+  private locatedLevel = 0;
+
   /**
-   * Writes `value` into every slot of prefix `id`'s range whose current value is eligible:
-   * insert (expect = 0): slots holding a prefix of length <= ours; remove (expect = our leaf): slots holding us.
-   * Descends into (and for inserts, creates) chunks along the way.
+   * Descends to the level where prefix `id` ends (its first slot there is pathBase + pathIndex of that level);
+   * with `create`, turns the slots on the way into chunks (an insert), else they must be chunks already.
    */
-  private trieWrite(id: number, value: number, expect: number): void {
-    const n = this.wordsPerPrefix;
-    const o = id * n;
+  private locate(id: number, create = false): number {
     const length = this.lengths[id]!;
-    const m = this.scratchWords;
-    m[0] = this.words[o]!;
-    m[1] = n === 4 ? this.words[o + 1]! : 0;
-    m[2] = n === 4 ? this.words[o + 2]! : 0;
-    m[3] = n === 4 ? this.words[o + 3]! : 0;
-    const rootBits = this.rootBits;
-    if (length <= rootBits) {
-      const start = m[0]! >>> (32 - rootBits);
-      const end = start + (1 << (rootBits - length));
-      for (let s = start; s < end; s++) this.writeSlot(s, value, length, expect, 0);
-      return;
-    }
-    let slot = m[0]! >>> (32 - rootBits);
-    let depth = 0;
-    for (let level = 0; ; level++) {
-      this.pathSlots[depth++] = slot;
-      let v = this.pool[slot]!;
+    let base = 0;
+    let level = 0;
+    for (;;) {
+      const start = this.levelStart[level]!;
       const stride = this.stride[level]!;
-      if (v >= 0) {
-        // Inserts only: a leaf (or nothing) above a longer prefix becomes a chunk pre-filled with that leaf.
-        v = ~this.allocChunk(stride, v);
-        this.pool[slot] = v;
-      }
-      const base = ~v << 4;
-      const index = bitsOf(m, this.levelStart[level]!, stride);
-      const end = this.levelStart[level]! + stride;
-      if (length <= end) {
-        const last = index + (1 << (end - length));
-        for (let s = index; s < last; s++) this.writeSlot(base + s, value, length, expect, level + 1);
+      const index = this.bitsOfPrefix(id, start, stride);
+      if (length <= start + stride) {
+        this.pathBase[level] = base;
+        this.pathIndex[level] = index;
         break;
       }
-      slot = base + index;
-    }
-    if (expect !== 0) {
-      // After a remove, chunks along the path may have become uniform: give their single value back to the parent.
-      for (let i = depth - 1; i >= 0; i--) {
-        const parent = this.pathSlots[i]!;
-        const unit = ~this.pool[parent]!;
-        const base = unit << 4;
-        const size = 1 << this.stride[i]!;
-        const first = this.pool[base]!;
-        if (first < 0) break;
-        let uniform = true;
-        for (let s = 1; s < size; s++) {
-          if (this.pool[base + s] !== first) {
-            uniform = false;
-            break;
-          }
+      const slot = base + index;
+      let v = this.pool[slot]!;
+      if (v >= 0) {
+        if (!create) throw new Error(`trie has no chunk on the way to prefix ${id}`);
+        // A leaf (or nothing) above a longer prefix becomes a chunk pre-filled with that leaf, which then has a
+        // more-specific: it is no longer sole. (setSole descends too: the path is recorded after it.)
+        if ((v & LEAF_SOLE) !== 0) {
+          this.setSole((v >> LEAF_ID_SHIFT) - 1, false);
+          v = this.pool[slot]!;
         }
-        if (!uniform) break;
-        this.pool[parent] = first;
-        this.freeChunkAt(unit, this.stride[i]!);
+        v = ~this.allocChunk(this.stride[level + 1]!, v);
+        this.pool[slot] = v;
+        this.refreshVaries(base, stride, index, index + 1);
+      }
+      this.pathBase[level] = base;
+      this.pathIndex[level] = index;
+      base = ~v << 4;
+      level++;
+    }
+    this.locatedLevel = level;
+    return level;
+  }
+
+  /** `count` bits of prefix id's address from bit `start` (0 = most significant); never straddles a word. */
+  private bitsOfPrefix(id: number, start: number, count: number): number {
+    const w = this.words[id * this.wordsPerPrefix + (start >>> 5)]!;
+    return (w >>> (32 - (start & 31) - count)) & ((1 << count) - 1);
+  }
+
+  /** Puts a new prefix into the trie: its slots, the sole marks (its own, its nearest cover's) and the summaries. */
+  private trieInsert(id: number): void {
+    const length = this.lengths[id]!;
+    const level = this.locate(id, true);
+    const base = this.pathBase[level]!;
+    const first = this.pathIndex[level]!;
+    const stride = this.stride[level]!;
+    const depth = length - this.levelStart[level]!;
+    const count = 1 << (stride - depth);
+    // Sole (no more-specific) when its range holds one value that is not a chunk: its cover's leaf, or nothing.
+    const before = this.pool[base + first]!;
+    const sole = before >= 0 && (depth === stride || !this.blockVaries(base, stride, depth, first));
+    if (before > 0 && (before & LEAF_SOLE) !== 0 && (before & LEAF_LENGTH) < length) {
+      // Our nearest cover was sole (so it lies at this level and its range holds only its leaf): now it has us.
+      // (Its range stays uniform but for ours: refreshing ours below covers every block that changes.)
+      const coverCount = 1 << (this.levelStart[level]! + stride - (before & LEAF_LENGTH));
+      const from = first & ~(coverCount - 1);
+      this.pool.fill(before & ~LEAF_SOLE, base + from, base + from + coverCount);
+    }
+    const leaf = leafOf(id, length) | (sole ? LEAF_SOLE : 0);
+    if (sole) this.pool.fill(leaf, base + first, base + first + count);
+    else for (let s = first; s < first + count; s++) this.writeSlot(base + s, leaf, -1, level + 1);
+    this.refreshVaries(base, stride, first, first + count, sole);
+  }
+
+  /** Whether the block at `depth` (0 = the whole chunk) holding slot `index` of a chunk has different slots. */
+  private blockVaries(base: number, stride: number, depth: number, index: number): boolean {
+    const h = (1 << depth) | (index >>> (stride - depth));
+    return (this.varies[(base >>> UNIT_SHIFT) + (h >>> 4)]! & (1 << (h & 15))) !== 0;
+  }
+
+  /**
+   * Takes prefix `id` out of the trie: its slots get `replacement` (the covering prefix's leaf, or 0), and chunks
+   * that became uniform on the way are freed, their parent slot taking the single value back.
+   */
+  private trieRemove(id: number, replacement: number): void {
+    const length = this.lengths[id]!;
+    const level = this.locate(id);
+    const base = this.pathBase[level]!;
+    const first = this.pathIndex[level]!;
+    const stride = this.stride[level]!;
+    const count = 1 << (this.levelStart[level]! + stride - length);
+    // A sole prefix's range held only its leaf: it becomes one value again.
+    const wasSole = this.pool[base + first] === (leafOf(id, length) | LEAF_SOLE);
+    if (wasSole) this.pool.fill(replacement, base + first, base + first + count);
+    else for (let s = first; s < first + count; s++) this.writeSlot(base + s, replacement, id, level + 1);
+    this.refreshVaries(base, stride, first, first + count, wasSole);
+    for (let k = level; k > 0; k--) {
+      const chunkBase = this.pathBase[k]!;
+      // Uniform: block 1 (the whole chunk) does not vary.
+      if ((this.varies[chunkBase >>> UNIT_SHIFT]! & 2) !== 0) break;
+      const value = this.pool[chunkBase]!;
+      const parentBase = this.pathBase[k - 1]!;
+      const parentIndex = this.pathIndex[k - 1]!;
+      this.pool[parentBase + parentIndex] = value;
+      this.freeChunkAt(chunkBase >>> UNIT_SHIFT, this.stride[k]!);
+      this.refreshVaries(parentBase, this.stride[k - 1]!, parentIndex, parentIndex + 1);
+    }
+  }
+
+  /**
+   * One slot of a trie write, descending into child chunks (`level` is the child's level):
+   * insert (removing = -1): slots holding nothing or a shorter prefix take `value`; remove: slots holding prefix
+   * `removing` take `value`.
+   */
+  private writeSlot(slot: number, value: number, removing: number, level: number): void {
+    const v = this.pool[slot]!;
+    if (v < 0) {
+      const base = ~v << 4;
+      const stride = this.stride[level]!;
+      const size = 1 << stride;
+      for (let s = 0; s < size; s++) this.writeSlot(base + s, value, removing, level + 1);
+      this.refreshVaries(base, stride, 0, size);
+    } else if (removing < 0) {
+      if ((v & LEAF_LENGTH) <= (value & LEAF_LENGTH)) this.pool[slot] = value;
+    } else if (v !== 0 && (v >> LEAF_ID_SHIFT) - 1 === removing) {
+      this.pool[slot] = value;
+    }
+  }
+
+  /** Re-decides whether prefix `id` is sole (no more-specific): its block at its own level is all its leaf. */
+  private updateSole(id: number): void {
+    const level = this.locate(id);
+    const base = this.pathBase[level]!;
+    const index = this.pathIndex[level]!;
+    const stride = this.stride[level]!;
+    const depth = this.lengths[id]! - this.levelStart[level]!;
+    const sole = this.pool[base + index]! > 0 && (depth === stride || !this.blockVaries(base, stride, depth, index));
+    // Its first slot shows what it is now (its own leaf, marked or not, when it has no more-specific there).
+    const leaf = leafOf(id, this.lengths[id]!);
+    if (sole !== (this.pool[base + index] === (leaf | LEAF_SOLE))) this.setSole(id, sole);
+  }
+
+  /**
+   * Sets or clears LEAF_SOLE in every slot of prefix `id` at its own level. Only for a prefix whose range there
+   * holds nothing but its own leaf (a sole one, or one about to become sole): the range stays uniform, so no
+   * "varies" bit changes.
+   */
+  private setSole(id: number, sole: boolean): void {
+    const level = this.locate(id);
+    const base = this.pathBase[level]!;
+    const first = this.pathIndex[level]!;
+    const count = 1 << (this.levelStart[level]! + this.stride[level]! - this.lengths[id]!);
+    const leaf = leafOf(id, this.lengths[id]!);
+    this.pool.fill(sole ? leaf | LEAF_SOLE : leaf, base + first, base + first + count);
+  }
+
+  /**
+   * Recomputes the "varies" bits of the blocks of a chunk (first slot `base`, 2^stride slots) that contain slots
+   * [from, to), bottom up: a block varies when one of its halves varies or their first slots differ. With
+   * `uniform` (the caller wrote one value over the whole aligned range), the blocks inside the range are known
+   * not to vary: a table load's short prefixes cost a word write per 16 of them instead of a comparison each.
+   */
+  private refreshVaries(base: number, stride: number, from: number, to: number, uniform = false): void {
+    const pool = this.pool;
+    const varies = this.varies;
+    const unit = base >>> UNIT_SHIFT;
+    let lo = from;
+    let hi = to - 1;
+    for (let depth = stride - 1; depth >= 0; depth--) {
+      lo >>>= 1;
+      hi >>>= 1;
+      const span = stride - depth - 1; // log2 of a child block's slots
+      if (uniform && lo << (span + 1) >= from && (hi + 1) << (span + 1) <= to) {
+        this.clearVaries(unit, (1 << depth) | lo, (1 << depth) | hi);
+        continue;
+      }
+      for (let j = lo; j <= hi; j++) {
+        const h = (1 << depth) | j;
+        const left = 2 * h;
+        let differs: boolean;
+        if (span === 0) {
+          differs = pool[base + 2 * j] !== pool[base + 2 * j + 1];
+        } else {
+          const childBits = (varies[unit + (left >>> 4)]! >>> (left & 15)) & 3;
+          differs = childBits !== 0 || pool[base + ((2 * j) << span)] !== pool[base + ((2 * j + 1) << span)];
+        }
+        const e = unit + (h >>> 4);
+        const bit = 1 << (h & 15);
+        varies[e] = differs ? varies[e]! | bit : varies[e]! & ~bit;
       }
     }
   }
 
-  private readonly scratchWords = new Uint32Array(4);
-
-  private writeSlot(slot: number, value: number, length: number, expect: number, level: number): void {
-    const v = this.pool[slot]!;
-    if (v < 0) {
-      const base = ~v << 4;
-      const size = 1 << this.stride[level]!;
-      for (let s = 0; s < size; s++) this.writeSlot(base + s, value, length, expect, level + 1);
-    } else if (expect === 0 ? (v & 255) <= length : v === expect) {
-      this.pool[slot] = value;
+  /** Clears the "varies" bits of blocks first..last (heap numbers) of the chunk at `unit`. */
+  private clearVaries(unit: number, first: number, last: number): void {
+    const varies = this.varies;
+    for (let h = first; h <= last; ) {
+      if ((h & 15) === 0 && h + 15 <= last) {
+        varies[unit + (h >>> 4)] = 0;
+        h += 16;
+      } else {
+        varies[unit + (h >>> 4)]! &= ~(1 << (h & 15));
+        h++;
+      }
     }
   }
 
   /** Returns the first 16-slot unit of a new chunk of 2^stride slots, every slot set to `fill`. */
   private allocChunk(stride: number, fill: number): number {
-    const units = 1 << (stride - 4);
+    const units = 1 << (stride - UNIT_SHIFT);
     let unit = this.freeChunk[stride]!;
-    if (unit >= 0) {
+    const fresh = unit < 0;
+    if (!fresh) {
       this.freeChunk[stride] = this.pool[unit << 4]!;
     } else {
       unit = this.unitCount;
       this.unitCount += units;
-      if (this.unitCount * 16 > this.pool.length) {
-        this.growPool();
-      }
-      // Never-used units are still zero (empty): no need to write (and touch) them for an empty fill.
-      if (fill === 0) {
-        this.liveChunks++;
-        return unit;
-      }
+      if (this.unitCount << UNIT_SHIFT > this.pool.length) this.growPool();
     }
-    this.pool.fill(fill, unit << 4, (unit << 4) + units * 16);
+    // A uniform chunk: no block varies. Never-used units are still zero (empty): no need to write (and touch)
+    // them for an empty fill.
+    this.varies.fill(0, unit, unit + units);
+    if (fill !== 0 || !fresh) this.pool.fill(fill, unit << 4, (unit + units) << 4);
     this.liveChunks++;
     return unit;
   }
@@ -526,7 +777,7 @@ export class PrefixTable {
   private growPool(): void {
     const old = this.pool;
     const bigger = new Int32Array(old.length * 2);
-    const rootSlots = 1 << this.rootBits;
+    const rootSlots = 1 << ROOT_BITS;
     for (let start = 0; start < rootSlots; start += 1024) {
       let used = false;
       for (let i = start; i < start + 1024; i++) {
@@ -539,6 +790,9 @@ export class PrefixTable {
     }
     bigger.set(old.subarray(rootSlots), rootSlots);
     this.pool = bigger;
+    const varies = new Uint16Array(bigger.length >>> UNIT_SHIFT);
+    varies.set(this.varies);
+    this.varies = varies;
   }
 
   private freeChunkAt(unit: number, stride: number): void {
@@ -560,8 +814,11 @@ export class PrefixTable {
   }
 
   private growRecords(): void {
-    const cap = this.capacity * 2;
-    const words = new Uint32Array(cap * this.wordsPerPrefix);
+    if (this.capacity >= MAX_PREFIXES_PER_FAMILY) {
+      throw new RangeError(`more than ${MAX_PREFIXES_PER_FAMILY} ${this.afi === Afi.IPv4 ? 'IPv4' : 'IPv6'} prefixes`);
+    }
+    const cap = Math.min(MAX_PREFIXES_PER_FAMILY, this.capacity * 2);
+    const words = new Int32Array(cap * this.wordsPerPrefix);
     words.set(this.words);
     this.words = words;
     const lengths = new Uint8Array(cap);
@@ -638,7 +895,10 @@ export class PrefixTable {
   }
 }
 
-const FREE_LENGTH = 255;
+/** The trie value of prefix id with the given length (without the sole mark). */
+function leafOf(id: number, length: number): number {
+  return ((id + 1) << LEAF_ID_SHIFT) | length;
+}
 
 /** The low bits of a hash entry that hold id + 1 for ids below `capacity`. */
 function idMaskFor(capacity: number): number {
@@ -647,12 +907,12 @@ function idMaskFor(capacity: number): number {
 }
 
 /** `count` bits of a 128-bit address held in four words, from bit `start` (0 = most significant). */
-function bitsOf(w: Uint32Array, start: number, count: number): number {
+function bitsOf(w: Int32Array, start: number, count: number): number {
   return (w[start >>> 5]! >>> (32 - (start & 31) - count)) & ((1 << count) - 1);
 }
 
 /** The words with every bit past `length` cleared, written into out. */
-function maskOf(a: number, b: number, c: number, d: number, length: number, out: Uint32Array): Uint32Array {
+function maskOf(a: number, b: number, c: number, d: number, length: number, out: Int32Array): Int32Array {
   out[0] = length >= 32 ? a : length === 0 ? 0 : a & (~0 << (32 - length));
   out[1] = length >= 64 ? b : length <= 32 ? 0 : b & (~0 << (64 - length));
   out[2] = length >= 96 ? c : length <= 64 ? 0 : c & (~0 << (96 - length));

@@ -1,14 +1,13 @@
 import { Afi } from '../bgp/index.js';
 import type { PathAttributes } from '../bgp/index.js';
-import { formatPrefix, parseAddress } from './address.js';
+import { canonicalAddress, formatPrefix, parseAddress } from './address.js';
 import { AttributeStore } from './attribute-store.js';
+import { DecisionProcess, type DecisionInputs, type DecisionOptions } from './decision.js';
 import { PrefixTable } from './prefix-table.js';
+import { MAX_NEIGHBORS, ROUTE_NEIGHBOR_MASK, ROUTE_PATH_ID_BYTES, ROUTE_ROW_BYTES, ROUTE_STALE } from './route-row.js';
+import type { RibWriter } from './writer.js';
 
-export interface RibOptions {
-  /** RFC 4271 9.1.2.2 (c) normally compares MED only between routes from the same neighbouring AS. */
-  alwaysCompareMed?: boolean;
-  /** Degree of preference of routes without LOCAL_PREF and of all eBGP routes (RFC 4271 5.1.5). Default 100. */
-  defaultLocalPref?: number;
+export interface RibOptions extends DecisionOptions {
   /**
    * 'full-table' (default) reserves address space for a full Internet table up front (costs no RSS until used,
    * avoids reallocations); 'small' starts small and grows (tests, tiny RIBs).
@@ -39,6 +38,8 @@ export interface NeighborInfo {
   readonly name: string;
   /** Routes (paths) held from this neighbor: [IPv4, IPv6]. */
   readonly routes: readonly [number, number];
+  /** Whether its session is Established (its routes may be stale while it is not: graceful restart). */
+  readonly up: boolean;
 }
 
 /** A path as seen by change listeners: who sent it, under which ADD-PATH id, with which attribute set. */
@@ -81,9 +82,14 @@ export type RibChangeListener = (
   newBest: PathRef | null,
 ) => void;
 
-/** routeNeighbor holds the neighbor id in its low 15 bits and this stale mark (graceful restart) in the top bit. */
-const ROUTE_STALE = 0x8000;
-const NEIGHBOR_MASK = 0x7fff;
+/**
+ * Called synchronously after any change to the routes of a prefix (a path added, replaced or removed, from any
+ * neighbor; the best path may or may not have changed): for caches of per-view answers and metrics.
+ */
+export type RoutesChangeListener = (afi: Afi, a: number, b: number, c: number, d: number, length: number) => void;
+
+/** Called when a neighbor's session goes up (Established) or down. */
+export type NeighborStateListener = (address: string, up: boolean) => void;
 
 interface Neighbor {
   id: number;
@@ -96,6 +102,7 @@ interface Neighbor {
   ibgp: boolean;
   name: string;
   routes: [number, number];
+  up: boolean;
 }
 
 /**
@@ -104,21 +111,23 @@ interface Neighbor {
  * A route (path) is (neighbor, ADD-PATH path id, prefix) -> attribute set. Routes are struct-of-arrays rows
  * (prefix id, neighbor, path id, attribute set, next route of the same prefix, flags) recycled through a free
  * list; each prefix keeps a singly linked list of its routes and its best route in the PrefixTable's two int
- * slots. Best-path selection runs over that short list on each change (RFC 4271 9.1.2.2, see selectBest).
+ * slots. Best-path selection runs over that short list on each change (RFC 4271 9.1.2.2, see decision.ts).
+ *
+ * This class is the RIB's writable inside: the session layer writes through the RibWriter contract, front ends
+ * read through RibReader (reader.ts). The row arrays are public for those two and the decision process only.
  */
-export class Rib {
+export class Rib implements RibWriter, DecisionInputs {
   readonly attributes: AttributeStore;
   readonly ipv4: PrefixTable;
   readonly ipv6: PrefixTable;
-  private readonly alwaysCompareMed: boolean;
-  private readonly defaultLocalPref: number;
+  readonly decision: DecisionProcess;
 
-  // --- routes ---
-  private routeNext: Int32Array;
-  private routeAttr: Int32Array;
+  // --- routes (rows: see route-row.ts) ---
+  routeNext: Int32Array;
+  routeAttr: Int32Array;
   /** ADD-PATH path ids; allocated at the first non-zero one (most sessions never use ADD-PATH). */
-  private routePathId: Uint32Array | null = null;
-  private routeNeighbor: Uint16Array;
+  routePathId: Uint32Array | null = null;
+  routeNeighbor: Uint16Array;
   private routeCapacity: number;
   private routeHighWater = 0;
   private routeFree = -1;
@@ -126,18 +135,23 @@ export class Rib {
 
   // --- neighbors ---
   private readonly neighborList: (Neighbor | undefined)[] = [];
-  private neighborIbgp = new Uint8Array(64);
-  private neighborRouterId = new Uint32Array(64);
+  /** Neighbor id by canonical address (the latest one added for an address). */
+  private readonly neighborByAddress = new Map<string, number>();
+  neighborIbgp = new Uint8Array(64);
+  neighborRouterId = new Uint32Array(64);
+  /** Bumped whenever a neighbor is added or removed: readers re-resolve addresses to ids when it moves. */
+  neighborGeneration = 0;
 
   // --- decision scratch ---
   private candidates = new Int32Array(64);
 
   private readonly listeners: RibChangeListener[] = [];
-  private readonly scratchWords = new Uint32Array(4);
+  private readonly routesListeners: RoutesChangeListener[] = [];
+  private readonly stateListeners: NeighborStateListener[] = [];
+  private readonly scratchWords = new Int32Array(4);
 
   constructor(options: RibOptions = {}) {
-    this.alwaysCompareMed = options.alwaysCompareMed ?? false;
-    this.defaultLocalPref = options.defaultLocalPref ?? 100;
+    this.decision = new DecisionProcess(this, options);
     // Reserved for a full table (see PrefixTable's constructor: untouched pages cost no RSS).
     const small = options.sizing === 'small';
     this.attributes = new AttributeStore(small ? 1024 : undefined);
@@ -151,11 +165,11 @@ export class Rib {
 
   // ------------------------------------------------------------------ neighbors
 
-  /** Registers a neighbor and returns its id (small integer, reused after removeNeighbor). */
+  /** Registers a neighbor and returns its id (small integer, reused after removeNeighbor). Its session is down. */
   addNeighbor(config: NeighborConfig): number {
     let id = this.neighborList.findIndex((n) => n === undefined);
     if (id < 0) id = this.neighborList.length;
-    if (id > NEIGHBOR_MASK) throw new RangeError('too many neighbors');
+    if (id >= MAX_NEIGHBORS) throw new RangeError('too many neighbors');
     const addr = parseAddress(config.address);
     const words =
       addr.afi === Afi.IPv4 ? [0, 0, 0xffff, addr.a] : [addr.a, addr.b, addr.c, addr.d];
@@ -169,8 +183,11 @@ export class Rib {
       ibgp: config.ibgp ?? config.remoteAs === config.localAs,
       name: config.name ?? config.address,
       routes: [0, 0],
+      up: false,
     };
     this.neighborList[id] = neighbor;
+    this.neighborByAddress.set(canonicalAddress(config.address), id);
+    this.neighborGeneration++;
     if (id >= this.neighborIbgp.length) {
       const ibgp = new Uint8Array(this.neighborIbgp.length * 2);
       ibgp.set(this.neighborIbgp);
@@ -190,18 +207,51 @@ export class Rib {
     this.neighborRouterId[neighborId] = routerId >>> 0;
   }
 
-  /** Removes every route of the neighbor (notifying changes) and forgets it. Returns the routes removed. */
+  /** Removes every route of the neighbor (notifying changes) and forgets it (its session is down). Returns the routes removed. */
   removeNeighbor(neighborId: number): number {
-    this.neighborOf(neighborId);
+    const neighbor = this.neighborOf(neighborId);
     let removed = this.removeRoutesWhere(neighborId, this.tablesOf(undefined));
     removed += this.removeRoutesWhere(neighborId | ROUTE_STALE, this.tablesOf(undefined));
+    this.setSessionUp(neighborId, false);
     this.neighborList[neighborId] = undefined;
+    const key = canonicalAddress(neighbor.address);
+    if (this.neighborByAddress.get(key) === neighborId) this.neighborByAddress.delete(key);
+    this.neighborGeneration++;
     return removed;
+  }
+
+  /** The session of the neighbor went up (Established) or down; listeners hear of a change. */
+  setSessionUp(neighborId: number, up: boolean): void {
+    const neighbor = this.neighborOf(neighborId);
+    if (neighbor.up === up) return;
+    neighbor.up = up;
+    for (const listener of [...this.stateListeners]) listener(neighbor.address, up);
+  }
+
+  /** The id of the neighbor with this address (any spelling of it), or -1. */
+  neighborIdOf(address: string): number {
+    let key: string;
+    try {
+      key = canonicalAddress(address);
+    } catch {
+      return -1;
+    }
+    return this.neighborByAddress.get(key) ?? -1;
   }
 
   neighbor(neighborId: number): NeighborInfo | undefined {
     const n = this.neighborList[neighborId];
     return n === undefined ? undefined : { ...n, routes: [n.routes[0], n.routes[1]] };
+  }
+
+  /** The configured address of neighbor id (no allocation: the string is the neighbor's own). */
+  neighborAddress(neighborId: number): string {
+    return this.neighborList[neighborId]!.address;
+  }
+
+  /** The neighbor's address as a key whose string order is address order (the decision's last tie-break). */
+  neighborAddressKey(neighborId: number): string {
+    return this.neighborList[neighborId]!.addressKey;
   }
 
   neighbors(): NeighborInfo[] {
@@ -259,17 +309,19 @@ export class Rib {
     if (!v6) b = c = d = 0;
     if (!(this.attributes.refs[attrId]! > 0)) throw new RangeError(`no attribute set ${attrId} (intern it first)`);
     if (!(length >= 0 && length <= table.maxLength)) throw new RangeError(`prefix length ${length} out of range`);
-    const p = table.insert(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+    // Words as int32 (| 0): uint32 above 2^31 would cross calls as boxed doubles (see PrefixTable.words).
+    const p = table.insert(a | 0, b | 0, c | 0, d | 0, length);
     this.attributes.addRef(attrId);
     if (table.lastInsertWasNew) {
       const r = this.allocRoute(neighborId, pathId, attrId);
       table.head[p] = r;
       neighbor.routes[v6 ? 1 : 0]++;
       if (this.listeners.length > 0) this.notify(afi, a, b, c, d, length, null, this.refOf(r));
+      if (this.routesListeners.length > 0) this.notifyRoutes(afi, a, b, c, d, length);
       return;
     }
     let r = table.head[p]!;
-    while (r >= 0 && ((this.routeNeighbor[r]! & NEIGHBOR_MASK) !== neighborId || this.pathIdOf(r) !== pathId >>> 0)) {
+    while (r >= 0 && ((this.routeNeighbor[r]! & ROUTE_NEIGHBOR_MASK) !== neighborId || this.pathIdOf(r) !== pathId >>> 0)) {
       r = this.routeNext[r]!;
     }
     const oldBest = table.head[p]!;
@@ -295,12 +347,13 @@ export class Rib {
     if (this.listeners.length > 0 && (best !== oldBest || this.routeAttr[best] !== oldBestAttr)) {
       const oldRef: PathRef = {
         routeId: oldBest,
-        neighborId: this.routeNeighbor[oldBest]! & NEIGHBOR_MASK,
+        neighborId: this.routeNeighbor[oldBest]! & ROUTE_NEIGHBOR_MASK,
         pathId: this.pathIdOf(oldBest),
         attrId: oldBestAttr,
       };
       this.notify(afi, a, b, c, d, length, oldRef, this.refOf(best));
     }
+    if (this.routesListeners.length > 0) this.notifyRoutes(afi, a, b, c, d, length);
     if (releaseAttr >= 0) this.attributes.release(releaseAttr);
   }
 
@@ -310,7 +363,7 @@ export class Rib {
    * announce() per row in order; faster on a table load because every row's first index and trie slots are
    * touched before the inserts (see PrefixTable.touch). Hot path: no allocation unless someone listens.
    */
-  announceRows(neighborId: number, rows: Uint32Array, count: number, attrId: number): void {
+  announceRows(neighborId: number, rows: Int32Array, count: number, attrId: number): void {
     if (count > 1) {
       let touched = 0;
       for (let i = 0, o = 0; i < count; i++, o += 7) {
@@ -335,11 +388,11 @@ export class Rib {
     const v6 = afi === Afi.IPv6;
     const table = v6 ? this.ipv6 : this.ipv4;
     if (!v6) b = c = d = 0;
-    const p = table.find(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+    const p = table.find(a | 0, b | 0, c | 0, d | 0, length);
     if (p < 0) return false;
     let prev = -1;
     let r = table.head[p]!;
-    while (r >= 0 && ((this.routeNeighbor[r]! & NEIGHBOR_MASK) !== neighborId || this.pathIdOf(r) !== pathId >>> 0)) {
+    while (r >= 0 && ((this.routeNeighbor[r]! & ROUTE_NEIGHBOR_MASK) !== neighborId || this.pathIdOf(r) !== pathId >>> 0)) {
       prev = r;
       r = this.routeNext[r]!;
     }
@@ -355,7 +408,7 @@ export class Rib {
     for (const table of this.tablesOf(afi)) {
       for (const p of table.ids()) {
         for (let r = table.head[p]!; r >= 0; r = this.routeNext[r]!) {
-          if ((this.routeNeighbor[r]! & NEIGHBOR_MASK) !== neighborId) continue;
+          if ((this.routeNeighbor[r]! & ROUTE_NEIGHBOR_MASK) !== neighborId) continue;
           this.routeNeighbor[r] = neighborId | ROUTE_STALE;
           marked++;
         }
@@ -372,11 +425,17 @@ export class Rib {
 
   /** Subscribes to best-path changes; returns the unsubscribe function. */
   onChange(listener: RibChangeListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return subscribe(this.listeners, listener);
+  }
+
+  /** Subscribes to any change of a prefix's routes; returns the unsubscribe function. */
+  onRoutesChange(listener: RoutesChangeListener): () => void {
+    return subscribe(this.routesListeners, listener);
+  }
+
+  /** Subscribes to neighbor sessions going up and down; returns the unsubscribe function. */
+  onNeighborState(listener: NeighborStateListener): () => void {
+    return subscribe(this.stateListeners, listener);
   }
 
   // ------------------------------------------------------------------ queries (numbers; cheap)
@@ -398,7 +457,7 @@ export class Rib {
 
   /** Exact match: prefix id or -1. */
   exact(afi: Afi, a: number, b: number, c: number, d: number, length: number): number {
-    return afi === Afi.IPv4 ? this.ipv4.find(a >>> 0, 0, 0, 0, length) : this.ipv6.find(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+    return afi === Afi.IPv4 ? this.ipv4.find(a | 0, 0, 0, 0, length) : this.ipv6.find(a | 0, b | 0, c | 0, d | 0, length);
   }
 
   /** Best route id of a prefix id (-1 if none). */
@@ -416,7 +475,7 @@ export class Rib {
   }
 
   routeNeighborOf(routeId: number): number {
-    return this.routeNeighbor[routeId]! & NEIGHBOR_MASK;
+    return this.routeNeighbor[routeId]! & ROUTE_NEIGHBOR_MASK;
   }
 
   routeAttrOf(routeId: number): number {
@@ -442,7 +501,12 @@ export class Rib {
 
   /** Bytes of typed arrays in use by the whole RIB (tables, routes, attributes). */
   get usedBytes(): number {
-    return this.ipv4.usedBytes + this.ipv6.usedBytes + this.attributes.usedBytes + this.routeHighWater * (this.routePathId ? 14 : 10);
+    return this.ipv4.usedBytes + this.ipv6.usedBytes + this.attributes.usedBytes + this.routeBytes;
+  }
+
+  /** Bytes of the route rows in use. */
+  get routeBytes(): number {
+    return this.routeHighWater * (ROUTE_ROW_BYTES + (this.routePathId ? ROUTE_PATH_ID_BYTES : 0));
   }
 
   /** Routes (paths) held, all neighbors and families. */
@@ -452,12 +516,12 @@ export class Rib {
 
   /** Covering prefixes (the prefix itself included), shortest first, as prefix ids. */
   covering(afi: Afi, a: number, b: number, c: number, d: number, length: number): number[] {
-    return afi === Afi.IPv4 ? this.ipv4.covering(a >>> 0, 0, 0, 0, length) : this.ipv6.covering(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+    return afi === Afi.IPv4 ? this.ipv4.covering(a | 0, 0, 0, 0, length) : this.ipv6.covering(a | 0, b | 0, c | 0, d | 0, length);
   }
 
   /** Prefixes inside the given one (itself included), in prefix order, as prefix ids. */
   covered(afi: Afi, a: number, b: number, c: number, d: number, length: number): number[] {
-    return afi === Afi.IPv4 ? this.ipv4.covered(a >>> 0, 0, 0, 0, length) : this.ipv6.covered(a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+    return afi === Afi.IPv4 ? this.ipv4.covered(a | 0, 0, 0, 0, length) : this.ipv6.covered(a | 0, b | 0, c | 0, d | 0, length);
   }
 
   /** Prefix ids of one family in prefix order (address, then length). */
@@ -466,21 +530,18 @@ export class Rib {
   }
 
   /**
-   * Longest match within one neighbor's Adj-RIB-In (multi-view): the route id of the longest prefix covering the
-   * address for which that neighbor has a path (its best path among its ADD-PATH paths), or -1.
+   * Longest match within one neighbor's Adj-RIB-In: the route id of the best path, among that neighbor's own, of
+   * the longest prefix covering the address for which that neighbor has a path; -1 when none does.
    */
   lookupFromNeighbor(neighborId: number, afi: Afi, a: number, b: number, c: number, d: number): number {
     const table = this.table(afi);
-    let p = afi === Afi.IPv4 ? table.lookup4(a >>> 0) : table.lookup6(a >>> 0, b >>> 0, c >>> 0, d >>> 0);
+    const only = new Uint8Array(neighborId + 1);
+    only[neighborId] = 1;
+    let p = afi === Afi.IPv4 ? table.lookup4(a | 0) : table.lookup6(a | 0, b | 0, c | 0, d | 0);
     const w = this.scratchWords;
     while (p >= 0) {
-      const best = table.head[p]!;
-      if ((this.routeNeighbor[best]! & NEIGHBOR_MASK) === neighborId) return best;
-      let found = -1;
-      for (let r = table.head[p]!; r >= 0; r = this.routeNext[r]!) {
-        if ((this.routeNeighbor[r]! & NEIGHBOR_MASK) === neighborId && (found < 0 || this.pathIdOf(r) < this.pathIdOf(found))) found = r;
-      }
-      if (found >= 0) return found;
+      const best = this.bestInView(afi, p, only, -1, null);
+      if (best >= 0) return best;
       table.wordsOf(p, w);
       p = table.coveringOf(w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!);
     }
@@ -508,7 +569,7 @@ export class Rib {
       prefix: formatPrefix(afi, w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!),
       length: table.lengths[p]!,
       routeId,
-      neighborId: this.routeNeighbor[routeId]! & NEIGHBOR_MASK,
+      neighborId: this.routeNeighbor[routeId]! & ROUTE_NEIGHBOR_MASK,
       pathId: this.pathIdOf(routeId),
       attrId,
       attributes: this.attributes.get(attrId),
@@ -535,107 +596,47 @@ export class Rib {
 
   // ------------------------------------------------------------------ decision process
 
-  /**
-   * RFC 4271 9.1.2.2 over the routes of one prefix, as successive eliminations (so the MED rule, which only
-   * compares routes from the same neighbouring AS, is applied to the whole set as the RFC says, not pairwise):
-   * degree of preference (LOCAL_PREF for iBGP routes, the default for eBGP ones), shortest AS_PATH, lowest ORIGIN,
-   * lowest MED per neighbouring AS (or across all with always-compare-med), eBGP over iBGP, (no IGP cost here),
-   * lowest BGP Identifier or ORIGINATOR_ID (RFC 4456 9), shortest CLUSTER_LIST, lowest peer address, then the
-   * lowest ADD-PATH path id so that the choice is deterministic. Allocation-free (a reused candidate array).
-   */
+  /** The Loc-RIB best of prefix p's paths (RFC 4271 9.1.2.2: decision.ts). Allocation-free. */
   private selectBest(table: PrefixTable, p: number): number {
     const first = table.head[p]!;
     if (this.routeNext[first]! < 0) return first;
     let n = 0;
     for (let r = first; r >= 0; r = this.routeNext[r]!) {
-      if (n === this.candidates.length) {
-        const bigger = new Int32Array(n * 2);
-        bigger.set(this.candidates);
-        this.candidates = bigger;
-      }
+      if (n === this.candidates.length) this.growCandidates();
       this.candidates[n++] = r;
     }
-    const cand = this.candidates;
+    return this.decision.best(this.candidates, n);
+  }
+
+  /**
+   * The best of prefix p's paths that are in a view: from a neighbor marked in `neighbors` (by id; null for any),
+   * carrying `community` (uint32; -1 for any) and the large community `large` (null for any). -1 when no path is.
+   * Runs the same decision as the Loc-RIB over those paths only. Allocation-free.
+   */
+  bestInView(afi: Afi, p: number, neighbors: Uint8Array | null, community: number, large: Uint32Array | null): number {
+    const table = this.table(afi);
+    let n = 0;
     const set = this.attributes;
-    const attr = this.routeAttr;
-    const nb = this.routeNeighbor;
-
-    // (a) highest degree of preference
-    let bestValue = -1;
-    for (let i = 0; i < n; i++) bestValue = Math.max(bestValue, this.preferenceOf(cand[i]!));
-    n = keep(cand, n, (r) => this.preferenceOf(r) === bestValue);
-    if (n === 1) return cand[0]!;
-    // (b) shortest AS_PATH
-    bestValue = Infinity;
-    for (let i = 0; i < n; i++) bestValue = Math.min(bestValue, set.pathLength[attr[cand[i]!]!]!);
-    n = keep(cand, n, (r) => set.pathLength[attr[r]!] === bestValue);
-    if (n === 1) return cand[0]!;
-    // (c) lowest ORIGIN
-    bestValue = Infinity;
-    for (let i = 0; i < n; i++) bestValue = Math.min(bestValue, set.origin[attr[cand[i]!]!]!);
-    n = keep(cand, n, (r) => set.origin[attr[r]!] === bestValue);
-    if (n === 1) return cand[0]!;
-    // (c) MED: drop a route when another from the same neighbouring AS has a lower MED (missing MED = 0).
-    {
-      let m = 0;
-      for (let i = 0; i < n; i++) {
-        const ri = cand[i]!;
-        const ai = attr[ri]!;
-        let beaten = false;
-        for (let j = 0; j < n && !beaten; j++) {
-          const aj = attr[cand[j]!]!;
-          if (j !== i && (this.alwaysCompareMed || set.neighborAs[aj] === set.neighborAs[ai]) && set.med[aj]! < set.med[ai]!) {
-            beaten = true;
-          }
-        }
-        if (!beaten) cand[m++] = ri;
-      }
-      n = m;
+    for (let r = table.head[p]!; r >= 0; r = this.routeNext[r]!) {
+      if (neighbors !== null && neighbors[this.routeNeighbor[r]! & ROUTE_NEIGHBOR_MASK] !== 1) continue;
+      const attrId = this.routeAttr[r]!;
+      if (community >= 0 && !set.hasCommunity(attrId, community)) continue;
+      if (large !== null && !set.hasLargeCommunity(attrId, large[0]!, large[1]!, large[2]!)) continue;
+      if (n === this.candidates.length) this.growCandidates();
+      this.candidates[n++] = r;
     }
-    if (n === 1) return cand[0]!;
-    // (d) eBGP over iBGP
-    let anyEbgp = false;
-    for (let i = 0; i < n; i++) if (this.neighborIbgp[nb[cand[i]!]! & NEIGHBOR_MASK] === 0) anyEbgp = true;
-    if (anyEbgp) n = keep(cand, n, (r) => this.neighborIbgp[nb[r]! & NEIGHBOR_MASK] === 0);
-    if (n === 1) return cand[0]!;
-    // (f) lowest BGP Identifier, ORIGINATOR_ID standing in for it when present (RFC 4456 9)
-    bestValue = Infinity;
-    for (let i = 0; i < n; i++) bestValue = Math.min(bestValue, this.identifierOf(cand[i]!));
-    n = keep(cand, n, (r) => this.identifierOf(r) === bestValue);
-    if (n === 1) return cand[0]!;
-    // RFC 4456 9: shortest CLUSTER_LIST
-    bestValue = Infinity;
-    for (let i = 0; i < n; i++) bestValue = Math.min(bestValue, set.clusterListLength[attr[cand[i]!]!]!);
-    n = keep(cand, n, (r) => set.clusterListLength[attr[r]!] === bestValue);
-    if (n === 1) return cand[0]!;
-    // (g) lowest peer address, then lowest path id
-    let winner = cand[0]!;
-    for (let i = 1; i < n; i++) {
-      const r = cand[i]!;
-      const ka = this.neighborList[nb[r]! & NEIGHBOR_MASK]!.addressKey;
-      const kb = this.neighborList[nb[winner]! & NEIGHBOR_MASK]!.addressKey;
-      if (ka < kb || (ka === kb && this.pathIdOf(r) < this.pathIdOf(winner))) winner = r;
-    }
-    return winner;
+    return n === 0 ? -1 : this.decision.best(this.candidates, n);
   }
 
-  private preferenceOf(r: number): number {
-    const attrId = this.routeAttr[r]!;
-    if (this.neighborIbgp[this.routeNeighbor[r]! & NEIGHBOR_MASK] === 1 && (this.attributes.flags[attrId]! & 1) !== 0) {
-      return this.attributes.localPref[attrId]!;
-    }
-    return this.defaultLocalPref;
-  }
-
-  private identifierOf(r: number): number {
-    const attrId = this.routeAttr[r]!;
-    if ((this.attributes.flags[attrId]! & 4) !== 0) return this.attributes.originatorId[attrId]!;
-    return this.neighborRouterId[this.routeNeighbor[r]! & NEIGHBOR_MASK]!;
+  private growCandidates(): void {
+    const bigger = new Int32Array(this.candidates.length * 2);
+    bigger.set(this.candidates);
+    this.candidates = bigger;
   }
 
   // ------------------------------------------------------------------ internals
 
-  private pathIdOf(r: number): number {
+  pathIdOf(r: number): number {
     return this.routePathId === null ? 0 : this.routePathId[r]!;
   }
 
@@ -646,32 +647,34 @@ export class Rib {
   }
 
   private refOf(r: number): PathRef {
-    return { routeId: r, neighborId: this.routeNeighbor[r]! & NEIGHBOR_MASK, pathId: this.pathIdOf(r), attrId: this.routeAttr[r]! };
+    return { routeId: r, neighborId: this.routeNeighbor[r]! & ROUTE_NEIGHBOR_MASK, pathId: this.pathIdOf(r), attrId: this.routeAttr[r]! };
   }
 
   private notify(afi: Afi, a: number, b: number, c: number, d: number, length: number, oldBest: PathRef | null, newBest: PathRef | null): void {
     for (const listener of this.listeners) listener(afi, a >>> 0, b >>> 0, c >>> 0, d >>> 0, length, oldBest, newBest);
   }
 
+  private notifyRoutes(afi: Afi, a: number, b: number, c: number, d: number, length: number): void {
+    for (const listener of this.routesListeners) listener(afi, a >>> 0, b >>> 0, c >>> 0, d >>> 0, length);
+  }
+
   private removeRoute(table: PrefixTable, p: number, r: number, prev: number): void {
     const next = this.routeNext[r]!;
     if (prev < 0) table.head[p] = next;
     else this.routeNext[prev] = next;
-    this.neighborList[this.routeNeighbor[r]! & NEIGHBOR_MASK]!.routes[table.afi === Afi.IPv6 ? 1 : 0]--;
+    this.neighborList[this.routeNeighbor[r]! & ROUTE_NEIGHBOR_MASK]!.routes[table.afi === Afi.IPv6 ? 1 : 0]--;
     const attrId = this.routeAttr[r]!;
     const wasBest = prev < 0;
     const listening = this.listeners.length > 0;
+    const w = this.scratchWords;
+    const length = table.lengths[p]!;
+    if (listening || this.routesListeners.length > 0) table.wordsOf(p, w);
     let oldRef: PathRef | null = null;
     if (listening && wasBest) oldRef = this.refOf(r);
     this.freeRoute(r);
     if (table.head[p]! < 0) {
-      if (listening) table.wordsOf(p, this.scratchWords);
-      const length = table.lengths[p]!;
       table.remove(p);
-      if (listening) {
-        const w = this.scratchWords;
-        this.notify(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, length, oldRef, null);
-      }
+      if (listening) this.notify(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, length, oldRef, null);
     } else {
       // Re-run even when a non-best path left: the MED rule is not transitive, so removing a loser can change
       // the winner (A beats B on MED, C beats A on router id; without A, B beats C).
@@ -679,12 +682,9 @@ export class Rib {
       if (listening && !wasBest) oldRef = this.refOf(oldBest);
       const best = this.selectBest(table, p);
       this.moveToFront(table, p, best);
-      if (listening && best !== oldBest) {
-        const w = this.scratchWords;
-        table.wordsOf(p, w);
-        this.notify(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!, oldRef, this.refOf(best));
-      }
+      if (listening && best !== oldBest) this.notify(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, length, oldRef, this.refOf(best));
     }
+    if (this.routesListeners.length > 0) this.notifyRoutes(table.afi, w[0]!, w[1]!, w[2]!, w[3]!, length);
     this.attributes.release(attrId);
   }
 
@@ -765,12 +765,11 @@ export class Rib {
   }
 }
 
-/** Keeps the candidates satisfying pred (in order); returns the new count. */
-function keep(cand: Int32Array, n: number, pred: (r: number) => boolean): number {
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const r = cand[i]!;
-    if (pred(r)) cand[m++] = r;
-  }
-  return m;
+/** Adds a listener to a list; returns the function that removes it. */
+function subscribe<T>(list: T[], listener: T): () => void {
+  list.push(listener);
+  return () => {
+    const i = list.indexOf(listener);
+    if (i >= 0) list.splice(i, 1);
+  };
 }

@@ -1,16 +1,8 @@
 import type { Afi, NlriSink, PathAttributes } from '../bgp/index.js';
+import type { RibWriter } from './writer.js';
 
 /** Numbers per buffered announcement: afi, pathId, a, b, c, d, length. */
 const ROW = 7;
-
-/** What the sink needs of a RIB (src/rib's Rib, or a session's view of it). */
-export interface RibWriter {
-  intern(attrs: PathAttributes): number;
-  release(attrId: number): void;
-  withdraw(neighborId: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): unknown;
-  /** `count` rows of ROW numbers under one attribute set: announce() per row, in order. */
-  announceRows(neighborId: number, rows: Uint32Array, count: number, attrId: number): void;
-}
 
 /**
  * Feeds decodeUpdate straight into the RIB for one neighbor. decodeUpdate hands over the UPDATE's attributes (the
@@ -25,7 +17,8 @@ export interface RibWriter {
  */
 export class RibUpdateSink implements NlriSink {
   private attrId = -1;
-  private rows = new Uint32Array(ROW * 512);
+  /** Int32 (the words' bits): read back as small integers, they reach the RIB without boxing. */
+  private rows = new Int32Array(ROW * 512);
   private count = 0;
   /** Announcements per family since resetCounters() (progress logs). */
   announcedIpv4 = 0;
@@ -44,7 +37,7 @@ export class RibUpdateSink implements NlriSink {
 
   announce(afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): void {
     if (this.count * ROW === this.rows.length) {
-      const bigger = new Uint32Array(this.rows.length * 2);
+      const bigger = new Int32Array(this.rows.length * 2);
       bigger.set(this.rows);
       this.rows = bigger;
     }

@@ -12,5 +12,4 @@ export {
   type MaxPrefixes,
   type NeighborOptions,
   type NeighborStatus,
-  type RibPort,
 } from './types.js';

@@ -16,11 +16,11 @@ import {
   type OpenMessage,
   type UpdateResult,
 } from '../bgp/index.js';
-import { RibUpdateSink } from '../rib/index.js';
+import { RibUpdateSink, type RibWriter } from '../rib/index.js';
 import { Connection, describeError, type CloseInfo, type ConnectionOwner } from './connection.js';
 import { afiName, formatId, localOpen, negotiate, type LocalIdentity } from './negotiate.js';
 import { Timer, connectRetryDelay } from './timers.js';
-import { SessionState, STATE_NAMES, type NeighborOptions, type NeighborStatus, type RibPort } from './types.js';
+import { SessionState, STATE_NAMES, type NeighborOptions, type NeighborStatus } from './types.js';
 import { encodeNotificationMessage } from './wire.js';
 
 const PROGRESS_INTERVAL_MS = 1_000;
@@ -67,7 +67,7 @@ export class Neighbor implements ConnectionOwner {
   constructor(
     readonly options: NeighborOptions,
     private readonly local: LocalIdentity & { routerIdText: string },
-    private readonly rib: RibPort,
+    private readonly rib: RibWriter,
     parentLog: Logger,
   ) {
     this.log = parentLog.child({ neighbor: options.address, remoteAs: options.remoteAs });
@@ -288,6 +288,7 @@ export class Neighbor implements ConnectionOwner {
       });
     }
     this.sink.neighborId = this.ribId;
+    this.rib.setSessionUp(this.ribId, true);
     this.sink.resetCounters();
     this.endOfRib.clear();
     // We never advertise routes: End-of-RIB for each family tells the peer our (empty) table is complete.
@@ -371,6 +372,7 @@ export class Neighbor implements ConnectionOwner {
       const hardReset = notification !== null && notification.code === ErrorCode.Cease && notification.subcode === CeaseSubcode.HardReset;
       const graceful = gr !== null && this.options.gracefulRestart && !this.adminDown && (notification === null || (gr.notification && !hardReset));
       this.log.warn({ reason: info.reason, gracefulRestart: graceful }, 'session down');
+      if (this.ribId >= 0) this.rib.setSessionUp(this.ribId, false);
       if (graceful) this.keepAsStale(gr.families, gr.restartTime);
       else this.removeRoutes();
     } else if (conn.state >= SessionState.OpenSent) {

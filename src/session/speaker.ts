@@ -3,7 +3,8 @@ import type Logger from 'bunyan';
 import { CeaseSubcode, ErrorCode } from '../bgp/index.js';
 import { Neighbor } from './neighbor.js';
 import { parseId } from './negotiate.js';
-import type { NeighborOptions, NeighborStatus, RibPort } from './types.js';
+import type { NeighborOptions, NeighborStatus } from './types.js';
+import type { RibWriter } from '../rib/index.js';
 import { encodeNotificationMessage } from './wire.js';
 
 /** How long a refused connection gets to read its NOTIFICATION. */
@@ -17,7 +18,7 @@ export interface SpeakerOptions {
   routerId: string;
   /** Where to accept BGP connections; null for a purely active speaker. */
   listen: { address: string; port: number } | null;
-  rib: RibPort;
+  rib: RibWriter;
   log: Logger;
 }
 

@@ -1,4 +1,3 @@
-import type { Afi, PathAttributes } from '../bgp/index.js';
 
 /** RFC 4271 8.2.2 states, in the order a session climbs them. */
 export const enum SessionState {
@@ -42,25 +41,6 @@ export interface NeighborOptions {
   /** Advertise ADD-PATH receive for IPv4 and IPv6 unicast. */
   addPath: boolean;
   description: string | null;
-}
-
-/**
- * The routing table as the session layer uses it: the numeric NlriSink convention of the codec plus the
- * neighbor life cycle and graceful-restart marks. src/rib's Rib satisfies it (see src/session/rib-port.ts).
- */
-export interface RibPort {
-  addNeighbor(info: { address: string; remoteAs: number; localAs: number; routerId: number; ibgp: boolean }): number;
-  removeNeighbor(id: number): void;
-  intern(attrs: PathAttributes): number;
-  /** Gives back one reference taken by intern (the RIB's routes hold their own). */
-  release(attrId: number): void;
-  announce(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number, attrId: number): void;
-  withdraw(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): void;
-  /** `count` rows of 7 numbers (afi, pathId, a, b, c, d, length) under one attribute set: announce() per row. */
-  announceRows(id: number, rows: Uint32Array, count: number, attrId: number): void;
-  markStale(id: number, afi?: Afi): void;
-  sweepStale(id: number, afi?: Afi): void;
-  prefixCount(id: number, afi: Afi): number;
 }
 
 /** A snapshot of one neighbor for the control interface. */

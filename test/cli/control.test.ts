@@ -46,7 +46,7 @@ control: { socket: ${socket} }
   set.asPath!.push({ type: 1, asns: [64512, 64513] } as never);
   peer.announce([prefix4('198.51.0.0/16')], set);
   peer.endOfRib(Afi.IPv4);
-  await until('routes', () => daemon.rib.lookup('198.51.100.1') && daemon.rib.lookup('198.51.1.1'));
+  await until('routes', () => daemon.rib.lookupText('198.51.100.1').found && daemon.rib.lookupText('198.51.1.1').found);
   return { a, socket, daemon, peer };
 }
 
@@ -129,7 +129,7 @@ test('memory shows what the RIB uses part by part and what the process uses, as 
   t.is(r.code, 0, r.stderr);
   const m = JSON.parse(r.stdout);
   t.like(m.rib, { ipv4: { prefixes: 2 }, ipv6: { prefixes: 0 }, attributes: { sets: 2 }, routes: { count: 2 } });
-  t.is(m.rib.total, daemon.rib.usedBytes);
+  t.is(m.rib.total, daemon.rib.memory().total);
   t.is(m.rib.ipv4.bytes + m.rib.ipv6.bytes + m.rib.attributes.bytes + m.rib.routes.bytes, m.rib.total);
   t.true(m.rib.ipv4.bytes > 0 && m.rib.routes.bytes > 0);
   t.true(m.process.rss > m.process.heapUsed && m.process.heapTotal >= m.process.heapUsed);

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../../src/bgp/index.js';
-import { Rib, parsePrefix } from '../../src/rib/index.js';
-import type { NeighborConfig, RibOptions } from '../../src/rib/index.js';
+import { parsePrefix } from '../../src/rib/index.js';
+// The decision is checked through the Loc-RIB's own insides (src/rib/rib.ts), not only its reading face.
+import { Rib, type NeighborConfig, type RibOptions } from '../../src/rib/rib.js';
 
 // Each test offers the same prefix from several neighbors and checks which path the Loc-RIB picks
 // (RFC 4271 9.1.2.2, RFC 4456 9, RFC 5065), with the candidates announced in every order.

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Afi } from '../../src/bgp/index.js';
 import { loadMrtIntoRib } from '../../src/replay/index.js';
-import { Rib, parsePrefix } from '../../src/rib/index.js';
+import { parsePrefix } from '../../src/rib/index.js';
+import { Rib } from '../../src/rib/rib.js';
 
 // Loads every MRT file of the shared data folder into the RIB and compares the counts with what `bgpdump -m`
 // prints for the same file: RIB entries (B lines) for table dumps, announcements and withdrawals (A/W lines)

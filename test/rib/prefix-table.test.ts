@@ -1,6 +1,7 @@
 import test from 'ava';
 import { Afi } from '../../src/bgp/index.js';
-import { PrefixTable, formatPrefix, parsePrefix } from '../../src/rib/index.js';
+import { formatPrefix, parsePrefix } from '../../src/rib/index.js';
+import { PrefixTable } from '../../src/rib/prefix-table.js';
 import { seededRandom } from '../../src/replay/index.js';
 
 interface RefPrefix {
@@ -12,24 +13,79 @@ interface RefPrefix {
 class Reference {
   list: RefPrefix[] = [];
   constructor(readonly bits: number) {}
-  private key(p: RefPrefix): string {
-    return `${p.value}/${p.length}`;
-  }
   has(p: RefPrefix): boolean {
-    return this.list.some((q) => q.value === p.value && q.length === p.length);
+    return this.indexOf(p) >= 0;
   }
   insert(p: RefPrefix): void {
-    if (this.has(p)) return;
-    this.list.push(p);
-    this.list.sort(compare);
+    // Binary search for the place in order (a sort per insert made this test slow).
+    let lo = 0;
+    let hi = this.list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(this.list[mid]!, p) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < this.list.length && compare(this.list[lo]!, p) === 0) return;
+    this.list.splice(lo, 0, p);
   }
   remove(p: RefPrefix): void {
-    this.list = this.list.filter((q) => this.key(q) !== this.key(p));
+    const i = this.indexOf(p);
+    if (i >= 0) this.list.splice(i, 1);
+  }
+  /** Position of p in the sorted list, or -1. */
+  indexOf(p: RefPrefix): number {
+    let lo = 0;
+    let hi = this.list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(this.list[mid]!, p) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.list.length && compare(this.list[lo]!, p) === 0 ? lo : -1;
   }
   contains(outer: RefPrefix, addr: bigint, length = this.bits): boolean {
     if (length < outer.length) return false;
     const shift = BigInt(this.bits - outer.length);
     return addr >> shift === outer.value >> shift;
+  }
+  /**
+   * The ECS scope, straight from its definition: the shortest length S, at least the matched length, such that
+   * no other prefix of the table lies inside the address's /S block.
+   */
+  scope(addr: bigint, match = this.longest(addr)): number {
+    // "Some other prefix lies inside the /s block" holds for every s below the answer and none from it on:
+    // binary search over s.
+    let lo = match ? match.length : 0;
+    let hi = this.bits;
+    while (lo < hi) {
+      const s = (lo + hi) >> 1;
+      if (this.otherInside(addr, s, match)) lo = s + 1;
+      else hi = s;
+    }
+    return lo;
+  }
+  /** Whether a prefix other than `match`, of length >= s, lies inside the /s block of addr. */
+  private otherInside(addr: bigint, s: number, match: RefPrefix | undefined): boolean {
+    const shift = BigInt(this.bits - s);
+    const blockStart = (addr >> shift) << shift;
+    const blockEnd = blockStart | ((1n << shift) - 1n);
+    // The list is sorted by address: binary search the block's first prefix, then look for one of length >= s.
+    let lo = 0;
+    let hi = this.list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.list[mid]!.value < blockStart) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.list.length && this.list[i]!.value <= blockEnd; i++) {
+      const p = this.list[i]!;
+      if (p !== match && p.length >= s) return true;
+    }
+    return false;
+  }
+  /** Whether some other prefix lies inside p. */
+  hasMoreSpecific(p: RefPrefix): boolean {
+    return this.list.some((q) => q.length > p.length && this.contains(p, q.value, q.length));
   }
   longest(addr: bigint): RefPrefix | undefined {
     let best: RefPrefix | undefined;
@@ -54,7 +110,7 @@ function fromTable(t: PrefixTable, id: number, bits: number): RefPrefix {
   return { value, length: t.lengths[id]! };
 }
 
-function runRandom(afi: Afi, seed: number, ops: number): { checks: number; size: number } {
+function runRandom(afi: Afi, seed: number, ops: number): { checks: number; scopes: number; size: number } {
   const bits = afi === Afi.IPv4 ? 32 : 128;
   const rand = seededRandom(seed);
   const big = (n: number): bigint => BigInt(Math.floor(rand() * n));
@@ -82,6 +138,7 @@ function runRandom(afi: Afi, seed: number, ops: number): { checks: number; size:
   const table = new PrefixTable(afi, 16);
   const ref = new Reference(bits);
   let checks = 0;
+  let scopes = 0;
   const ids = new Map<string, number>();
   for (let op = 0; op < ops; op++) {
     const r = rand();
@@ -111,6 +168,13 @@ function runRandom(afi: Afi, seed: number, ops: number): { checks: number; size:
       const w = toWords(a, bits);
       const got = afi === Afi.IPv4 ? table.lookup4(w[0]) : table.lookup6(w[0], w[1], w[2], w[3]);
       const want = ref.longest(a);
+      const scoped = afi === Afi.IPv4 ? table.lookupScoped4(w[0]) : table.lookupScoped6(w[0], w[1], w[2], w[3]);
+      if (scoped !== got) throw new Error(`op ${op}: the scoped lookup of ${a} matched ${scoped}, the plain one ${got}`);
+      const wantScope = ref.scope(a, want);
+      if (table.scope !== wantScope) {
+        throw new Error(`op ${op}: scope of ${a} (match ${want?.value}/${want?.length}) is ${table.scope}, want ${wantScope}`);
+      }
+      scopes++;
       const gotPrefix = got < 0 ? undefined : fromTable(table, got, bits);
       if ((want === undefined) !== (gotPrefix === undefined) || (want && gotPrefix && compare(want, gotPrefix) !== 0)) {
         throw new Error(`op ${op}: longest match of ${a} gave ${gotPrefix?.value}/${gotPrefix?.length}, want ${want?.value}/${want?.length}`);
@@ -138,6 +202,13 @@ function runRandom(afi: Afi, seed: number, ops: number): { checks: number; size:
         }
         checks += 2;
       }
+      for (let k = 0; k < 50 && ref.list.length > 0; k++) {
+        const p = ref.list[Math.floor(rand() * ref.list.length)]!;
+        const w = toWords(p.value, bits);
+        if (table.hasMoreSpecific(table.find(w[0], w[1], w[2], w[3], p.length)) !== ref.hasMoreSpecific(p)) {
+          throw new Error(`op ${op}: hasMoreSpecific(${p.value}/${p.length}) is wrong: want ${ref.hasMoreSpecific(p)}`);
+        }
+      }
     }
   }
   // Remove everything: the trie must give back every chunk.
@@ -147,17 +218,43 @@ function runRandom(afi: Afi, seed: number, ops: number): { checks: number; size:
   }
   if (table.chunks !== 0) throw new Error(`${table.chunks} chunks left after removing every prefix`);
   if (table.lookup(0, 0, 0, 0) !== -1) throw new Error('empty table still matches');
-  return { checks, size: ref.list.length };
+  return { checks, scopes, size: ref.list.length };
 }
 
-test('IPv4 table matches a sorted-list reference over 30,000 random inserts and removes', (t) => {
-  const { checks } = runRandom(Afi.IPv4, 4242, 30000);
+test('IPv4 table matches a sorted-list reference over 30,000 random inserts and removes (longest match and ECS scope)', (t) => {
+  const { checks, scopes } = runRandom(Afi.IPv4, 4242, 30000);
   t.true(checks > 60000);
+  t.is(scopes, 60000);
 });
 
-test('IPv6 table matches a sorted-list reference over 30,000 random inserts and removes', (t) => {
-  const { checks } = runRandom(Afi.IPv6, 6666, 30000);
+test('IPv6 table matches a sorted-list reference over 30,000 random inserts and removes (longest match and ECS scope)', (t) => {
+  const { checks, scopes } = runRandom(Afi.IPv6, 6666, 30000);
   t.true(checks > 60000);
+  t.is(scopes, 60000);
+});
+
+test('ECS scope: the covering route answers with a scope just long enough to exclude the more-specific', (t) => {
+  const table = new PrefixTable(Afi.IPv4, 16);
+  const scopeOf = (text: string): [string | null, number] => {
+    const id = table.lookupScoped4(parsePrefix(text).a);
+    const w = new Uint32Array(4);
+    if (id >= 0) table.wordsOf(id, w);
+    return [id < 0 ? null : formatPrefix(Afi.IPv4, w[0]!, 0, 0, 0, table.lengths[id]!), table.scope];
+  };
+  t.deepEqual(scopeOf('10.0.5.1'), [null, 0], 'empty table');
+  const p16 = parsePrefix('10.0.0.0/16');
+  table.insert(p16.a, 0, 0, 0, 16);
+  t.deepEqual(scopeOf('10.0.5.1'), ['10.0.0.0/16', 16]);
+  t.deepEqual(scopeOf('11.0.0.1'), [null, 8], '11.x first differs from 10.x in the last bit of the first octet');
+  const p24 = parsePrefix('10.0.128.0/24');
+  const id24 = table.insert(p24.a, 0, 0, 0, 24);
+  t.deepEqual(scopeOf('10.0.5.1'), ['10.0.0.0/16', 17], 'the issue\'s example: /16 route, scope 17');
+  t.deepEqual(scopeOf('10.0.128.9'), ['10.0.128.0/24', 24]);
+  t.deepEqual(scopeOf('10.0.129.5'), ['10.0.0.0/16', 24], 'next to the /24: only the last bit of the /24 differs');
+  t.deepEqual(scopeOf('10.0.144.1'), ['10.0.0.0/16', 20]);
+  table.remove(id24);
+  t.deepEqual(scopeOf('10.0.5.1'), ['10.0.0.0/16', 16], 'the /16 is alone again');
+  t.deepEqual(scopeOf('10.0.129.5'), ['10.0.0.0/16', 16]);
 });
 
 test('a longer prefix is not hidden by a shorter one inserted after it, and reappears on remove', (t) => {

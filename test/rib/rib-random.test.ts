@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../../src/bgp/index.js';
-import { Rib } from '../../src/rib/index.js';
+import { Rib } from '../../src/rib/rib.js';
 import { seededRandom } from '../../src/replay/index.js';
 
 const NEIGHBORS = 4;

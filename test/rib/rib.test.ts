@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Afi, AsPathSegment, AsPathSegmentType, BgpError, PathAttributes, UnknownAttribute } from '../../src/bgp/index.js';
-import { Rib, RibUpdateSink, parsePrefix } from '../../src/rib/index.js';
-import type { PathRef } from '../../src/rib/index.js';
+import { RibUpdateSink, parsePrefix } from '../../src/rib/index.js';
+import { Rib, type PathRef } from '../../src/rib/rib.js';
 
 function attrs(path: number[], extra: Partial<PathAttributes> = {}): PathAttributes {
   const a = new PathAttributes();

@@ -24,7 +24,7 @@ import {
   type NotificationMessage,
   type OpenMessage,
 } from '../../src/bgp/index.js';
-import { Rib } from '../../src/rib/index.js';
+import { Rib } from '../../src/rib/rib.js';
 import { Speaker, type NeighborOptions } from '../../src/session/index.js';
 
 /** The loopback addresses of one test. */

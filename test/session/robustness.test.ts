@@ -639,7 +639,7 @@ test.serial('robustness: an exception that is not a BgpError (a RIB bug) closes 
   const poison = prefix4('192.0.2.128/25');
   // The RIB is not supposed to throw: simulate a bug for one prefix.
   rib.announce = (...args: Parameters<typeof rib.announce>) => {
-    if (args[3] === poison.a && args[7] === poison.length) throw new TypeError('simulated RIB bug');
+    if (args[3] >>> 0 === poison.a && args[7] === poison.length) throw new TypeError('simulated RIB bug');
     announce(...args);
   };
   t.teardown(() => { rib.announce = announce; });
