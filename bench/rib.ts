@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { Afi, decodeUpdate } from '../src/bgp/index.js';
 import { keepYoungGenerationSmall } from '../src/cli/runtime.js';
 import { Rib, RibUpdateSink } from '../src/rib/index.js';
-import { forEachSyntheticGroup, generateSyntheticTable, seededRandom, writeSyntheticTable } from '../src/replay/index.js';
+import { forEachSyntheticGroup, generateSyntheticTable, writeSyntheticTable } from '../src/replay/index.js';
+import { seededRandom } from '../src/util/index.js';
 
 const LOOKUPS = 1 << 22;
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Afi } from '../../src/bgp/index.js';
 import { PrefixTable, formatPrefix, parsePrefix } from '../../src/rib/index.js';
-import { seededRandom } from '../../src/replay/index.js';
+import { seededRandom } from '../../src/util/index.js';
 
 interface RefPrefix {
   value: bigint;

@@ -24,7 +24,7 @@ import {
 } from '../../src/bgp/index.js';
 import { loadMrtMessages, type LoadedBgpMessage } from '../../src/mrt/index.js';
 import { negotiate, localOpen, parseId, type NeighborOptions } from '../../src/session/index.js';
-import { seededRandom } from '../../src/replay/index.js';
+import { seededRandom } from '../../src/util/index.js';
 import { sharedMrtDir } from '../bgp/helpers/real-updates.js';
 import { attributes, neighborOptions, prefix4, ScriptedPeer, sleep, startSpeaker, until, type TestSpeaker } from './harness.js';
 
