@@ -16,7 +16,8 @@ import { keepYoungGenerationSmall } from '../src/cli/runtime.js';
 import { RibUpdateSink } from '../src/rib/index.js';
 // The benchmark measures the RIB's insides (tables, lookups) directly.
 import { Rib } from '../src/rib/rib.js';
-import { forEachSyntheticGroup, generateSyntheticTable, seededRandom, writeSyntheticTable } from '../src/replay/index.js';
+import { forEachSyntheticGroup, generateSyntheticTable, writeSyntheticTable } from '../src/replay/index.js';
+import { seededRandom } from '../src/util/index.js';
 
 const LOOKUPS = 1 << 22;
 const MiB = 1024 * 1024;

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../bgp/index.js';
+import { seededRandom } from '../util/index.js';
 
 export interface SyntheticGroup {
   afi: Afi;
@@ -35,18 +36,6 @@ export interface SyntheticTableOptions {
   nextHop?: number;
   /** IPv6 next hop (16 bytes). Default 2001:db8::1. */
   nextHop6?: Uint8Array;
-}
-
-/** mulberry32, a small seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Folder of the CSVs of @ip-location-db/asn. */

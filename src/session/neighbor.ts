@@ -23,9 +23,26 @@ import { Timer, connectRetryDelay } from './timers.js';
 import { SessionState, STATE_NAMES, type NeighborOptions, type NeighborStatus } from './types.js';
 import { encodeNotificationMessage } from './wire.js';
 
+/**
+ * Table-loading progress is logged once a second: often enough to follow a slow feed, while a full table (loaded in
+ * about a second) logs only a line or two.
+ */
 const PROGRESS_INTERVAL_MS = 1_000;
-/** RFC 7606 errors logged per session before they are only counted. */
+/**
+ * RFC 7606 errors logged per session before they are only counted: enough to show what is wrong, few enough that
+ * a peer sending malformed UPDATEs by the thousand cannot flood the log.
+ */
 const MAX_LOGGED_UPDATE_ERRORS = 20;
+/**
+ * A connection attempt is given at least this long, however short ConnectRetry is (tests, labs use 1-2 s): room
+ * for the SYN and two retransmissions (Linux resends after 1 s and 3 s) before we call the peer unreachable.
+ */
+const MIN_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * A refused connection (6/5) is destroyed this long after its NOTIFICATION if the peer has not closed it: time
+ * enough for the NOTIFICATION to leave, short enough that a flood of refused connections holds few sockets.
+ */
+const REFUSED_CLOSE_DELAY_MS = 1_000;
 
 /**
  * One configured neighbor: its connections, timers, routes in the RIB and the neighbor-level states Idle,
@@ -151,7 +168,7 @@ export class Neighbor implements ConnectionOwner {
     const conn = new Connection(this, socket, true, false);
     this.connections.push(conn);
     // RFC 4271: the ConnectRetry timer bounds a connection attempt too.
-    const timeout = setTimeout(() => conn.state === SessionState.Connect && conn.drop('connect timed out'), Math.max(this.options.connectRetry * 1000, 5000));
+    const timeout = setTimeout(() => conn.state === SessionState.Connect && conn.drop('connect timed out'), Math.max(this.options.connectRetry * 1000, MIN_CONNECT_TIMEOUT_MS));
     socket.once('connect', () => {
       clearTimeout(timeout);
       this.connecting = false;
@@ -185,7 +202,7 @@ export class Neighbor implements ConnectionOwner {
       this.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'connection refused: neighbor is administratively down or holding idle');
       socket.on('error', () => {}); // a reset from the refused peer must not become an uncaught 'error'
       socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0)));
-      setTimeout(() => socket.destroy(), 1000).unref();
+      setTimeout(() => socket.destroy(), REFUSED_CLOSE_DELAY_MS).unref();
       return;
     }
     // At most one incoming connection waits for its OPEN: a newer one replaces it. This bounds what a flood of

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { BgpError, DEFAULT_DECODE_OPTIONS, type DecodeOptions, type NlriSink, decodeAttributes, decodeUpdate } from '../../src/bgp/index.js';
-import { seededRandom } from '../../src/replay/index.js';
+import { seededRandom } from '../../src/util/index.js';
 import { loadUpdates } from './helpers/real-updates.js';
 
 function mutate(body: Buffer, rnd: () => number): Buffer {

@@ -2,7 +2,7 @@ import test from 'ava';
 import { Afi } from '../../src/bgp/index.js';
 import { formatPrefix, parsePrefix } from '../../src/rib/index.js';
 import { PrefixTable } from '../../src/rib/prefix-table.js';
-import { seededRandom } from '../../src/replay/index.js';
+import { seededRandom } from '../../src/util/index.js';
 
 interface RefPrefix {
   value: bigint;

@@ -2,7 +2,7 @@ import test from 'ava';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../../src/bgp/index.js';
 import { LookupResult, createRib, parseAddress, parsePrefix, type RibReader, type RibWriter } from '../../src/rib/index.js';
-import { seededRandom } from '../../src/replay/index.js';
+import { seededRandom } from '../../src/util/index.js';
 
 // The RIB's reading face: what the front ends (decision, DNS, HTTP, control) read the table through.
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../../src/bgp/index.js';
 import { Rib } from '../../src/rib/rib.js';
-import { seededRandom } from '../../src/replay/index.js';
+import { seededRandom } from '../../src/util/index.js';
 
 const NEIGHBORS = 4;
 

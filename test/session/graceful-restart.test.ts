@@ -76,9 +76,19 @@ test('removes routes at once when the peer did not advertise graceful restart', 
   await peer.handshake();
   peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
   await until('route', () => s.rib.lookup('203.0.113.1'));
+  t.is(s.speaker.neighbor(a.peer)!.status().gracefulRestart, null, 'no graceful restart negotiated');
   peer.destroy();
-  await until('removed', () => s.rib.lookup('203.0.113.1') === null, 2000);
-  t.pass();
+  let keptStale = false;
+  await until('removed', () => {
+    const r = s.rib.lookup('203.0.113.1');
+    if (r?.stale) keptStale = true;
+    return r === null;
+  }, 2000);
+  t.false(keptStale, 'never kept as stale');
+  const status = s.speaker.neighbor(a.peer)!.status();
+  t.not(status.state, 'Established');
+  t.deepEqual(status.prefixes, { ipv4: 0, ipv6: 0 });
+  t.deepEqual(status.staleFamilies, []);
 });
 
 // ---- RFC 8538: the N bit -------------------------------------------------------------------------------------
@@ -183,8 +193,17 @@ test('with the N bit turned off we do not set it, and a NOTIFICATION removes the
   peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
   await until('route', () => s.rib.lookup('203.0.113.1'));
   peer.send(encodeNotification({ code: 6, subcode: 4 }));
-  await until('removed', () => s.rib.lookup('203.0.113.1') === null, 2000);
-  t.pass();
+  let keptStale = false;
+  await until('removed', () => {
+    const r = s.rib.lookup('203.0.113.1');
+    if (r?.stale) keptStale = true;
+    return r === null;
+  }, 2000);
+  t.false(keptStale, 'never kept as stale');
+  const status = s.speaker.neighbor(a.peer)!.status();
+  t.is(status.lastError, 'NOTIFICATION received: Cease / Administrative Reset (6/4)');
+  t.deepEqual(status.staleFamilies, []);
+  t.is(status.prefixes.ipv4, 0);
 });
 
 test('stale routes the returning peer does not end with End-of-RIB are swept after the stale-path time', async (t) => {

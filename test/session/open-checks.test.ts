@@ -37,9 +37,14 @@ test('rejects a 2-octet speaker when the configured AS needs 4 octets (RFC 6793)
 test('accepts a 4-octet peer AS sent as AS_TRANS with the capability', async (t) => {
   const a = next();
   const { s, peer } = await speakerWithPeer(t, a, { remoteAs: 4200000001 });
-  await peer.handshake({ as: 4200000001 });
-  await until('Established', () => s.speaker.neighbor(a.peer)!.status().state === 'Established');
-  t.pass();
+  await peer.handshake({ as: 4200000001, id: '192.0.2.99' });
+  const status = await until('Established', () => {
+    const x = s.speaker.neighbor(a.peer)!.status();
+    return x.state === 'Established' && x;
+  });
+  t.is(status.remoteAs, 4200000001);
+  t.is(status.lastError, null, 'no NOTIFICATION either way');
+  t.is(status.routerId, '192.0.2.99');
 });
 
 test('rejects hold time 1 with 2/6 (Unacceptable Hold Time)', async (t) => {
