@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import bunyan from 'bunyan';
+import { createRequire } from 'node:module';
+import type bunyanType from 'bunyan';
 import { loadConfigFile } from '../config/index.js';
 import { startDaemon, type Daemon } from '../daemon/index.js';
 import {
@@ -16,6 +17,9 @@ import {
   syntheticRouteGroups,
   type PackedTable,
 } from '../replay/index.js';
+
+// A CommonJS package: require(), not import (RSS; see src/config/load.ts).
+const bunyan = createRequire(import.meta.url)('bunyan') as typeof bunyanType;
 
 export interface DemoOptions {
   /** Stop after the queries instead of serving until Ctrl-C. */
