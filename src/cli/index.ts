@@ -1,4 +1,8 @@
-import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+
+// A CommonJS package: require(), not import (RSS; see src/config/load.ts).
+const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof import('commander');
+type Command = import('commander').Command;
 
 /** Registers one file's subcommands on the program. */
 type Registration = (program: Command, setStatus: SetStatus) => Promise<void>;

@@ -6,7 +6,11 @@ import v8 from 'node:v8';
  * and a full-table load or a large MRT dump gets there: the grown semi-spaces stay resident, 12 MiB and more of RSS
  * for nothing, since what an UPDATE or a dump line allocates dies young (a scavenge costs about its survivors,
  * whatever the size of the young generation). Measured: RSS after a full-table load in the daemon about
- * 136 -> 124-128 MiB, load time unchanged within noise; `mrt dump` about 4 MB less at the same speed.
+ * 136 -> 124-128 MiB, load time unchanged within noise; `mrt dump` about 4 MB less at the same speed. Again
+ * 2026-11-30 (bench:ingest's two feeds, serve): without it 121-128 MiB after the generated table and 97 MiB after
+ * the RIS 2015 table, with it 115 and 91 MiB. Other flags measured then and not kept: --optimize-for-size (0-1 MiB,
+ * within noise), --no-concurrent-recompilation (no effect once V8 runs), --single-threaded-gc (set at run time,
+ * V8 aborts at its next incremental GC: never set it here).
  * V8 reads the flag each time it would grow the young generation, so setting it at run time works (on the command
  * line V8 raises a value below 2 to 2). The launcher calls this before loading the rest of the program.
  */

@@ -2,12 +2,17 @@
 // the session layer knows nothing of the config file or the CLI.
 import { createWriteStream, openSync } from 'node:fs';
 import { isIP } from 'node:net';
-import bunyan from 'bunyan';
+import { createRequire } from 'node:module';
+import type bunyanType from 'bunyan';
 import { CeaseSubcode } from '../bgp/index.js';
 import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
 import { ControlServer, createControlHandler } from '../control/index.js';
 import { createRib, type RibReader } from '../rib/index.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
+
+// A CommonJS package: require(), not import (RSS; see src/config/load.ts).
+const bunyan = createRequire(import.meta.url)('bunyan') as typeof bunyanType;
+type bunyan = bunyanType;
 
 export interface Daemon {
   /** The RIB as the front ends read it. */

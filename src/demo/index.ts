@@ -4,21 +4,22 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import bunyan from 'bunyan';
+import { createRequire } from 'node:module';
+import type bunyanType from 'bunyan';
 import { loadConfigFile } from '../config/index.js';
 import { startDaemon, type Daemon } from '../daemon/index.js';
-import { AsPathSegment, AsPathSegmentType, type PathAttributes } from '../bgp/index.js';
-import { createRib } from '../rib/index.js';
 import {
   BgpFeeder,
   generateSyntheticTable,
-  loadMrtIntoRib,
-  mrtPeers,
-  neighborRouteGroups,
+  packMrtPeerTable,
   packTable,
+  pickMrtPeer,
   syntheticRouteGroups,
   type PackedTable,
 } from '../replay/index.js';
+
+// A CommonJS package: require(), not import (RSS; see src/config/load.ts).
+const bunyan = createRequire(import.meta.url)('bunyan') as typeof bunyanType;
 
 export interface DemoOptions {
   /** Stop after the queries instead of serving until Ctrl-C. */
@@ -160,52 +161,17 @@ function packSyntheticTable(): DemoTable {
   };
 }
 
-/**
- * What a router in `as` sends an eBGP neighbor (RFC 4271 5.1.2, 5.1.5; RFC 4456 8) for a route it may have
- * learned over iBGP, as a collector's peer often did: its AS first in the AS_PATH, no LOCAL_PREF, ORIGINATOR_ID
- * or CLUSTER_LIST.
- */
-function asEbgpExport(attributes: PathAttributes, as: number): void {
-  const path = attributes.asPath ?? [];
-  const first = path[0];
-  if (first === undefined || first.type !== AsPathSegmentType.AsSequence || first.asns[0] !== as) {
-    attributes.asPath =
-      first !== undefined && first.type === AsPathSegmentType.AsSequence && first.asns.length < 255
-        ? [new AsPathSegment(AsPathSegmentType.AsSequence, [as, ...first.asns]), ...path.slice(1)]
-        : [new AsPathSegment(AsPathSegmentType.AsSequence, [as]), ...path];
-  }
-  attributes.localPref = -1;
-  attributes.originatorId = -1;
-  attributes.clusterList = null;
-}
-
 /** One peer's table out of an MRT file: the peer asked for, or the one with the most routes. */
 async function packMrtTable(file: string, peerAddress?: string): Promise<DemoTable> {
-  const peers = await mrtPeers(file);
-  // AS 0 marks the dumping router's own routes (BIRD writes them with peer ::, AS 0): no router sends those.
-  const peer = peerAddress === undefined ? peers.find((p) => p.as !== 0) : peers.find((p) => p.address === peerAddress);
-  if (peer === undefined) {
-    throw new Error(
-      peerAddress === undefined
-        ? `${file} holds no routes (no RIB entries, no UPDATEs)`
-        : `${file} has no peer ${peerAddress}; its peers: ${peers.slice(0, 10).map((p) => p.address).join(', ')}${peers.length > 10 ? ', ...' : ''}`,
-    );
-  }
-  if (peer.as === 0) throw new Error(`peer ${peer.address} has AS 0: the dumping router's own routes, which no BGP neighbor sends`);
+  const { peer, peers } = await pickMrtPeer(file, peerAddress);
   if (peer.as === LOCAL_AS) throw new Error(`peer ${peer.address} is in AS${LOCAL_AS}, the demo daemon's own AS: pick another with --peer`);
-  const rib = createRib({ sizing: 'small' });
-  const loaded = await loadMrtIntoRib(file, rib.writer, { peer });
-  const neighbor = loaded.neighbors.values().next().value;
-  if (neighbor === undefined) throw new Error(`no routes of peer ${peer.address} in ${file}`);
-  const groups = neighborRouteGroups(rib.reader, neighbor.address, ROUTER_NEXT_HOP);
-  for (const g of groups) asEbgpExport(g.attributes, peer.as);
-  const packed = packTable(groups);
+  const { packed, loaded } = await packMrtPeerTable(file, peer, ROUTER_NEXT_HOP);
   const what = loaded.entries > 0 ? `its RIB entries` : `its ${loaded.updates.toLocaleString('en-US')} UPDATEs replayed in order`;
   return {
     routerAs: peer.as,
     packed,
     description:
-      `${path.basename(file)}, peer ${peer.address} AS${peer.as} (${peers.length} peer${peers.length === 1 ? '' : 's'} in the file), ${what}: ` +
+      `${path.basename(file)}, peer ${peer.address} AS${peer.as} (${peers} peer${peers === 1 ? '' : 's'} in the file), ${what}: ` +
       `${packed.ipv4.toLocaleString('en-US')} IPv4 + ${packed.ipv6.toLocaleString('en-US')} IPv6 prefixes with their real attributes, ` +
       `${packed.attributeSets.toLocaleString('en-US')} attribute sets${loaded.errors > 0 ? `; ${loaded.errors} refused by the codec` : ''}`,
   };

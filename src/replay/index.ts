@@ -4,4 +4,14 @@
 export { BgpFeeder, type FeederOptions, type FeederState } from './router-peer.js';
 export { packTable, syntheticRouteGroups, buildPackedTable, type PackedTable, type RouteGroup } from './packed-table.js';
 export * from './synthetic-table.js';
-export { loadMrtIntoRib, mrtPeers, neighborRouteGroups, type MrtLoadOptions, type MrtLoadResult, type MrtPeerCount } from './mrt-table.js';
+export {
+  asEbgpExport,
+  loadMrtIntoRib,
+  mrtPeers,
+  neighborRouteGroups,
+  packMrtPeerTable,
+  pickMrtPeer,
+  type MrtLoadOptions,
+  type MrtLoadResult,
+  type MrtPeerCount,
+} from './mrt-table.js';

@@ -1,9 +1,9 @@
 // Real routes for the router peer: one peer's table out of an MRT file (a TABLE_DUMP / TABLE_DUMP_V2 RIB dump as
 // it stands, or a BGP4MP update file replayed in order), regrouped by attribute set so packTable can send it.
-import { Afi, decodeUpdate, type DecodeOptions } from '../bgp/index.js';
+import { Afi, AsPathSegment, AsPathSegmentType, decodeUpdate, type DecodeOptions, type PathAttributes } from '../bgp/index.js';
 import { decodeBgp4mp, isBgp4mpMessageOrState, readMrtRecords, readMrtRibEntries } from '../mrt/index.js';
-import { RibUpdateSink, type RibReader, type RibWriter } from '../rib/index.js';
-import type { RouteGroup } from './packed-table.js';
+import { createRib, RibUpdateSink, type RibReader, type RibWriter } from '../rib/index.js';
+import { packTable, type PackedTable, type RouteGroup } from './packed-table.js';
 
 /** One peer of an MRT file, and how much it holds: RIB entries, or UPDATE messages for an update file. */
 export interface MrtPeerCount {
@@ -151,4 +151,60 @@ export function neighborRouteGroups(rib: RibReader, neighbor: string, ipv4NextHo
     );
   }
   return [...groups.values()];
+}
+
+/**
+ * The peer of an MRT file whose table to replay: the one at `address`, or the one with the most routes (never
+ * AS 0, which marks the dumping router's own routes: BIRD writes them with peer ::, AS 0, and no router sends
+ * those). Also returns how many peers the file has.
+ */
+export async function pickMrtPeer(file: string, address?: string): Promise<{ peer: MrtPeerCount; peers: number }> {
+  const peers = await mrtPeers(file);
+  const peer = address === undefined ? peers.find((p) => p.as !== 0) : peers.find((p) => p.address === address);
+  if (peer === undefined) {
+    throw new Error(
+      address === undefined
+        ? `${file} holds no routes (no RIB entries, no UPDATEs)`
+        : `${file} has no peer ${address}; its peers: ${peers.slice(0, 10).map((p) => p.address).join(', ')}${peers.length > 10 ? ', ...' : ''}`,
+    );
+  }
+  if (peer.as === 0) throw new Error(`peer ${peer.address} has AS 0: the dumping router's own routes, which no BGP neighbor sends`);
+  return { peer, peers: peers.length };
+}
+
+/**
+ * One peer's table out of an MRT file as that peer would send it to an eBGP neighbor (asEbgpExport), packed into
+ * UPDATEs for the router peer. `ipv4NextHop` stands in for a missing IPv4 NEXT_HOP (see neighborRouteGroups).
+ */
+export async function packMrtPeerTable(
+  file: string,
+  peer: { address: string; as: number },
+  ipv4NextHop: number,
+): Promise<{ packed: PackedTable; loaded: MrtLoadResult }> {
+  const rib = createRib({ sizing: 'small' });
+  const loaded = await loadMrtIntoRib(file, rib.writer, { peer });
+  const neighbor = loaded.neighbors.values().next().value;
+  if (neighbor === undefined) throw new Error(`no routes of peer ${peer.address} in ${file}`);
+  const groups = neighborRouteGroups(rib.reader, neighbor.address, ipv4NextHop);
+  for (const g of groups) asEbgpExport(g.attributes, peer.as);
+  return { packed: packTable(groups), loaded };
+}
+
+/**
+ * What a router in `as` sends an eBGP neighbor (RFC 4271 5.1.2, 5.1.5; RFC 4456 8) for a route it may have
+ * learned over iBGP, as a collector's peer often did: its AS first in the AS_PATH, no LOCAL_PREF, ORIGINATOR_ID
+ * or CLUSTER_LIST.
+ */
+export function asEbgpExport(attributes: PathAttributes, as: number): void {
+  const path = attributes.asPath ?? [];
+  const first = path[0];
+  if (first === undefined || first.type !== AsPathSegmentType.AsSequence || first.asns[0] !== as) {
+    attributes.asPath =
+      first !== undefined && first.type === AsPathSegmentType.AsSequence && first.asns.length < 255
+        ? [new AsPathSegment(AsPathSegmentType.AsSequence, [as, ...first.asns]), ...path.slice(1)]
+        : [new AsPathSegment(AsPathSegmentType.AsSequence, [as]), ...path];
+  }
+  attributes.localPref = -1;
+  attributes.originatorId = -1;
+  attributes.clusterList = null;
 }
