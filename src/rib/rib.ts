@@ -1,7 +1,7 @@
 import { Afi } from '../bgp/index.js';
 import type { PathAttributes } from '../bgp/index.js';
 import { formatPrefix, parseAddress } from './address.js';
-import { AttributeStore } from './attribute-store.js';
+import { AttrSetFlag, AttributeStore } from './attribute-store.js';
 import { PrefixTable } from './prefix-table.js';
 
 export interface RibOptions {
@@ -621,7 +621,7 @@ export class Rib {
 
   private preferenceOf(r: number): number {
     const attrId = this.routeAttr[r]!;
-    if (this.neighborIbgp[this.routeNeighbor[r]! & NEIGHBOR_MASK] === 1 && (this.attributes.flags[attrId]! & 1) !== 0) {
+    if (this.neighborIbgp[this.routeNeighbor[r]! & NEIGHBOR_MASK] === 1 && (this.attributes.flags[attrId]! & AttrSetFlag.LocalPref) !== 0) {
       return this.attributes.localPref[attrId]!;
     }
     return this.defaultLocalPref;
@@ -629,7 +629,7 @@ export class Rib {
 
   private identifierOf(r: number): number {
     const attrId = this.routeAttr[r]!;
-    if ((this.attributes.flags[attrId]! & 4) !== 0) return this.attributes.originatorId[attrId]!;
+    if ((this.attributes.flags[attrId]! & AttrSetFlag.OriginatorId) !== 0) return this.attributes.originatorId[attrId]!;
     return this.neighborRouterId[this.routeNeighbor[r]! & NEIGHBOR_MASK]!;
   }
 

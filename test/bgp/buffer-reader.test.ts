@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BufferReader, readUint16, readUint32 } from '../../src/bgp/index.js';
+import { BufferReader, readInt32, readUint16, readUint32 } from '../../src/bgp/index.js';
 
 test('reads uint8, uint16 and uint32 big-endian while advancing', (t) => {
   const r = new BufferReader(Buffer.from([0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]));
@@ -57,4 +57,11 @@ test('readUint16 and readUint32 read one field at an offset', (t) => {
   t.is(readUint32(b, 1), 0x80000001);
   t.is(readUint16(b, 5), 0x1234);
   t.is(readUint32(Uint8Array.of(0xff, 0xff, 0xff, 0xff), 0), 0xffffffff);
+});
+
+test('readInt32 reads the same bits as readUint32, signed', (t) => {
+  const b = Uint8Array.of(0xff, 0xff, 0xff, 0x01, 0x7f, 0xff, 0xff, 0xff);
+  t.is(readInt32(b, 0), -255);
+  t.is(readInt32(b, 0) >>> 0, readUint32(b, 0));
+  t.is(readInt32(b, 4), 0x7fffffff);
 });
