@@ -11,9 +11,11 @@ import {
 import { BgpError, type ErrorAction } from './errors.js';
 import { AsPathSegment, PathAttributes, UnknownAttribute } from './path-attributes.js';
 import { BufferWriter } from './buffer-writer.js';
+import { BufferReader, readUint16, readUint32 } from './buffer-reader.js';
 import type { DecodeOptions } from './options.js';
 import { countPrefixes, type NlriPrefix, writePrefix } from './nlri.js';
 import {
+  formatAggregator,
   formatAsPath,
   formatCommunities,
   formatExtendedCommunities,
@@ -142,17 +144,12 @@ const OPTIONAL_TRANSITIVE = AttrFlag.Optional | AttrFlag.Transitive;
 
 // ---- helpers -------------------------------------------------------------------------------------------------
 
+/** The decoders' reader, pointed at each value in turn (decoding is synchronous: one user at a time). */
+const reader = new BufferReader();
+
 /** A plain Uint8Array copy of buf[start..end) (values we keep must not pin the message buffer). */
 function copyBytes(buf: Buffer, start: number, end: number): Uint8Array {
-  const n = end - start;
-  const out = new Uint8Array(n);
-  if (n <= 32) for (let i = 0; i < n; i++) out[i] = buf[start + i];
-  else out.set(buf.subarray(start, end));
-  return out;
-}
-
-function u32(buf: Buffer, p: number): number {
-  return ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
+  return reader.setBuffer(buf, start).bytes(end - start);
 }
 
 /** An error about the attribute being decoded, with the attribute (flags, type, length, value) as data (RFC 4271 6.3). */
@@ -183,19 +180,18 @@ function valueOf(fill: (v: BufferWriter) => void): Uint8Array {
  */
 function parseAsPath(buf: Buffer, start: number, end: number, asSize: number): AsPathSegment[] | null {
   const segments: AsPathSegment[] = [];
-  let p = start;
-  while (p < end) {
-    if (end - p < 2) return null;
-    const type = buf[p];
-    const count = buf[p + 1];
+  const r = reader.setBuffer(buf, start);
+  while (r.offset < end) {
+    if (end - r.offset < 2) return null;
+    const type = r.uint8();
+    const count = r.uint8();
     if (type < AsPathSegmentType.AsSet || type > AsPathSegmentType.ConfedSet || count === 0) return null;
-    p += 2;
-    if (p + count * asSize > end) return null;
+    if (r.offset + count * asSize > end) return null;
     const asns = new Array<number>(count);
     if (asSize === 4) {
-      for (let i = 0; i < count; i++, p += 4) asns[i] = u32(buf, p);
+      for (let i = 0; i < count; i++) asns[i] = r.uint32();
     } else {
-      for (let i = 0; i < count; i++, p += 2) asns[i] = (buf[p] << 8) | buf[p + 1];
+      for (let i = 0; i < count; i++) asns[i] = r.uint16();
     }
     segments.push(new AsPathSegment(type, asns));
   }
@@ -318,10 +314,9 @@ const AS_PATH = new AttributeDescriptor(
   (pa) => (pa.asPath === null ? null : formatAsPath(pa.asPath)),
 );
 
-/** RFC 4271 6.3: a NEXT_HOP that cannot be a unicast host address (0/8, 127/8, class D/E, broadcast). */
 /**
- * RFC 4271 6.3: a NEXT_HOP that cannot be a host address (0/8, multicast, class E) is ignored with its routes.
- * Loopback (127/8) is allowed: we never forward, and lab and demo peers on loopback announce such next hops.
+ * RFC 4271 6.3: a NEXT_HOP that cannot be a host address (0/8, multicast, class E and so broadcast) is ignored with
+ * its routes. Loopback (127/8) is allowed: we never forward, and lab and demo peers on loopback announce such next hops.
  */
 function badNextHop(a: number): boolean {
   const top = a >>> 24;
@@ -336,7 +331,7 @@ const NEXT_HOP = new AttributeDescriptor(
   'treat-as-withdraw',
   (buf, start, end, r) => {
     if (end - start !== 4) return lengthError(r, 'NEXT_HOP', end - start, 'treat-as-withdraw');
-    const a = u32(buf, start);
+    const a = readUint32(buf, start);
     if (!r.mrtRib && badNextHop(a)) {
       return attributeError(r, UpdateSubcode.InvalidNextHopAttribute, `invalid NEXT_HOP ${formatIpv4(a)}`, 'treat-as-withdraw');
     }
@@ -359,7 +354,7 @@ function uint32Attribute(type: number, name: string, flags: number, field: 'med'
     'treat-as-withdraw',
     (buf, start, end, r) => {
       if (end - start !== 4) return lengthError(r, name, end - start, 'treat-as-withdraw');
-      const v = u32(buf, start);
+      const v = readUint32(buf, start);
       // Named stores (not pa[field]) keep each store site monomorphic.
       if (field === 'med') {
         r.attributes.med = v;
@@ -405,8 +400,9 @@ const AGGREGATOR = new AttributeDescriptor(
     // RFC 7606 7.7: length 8 on a 4-octet session, 6 otherwise; anything else is discarded.
     const asSize = r.fourOctetAs ? 4 : 2;
     if (end - start !== asSize + 4) return lengthError(r, 'AGGREGATOR', end - start, 'attribute-discard');
-    r.attributes.aggregatorAs = asSize === 4 ? u32(buf, start) : (buf[start] << 8) | buf[start + 1];
-    r.attributes.aggregatorAddress = u32(buf, start + asSize);
+    const value = reader.setBuffer(buf, start);
+    r.attributes.aggregatorAs = asSize === 4 ? value.uint32() : value.uint16();
+    r.attributes.aggregatorAddress = value.ipv4();
     return null;
   },
   (pa, w, ctx) => {
@@ -418,17 +414,13 @@ const AGGREGATOR = new AttributeDescriptor(
     });
     writeAttribute(w, OPTIONAL_TRANSITIVE, AttrType.Aggregator, value);
   },
-  (pa) => (pa.aggregatorAs >= 0 ? `${pa.aggregatorAs} ${formatIpv4(pa.aggregatorAddress)}` : null),
+  (pa) => (pa.aggregatorAs >= 0 ? formatAggregator(pa.aggregatorAs, pa.aggregatorAddress) : null),
 );
 
-/** Reads a list of uint32 (COMMUNITIES, CLUSTER_LIST, LARGE_COMMUNITY) whose length must be a non-zero multiple of `unit`. */
-function readUint32List(buf: Buffer, start: number, end: number): Uint32Array {
-  const n = (end - start) >> 2;
-  const out = new Uint32Array(n);
-  for (let i = 0, p = start; i < n; i++, p += 4) out[i] = u32(buf, p);
-  return out;
-}
-
+/**
+ * A list of uint32 (COMMUNITIES, CLUSTER_LIST, LARGE_COMMUNITY) stored in one PathAttributes field. Its length must
+ * be a non-zero multiple of `unit` bytes (4, or 12 for a large community).
+ */
 function uint32ListAttribute(
   type: number,
   name: string,
@@ -446,7 +438,7 @@ function uint32ListAttribute(
     (buf, start, end, r) => {
       const len = end - start;
       if (len === 0 || len % unit !== 0) return lengthError(r, name, len, 'treat-as-withdraw');
-      const list = readUint32List(buf, start, end);
+      const list = reader.setBuffer(buf, start).uint32List(len >> 2);
       if (field === 'communities') r.attributes.communities = list;
       else if (field === 'largeCommunities') r.attributes.largeCommunities = list;
       else r.attributes.clusterList = list;
@@ -521,9 +513,10 @@ const MP_REACH_NLRI = new AttributeDescriptor(
       return null;
     }
     if (len < 5) return mpError(r, `MP_REACH_NLRI too short (${len})`);
-    const afi = (buf[start] << 8) | buf[start + 1];
-    const safi = buf[start + 2];
-    const nhLen = buf[start + 3];
+    const header = reader.setBuffer(buf, start);
+    const afi = header.uint16();
+    const safi = header.uint8();
+    const nhLen = header.uint8();
     const nlriStart = start + 4 + nhLen + 1;
     if (nlriStart > end) return mpError(r, 'MP_REACH_NLRI next hop overruns the attribute');
     r.mpReachAfi = afi;
@@ -565,7 +558,7 @@ const MP_REACH_NLRI = new AttributeDescriptor(
   },
   (pa) => {
     if (pa.mpNextHop === null) return null;
-    const nh = pa.mpNextHop.length === 4 ? formatIpv4(u32(Buffer.from(pa.mpNextHop), 0)) : formatIpv6(pa.mpNextHop);
+    const nh = pa.mpNextHop.length === 4 ? formatIpv4(readUint32(pa.mpNextHop, 0)) : formatIpv6(pa.mpNextHop);
     return pa.mpNextHopLinkLocal === null ? nh : `${nh} ${formatIpv6(pa.mpNextHopLinkLocal)}`;
   },
 );
@@ -578,7 +571,7 @@ const MP_UNREACH_NLRI = new AttributeDescriptor(
   'session-reset',
   (buf, start, end, r) => {
     if (end - start < 3) return mpError(r, `MP_UNREACH_NLRI too short (${end - start})`);
-    const afi = (buf[start] << 8) | buf[start + 1];
+    const afi = readUint16(buf, start);
     const safi = buf[start + 2];
     r.mpUnreachAfi = afi;
     r.mpUnreachSafi = safi;
@@ -644,8 +637,9 @@ const AS4_AGGREGATOR = new AttributeDescriptor(
   (buf, start, end, r) => {
     if (r.fourOctetAs) return null;
     if (end - start !== 8) return lengthError(r, 'AS4_AGGREGATOR', end - start, 'attribute-discard');
-    r.as4AggregatorAs = u32(buf, start);
-    r.as4AggregatorAddress = u32(buf, start + 4);
+    const value = reader.setBuffer(buf, start);
+    r.as4AggregatorAs = value.uint32();
+    r.as4AggregatorAddress = value.ipv4();
     return null;
   },
   (pa, w, ctx) => {
@@ -742,7 +736,7 @@ export function decodeAttributesInto(
     let len: number;
     if ((flags & AttrFlag.ExtendedLength) !== 0) {
       vStart = p + 4;
-      len = vStart <= end ? (buf[p + 2] << 8) | buf[p + 3] : 0;
+      len = vStart <= end ? readUint16(buf, p + 2) : 0;
     } else {
       vStart = p + 3;
       len = vStart <= end ? buf[p + 2] : 0;

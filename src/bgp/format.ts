@@ -1,6 +1,7 @@
 import { Afi, AsPathSegmentType } from './constants.js';
 import type { AsPathSegment } from './path-attributes.js';
 import type { NlriPrefix } from './nlri.js';
+import { readUint16, readUint32 } from './buffer-reader.js';
 
 /** uint32 -> "a.b.c.d". */
 export function formatIpv4(n: number): string {
@@ -58,9 +59,7 @@ export function firstLongestZeroRun(g: ArrayLike<number>): number {
 
 /** 16 bytes -> RFC 5952 text. */
 export function formatIpv6(bytes: Uint8Array, offset = 0): string {
-  const w = (i: number): number =>
-    ((bytes[offset + i] << 24) | (bytes[offset + i + 1] << 16) | (bytes[offset + i + 2] << 8) | bytes[offset + i + 3]) >>> 0;
-  return formatIpv6Words(w(0), w(4), w(8), w(12));
+  return formatIpv6Words(readUint32(bytes, offset), readUint32(bytes, offset + 4), readUint32(bytes, offset + 8), readUint32(bytes, offset + 12));
 }
 
 export function formatPrefix(afi: number, a: number, b: number, c: number, d: number, length: number): string {
@@ -130,7 +129,7 @@ export function parsePrefix(text: string, pathId = 0): NlriPrefix {
     const b = parseIpv6(addr);
     const w = [0, 0, 0, 0];
     for (let i = 0; i < 4; i++) {
-      let word = ((b[4 * i] << 24) | (b[4 * i + 1] << 16) | (b[4 * i + 2] << 8) | b[4 * i + 3]) >>> 0;
+      let word = readUint32(b, 4 * i);
       const bits = length - 32 * i;
       if (bits <= 0) word = 0;
       else if (bits < 32) word = (word & (0xffffffff << (32 - bits))) >>> 0;
@@ -183,17 +182,27 @@ export function formatCommunity(c: number, names = false): string {
   return `${c >>> 16}:${c & 0xffff}`;
 }
 
-export function formatCommunities(list: Uint32Array, names = false): string {
+/** Each community as formatCommunity writes it (for JSON lists). */
+export function communityList(list: Uint32Array, names = false): string[] {
   const out: string[] = [];
   for (let i = 0; i < list.length; i++) out.push(formatCommunity(list[i], names));
-  return out.join(' ');
+  return out;
 }
 
-/** RFC 8092 text form "global:local1:local2". */
-export function formatLargeCommunities(list: Uint32Array): string {
+export function formatCommunities(list: Uint32Array, names = false): string {
+  return communityList(list, names).join(' ');
+}
+
+/** Each large community (3 words) in the RFC 8092 text form "global:local1:local2" (for JSON lists). */
+export function largeCommunityList(list: Uint32Array): string[] {
   const out: string[] = [];
   for (let i = 0; i + 2 < list.length; i += 3) out.push(`${list[i]}:${list[i + 1]}:${list[i + 2]}`);
-  return out.join(' ');
+  return out;
+}
+
+/** RFC 8092 text form "global:local1:local2", space separated. */
+export function formatLargeCommunities(list: Uint32Array): string {
+  return largeCommunityList(list).join(' ');
 }
 
 /** Extended communities: route target / origin for the common 2-octet-AS, IPv4 and 4-octet-AS types, hex otherwise. */
@@ -202,16 +211,30 @@ export function formatExtendedCommunities(bytes: Uint8Array): string {
   for (let p = 0; p + 8 <= bytes.length; p += 8) {
     const type = bytes[p];
     const sub = bytes[p + 1];
-    const dv = new DataView(bytes.buffer, bytes.byteOffset + p, 8);
     const name = sub === 2 ? 'rt' : sub === 3 ? 'ro' : null;
-    if (name !== null && (type & 0x3f) === 0) out.push(`${name} ${dv.getUint16(2)}:${dv.getUint32(4)}`);
-    else if (name !== null && (type & 0x3f) === 1) out.push(`${name} ${formatIpv4(dv.getUint32(2))}:${dv.getUint16(6)}`);
-    else if (name !== null && (type & 0x3f) === 2) out.push(`${name} ${dv.getUint32(2)}:${dv.getUint16(6)}`);
+    if (name !== null && (type & 0x3f) === 0) out.push(`${name} ${readUint16(bytes, p + 2)}:${readUint32(bytes, p + 4)}`);
+    else if (name !== null && (type & 0x3f) === 1) out.push(`${name} ${formatIpv4(readUint32(bytes, p + 2))}:${readUint16(bytes, p + 6)}`);
+    else if (name !== null && (type & 0x3f) === 2) out.push(`${name} ${readUint32(bytes, p + 2)}:${readUint16(bytes, p + 6)}`);
     else out.push(`0x${Buffer.from(bytes.subarray(p, p + 8)).toString('hex')}`);
   }
   return out.join(' ');
 }
 
+const ORIGIN_KEYWORDS = ['igp', 'egp', 'incomplete'] as const;
+export type OriginKeyword = (typeof ORIGIN_KEYWORDS)[number];
+
+/** ORIGIN as a lower-case keyword ("igp", "egp", "incomplete"), as JSON shows it; null when absent or undefined. */
+export function originKeyword(origin: number): OriginKeyword | null {
+  return origin >= 0 && origin <= 2 ? ORIGIN_KEYWORDS[origin]! : null;
+}
+
+/** ORIGIN as text: "IGP", "EGP", "INCOMPLETE"; "" when absent, "?N" for an undefined value. */
 export function formatOrigin(origin: number): string {
-  return origin === 0 ? 'IGP' : origin === 1 ? 'EGP' : origin === 2 ? 'INCOMPLETE' : origin < 0 ? '' : `?${origin}`;
+  const k = originKeyword(origin);
+  return k !== null ? k.toUpperCase() : origin < 0 ? '' : `?${origin}`;
+}
+
+/** AGGREGATOR as "AS address". */
+export function formatAggregator(as: number, address: number): string {
+  return `${as} ${formatIpv4(address)}`;
 }

@@ -6,6 +6,7 @@ export * from './path-attributes.js';
 
 export { type DecodeOptions, DEFAULT_DECODE_OPTIONS } from './options.js';
 export { BufferWriter } from './buffer-writer.js';
+export { BufferReader, readInt32, readUint16, readUint32 } from './buffer-reader.js';
 
 export { type FramedMessage, MessageFramer, checkHeader, encodeMessage } from './framing.js';
 
@@ -91,7 +92,12 @@ export {
   formatAsPath,
   formatCommunity,
   formatCommunities,
+  communityList,
   formatLargeCommunities,
+  largeCommunityList,
   formatExtendedCommunities,
   formatOrigin,
+  originKeyword,
+  type OriginKeyword,
+  formatAggregator,
 } from './format.js';

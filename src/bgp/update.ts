@@ -11,6 +11,7 @@ import {
 import { BgpError } from './errors.js';
 import { PathAttributes } from './path-attributes.js';
 import { BufferWriter } from './buffer-writer.js';
+import { readUint16 } from './buffer-reader.js';
 import { beginMessage, finishMessage } from './framing.js';
 import type { DecodeOptions } from './options.js';
 import { AttributesResult, decodeAttributesInto, encodeAttributes, type MpNlriInput } from './attributes.js';
@@ -49,12 +50,12 @@ function updateError(subcode: number, message: string): BgpError {
  */
 export function decodeUpdate(buf: Buffer, start: number, end: number, opts: DecodeOptions, sink: NlriSink): UpdateResult {
   if (end - start < 4) throw updateError(UpdateSubcode.MalformedAttributeList, 'UPDATE shorter than 4 bytes');
-  const withdrawnLength = (buf[start] << 8) | buf[start + 1];
+  const withdrawnLength = readUint16(buf, start);
   const withdrawnStart = start + 2;
   const withdrawnEnd = withdrawnStart + withdrawnLength;
   // RFC 7606 4: section lengths inconsistent with the message length reset the session.
   if (withdrawnEnd + 2 > end) throw updateError(UpdateSubcode.MalformedAttributeList, 'withdrawn routes length overruns the UPDATE');
-  const attrLength = (buf[withdrawnEnd] << 8) | buf[withdrawnEnd + 1];
+  const attrLength = readUint16(buf, withdrawnEnd);
   const attrStart = withdrawnEnd + 2;
   const attrEnd = attrStart + attrLength;
   if (attrEnd > end) throw updateError(UpdateSubcode.MalformedAttributeList, 'total path attribute length overruns the UPDATE');

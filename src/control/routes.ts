@@ -1,4 +1,15 @@
-import { Afi, AsPathSegmentType, formatIpv4, formatIpv6, type PathAttributes } from '../bgp/index.js';
+import {
+  Afi,
+  AsPathSegmentType,
+  communityList,
+  formatAggregator,
+  formatIpv4,
+  formatIpv6,
+  largeCommunityList,
+  originKeyword,
+  readUint32,
+  type PathAttributes,
+} from '../bgp/index.js';
 import { LookupResult, parseAddress, parsePrefix, type PathView, type RibReader } from '../rib/index.js';
 import type { RouteJson } from './protocol.js';
 
@@ -29,11 +40,11 @@ export function routeJson(view: PathView): RouteJson {
     neighborAs: view.neighborAs,
     localPref: a.localPref >= 0 ? a.localPref : null,
     med: a.med >= 0 ? a.med : null,
-    communities: a.communities ? Array.from(a.communities, (c) => `${c >>> 16}:${c & 0xffff}`) : [],
-    largeCommunities: largeCommunitiesJson(a.largeCommunities),
-    origin: a.origin === 0 ? 'igp' : a.origin === 1 ? 'egp' : a.origin === 2 ? 'incomplete' : null,
+    communities: a.communities ? communityList(a.communities) : [],
+    largeCommunities: a.largeCommunities ? largeCommunityList(a.largeCommunities) : [],
+    origin: originKeyword(a.origin),
     atomicAggregate: a.atomicAggregate,
-    aggregator: a.aggregatorAs >= 0 ? `${a.aggregatorAs} ${formatIpv4(a.aggregatorAddress)}` : null,
+    aggregator: a.aggregatorAs >= 0 ? formatAggregator(a.aggregatorAs, a.aggregatorAddress) : null,
     originatorId: a.originatorId >= 0 ? formatIpv4(a.originatorId) : null,
     clusterList: a.clusterList ? Array.from(a.clusterList, formatIpv4) : [],
     pathId: view.pathId,
@@ -55,12 +66,6 @@ function nextHopText(afi: Afi, a: PathAttributes): string | null {
   if (afi === Afi.IPv4 && a.nextHop >= 0) return formatIpv4(a.nextHop);
   const mp = a.mpNextHop;
   if (mp === null) return a.nextHop >= 0 ? formatIpv4(a.nextHop) : null;
-  if (mp.length === 4) return formatIpv4(((mp[0]! << 24) | (mp[1]! << 16) | (mp[2]! << 8) | mp[3]!) >>> 0);
+  if (mp.length === 4) return formatIpv4(readUint32(mp, 0));
   return formatIpv6(mp);
-}
-
-function largeCommunitiesJson(list: Uint32Array | null): string[] {
-  const out: string[] = [];
-  if (list) for (let i = 0; i + 2 < list.length; i += 3) out.push(`${list[i]}:${list[i + 1]}:${list[i + 2]}`);
-  return out;
 }

@@ -1,7 +1,7 @@
 // A growable byte buffer that `mrt dump` writes its lines into: numbers, addresses and text go in as ASCII bytes,
 // so the hot path builds no strings (no per-line allocation, no UTF-8 encoding when the chunk is written out).
 
-import { firstLongestZeroRun } from '../bgp/index.js';
+import { firstLongestZeroRun, readUint32 } from '../bgp/index.js';
 
 /** Per octet value: its decimal text length, then up to three digit bytes. */
 const OCTET_TEXT = new Uint8Array(256 * 4);
@@ -191,8 +191,7 @@ export class AsciiBuffer {
 
   /** 4 or 16 address bytes at bytes[at..], as bgpdump prints them. */
   address(bytes: Uint8Array, at: number, length: number): void {
-    const w = (i: number): number => ((bytes[at + i]! << 24) | (bytes[at + i + 1]! << 16) | (bytes[at + i + 2]! << 8) | bytes[at + i + 3]!) >>> 0;
-    if (length === 4) this.ipv4(w(0));
-    else this.ipv6(w(0), w(4), w(8), w(12));
+    if (length === 4) this.ipv4(readUint32(bytes, at));
+    else this.ipv6(readUint32(bytes, at), readUint32(bytes, at + 4), readUint32(bytes, at + 8), readUint32(bytes, at + 12));
   }
 }

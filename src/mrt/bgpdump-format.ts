@@ -5,6 +5,16 @@
 import {
   Afi,
   AsPathSegmentType,
+  AttrFlag,
+  AttrType,
+  BGP_HEADER_LENGTH,
+  BGP_MAX_EXTENDED_MESSAGE_LENGTH,
+  BgpError,
+  ErrorCode,
+  MessageHeaderSubcode,
+  MessageType,
+  Safi,
+  checkHeader,
   type AsPathSegment,
   type DecodeOptions,
   type NlriSink,
@@ -225,11 +235,13 @@ function hasNonUnicastMp(buf: Buffer, start: number, end: number): boolean {
   while (p + 3 <= aEnd) {
     const flags = buf[p]!;
     const type = buf[p + 1]!;
-    const ext = (flags & 0x10) !== 0;
+    const ext = (flags & AttrFlag.ExtendedLength) !== 0;
     if (ext && p + 4 > aEnd) return false;
     const len = ext ? buf.readUInt16BE(p + 2) : buf[p + 2]!;
     const v = p + (ext ? 4 : 3);
-    if ((type === 14 || type === 15) && len >= 3 && v + 3 <= aEnd && buf[v + 2] !== 1) return true;
+    // AFI (2 bytes) then SAFI, in MP_REACH_NLRI and MP_UNREACH_NLRI alike.
+    const mp = type === AttrType.MpReachNlri || type === AttrType.MpUnreachNlri;
+    if (mp && len >= 3 && v + 3 <= aEnd && buf[v + 2] !== Safi.Unicast) return true;
     p = v + len;
   }
   return false;
@@ -244,12 +256,12 @@ function hasNonUnicastMp(buf: Buffer, start: number, end: number): boolean {
 function aggregatorLikeBgpdump(attrs: Buffer, asWidth: number): string | null {
   let p = 0;
   while (p + 3 <= attrs.length) {
-    const ext = (attrs[p]! & 0x10) !== 0;
+    const ext = (attrs[p]! & AttrFlag.ExtendedLength) !== 0;
     const type = attrs[p + 1]!;
     if (ext && p + 4 > attrs.length) return null;
     const len = ext ? attrs.readUInt16BE(p + 2) : attrs[p + 2]!;
     const v = p + (ext ? 4 : 3);
-    if (type === 7) {
+    if (type === AttrType.Aggregator) {
       // asWidth 0 (BGP4MP_ENTRY, no bgpdump rule to follow): take the AS width from the length, 6 or 8.
       const asLen = asWidth === 0 ? (len >= 8 ? 4 : 2) : asWidth;
       if (len < asLen + 4 || v + asLen + 4 > attrs.length) return null;
@@ -260,6 +272,22 @@ function aggregatorLikeBgpdump(attrs: Buffer, asWidth: number): string | null {
     p = v + len;
   }
   return null;
+}
+
+/**
+ * The length of the BGP message whose header is at body[at..], checked by the codec's checkHeader. Like bgpdump, which
+ * warns and skips a message whose marker is not all ones (here also a header cut short): -1; a header of an unknown
+ * type or an impossible length, which bgpdump prints nothing for: 0.
+ */
+function bgpMessageLength(body: Buffer, at: number): number {
+  if (body.length - at < BGP_HEADER_LENGTH) return -1;
+  try {
+    return checkHeader(body, at, BGP_MAX_EXTENDED_MESSAGE_LENGTH);
+  } catch (err) {
+    if (!(err instanceof BgpError)) throw err;
+    const badMarker = err.code === ErrorCode.MessageHeader && err.subcode === MessageHeaderSubcode.ConnectionNotSynchronized;
+    return badMarker ? -1 : 0;
+  }
 }
 
 interface BgpdumpPrefix {
@@ -486,13 +514,15 @@ export class BgpdumpFormatter {
     // The BGP message is body[at..]; offsets below are into the body (no view per record).
     const body = r.body;
     const at = m.payloadAt;
-    if (body.length - at < 19 || body.readUInt32BE(at) !== 0xffffffff || body.readUInt32BE(at + 12) !== 0xffffffff) {
+    const declaredLength = bgpMessageLength(body, at);
+    if (declaredLength < 0) {
       this.skip('BGP4MP message with a bad marker');
       return;
     }
-    if (body[at + 18] !== 2) return; // only UPDATEs make lines
-    const length = Math.min(body.length - at, body.readUInt16BE(at + 16));
-    if (length < 23) return;
+    if (declaredLength === 0 || body[at + 18] !== MessageType.Update) return; // only UPDATEs make lines
+    // A truncated record keeps what it has, as in bgpdump; it needs at least both section lengths.
+    const length = Math.min(body.length - at, declaredLength);
+    if (length < BGP_HEADER_LENGTH + 4) return;
     const opts = DECODE_OPTIONS[(m.fourOctetAs ? 2 : 0) + (m.addPath ? 1 : 0)]!;
     this.recordKind = et ? (m.local ? (m.addPath ? 'BGP4MP_ET_LOCAL_AP|' : 'BGP4MP_ET_LOCAL|') : m.addPath ? 'BGP4MP_ET_AP|' : 'BGP4MP_ET|')
       : m.local ? (m.addPath ? 'BGP4MP_LOCAL_AP|' : 'BGP4MP_LOCAL|') : m.addPath ? 'BGP4MP_AP|' : 'BGP4MP|';
@@ -501,7 +531,7 @@ export class BgpdumpFormatter {
     this.aHeadAt = -1;
     this.wHeadAt = -1;
     const end = at + length;
-    if (hasNonUnicastMp(body, at + 19, end)) {
+    if (hasNonUnicastMp(body, at + BGP_HEADER_LENGTH, end)) {
       this.updateLikeBgpdump(w, body.subarray(at), length, opts);
       return;
     }
@@ -509,7 +539,7 @@ export class BgpdumpFormatter {
     col.reset();
     let res;
     try {
-      res = decodeUpdate(body, at + 19, end, opts, col);
+      res = decodeUpdate(body, at + BGP_HEADER_LENGTH, end, opts, col);
     } catch {
       // The codec refuses what bgpdump reads anyway (e.g. ADD-PATH NLRI in a non-ADDPATH record, as BIRD wrote).
       this.updateLikeBgpdump(w, body.subarray(at), length, opts);
@@ -518,7 +548,7 @@ export class BgpdumpFormatter {
     // decodeUpdate reports withdrawals first; when the UPDATE is treat-as-withdraw (RFC 7606) its announcements
     // arrive as withdrawals too, but bgpdump prints them as announcements: the first res.withdrawn are real.
     const addPath = m.addPath;
-    const nlriCount = res.announced > 0 ? countTrailingNlri(body, at + 19, end, addPath) : 0;
+    const nlriCount = res.announced > 0 ? countTrailingNlri(body, at + BGP_HEADER_LENGTH, end, addPath) : 0;
     const pa = res.attributes;
     // Where the shared tail of classic (IPv4 NLRI) and MP_REACH announcements was first written, and its length.
     let classicAt = -1;
@@ -602,8 +632,8 @@ export class BgpdumpFormatter {
    * prefixes are read the way bgpdump reads them (see readPrefixesLikeBgpdump).
    */
   private updateLikeBgpdump(w: AsciiBuffer, msg: Buffer, end: number, opts: DecodeOptions): void {
-    const wStart = 21;
-    const wEnd = Math.min(end, wStart + msg.readUInt16BE(19));
+    const wStart = BGP_HEADER_LENGTH + 2;
+    const wEnd = Math.min(end, wStart + msg.readUInt16BE(BGP_HEADER_LENGTH));
     if (wEnd + 2 > end) {
       this.skip('UPDATE with a withdrawn routes length past its end');
       return;

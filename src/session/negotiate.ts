@@ -9,8 +9,10 @@ import {
   OpenSubcode,
   Safi,
   emptyCapabilities,
+  formatIpv4,
   negotiateDecodeOptions,
   negotiatedFamilies,
+  parseIpv4,
   type Capabilities,
   type DecodeOptions,
   type OpenInput,
@@ -146,13 +148,14 @@ export function negotiate(peer: OpenMessage, ours: OpenInput, local: LocalIdenti
   };
 }
 
+/** A BGP identifier (uint32) as a dotted quad. */
 export function formatId(id: number): string {
-  return `${id >>> 24}.${(id >>> 16) & 255}.${(id >>> 8) & 255}.${id & 255}`;
+  return formatIpv4(id);
 }
 
+/** A dotted quad (validated by the configuration) as a BGP identifier; throws on anything else. */
 export function parseId(text: string): number {
-  const p = text.split('.').map(Number);
-  return (((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0);
+  return parseIpv4(text);
 }
 
 export function afiName(afi: Afi): 'ipv4' | 'ipv6' {

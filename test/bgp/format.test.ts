@@ -2,6 +2,8 @@ import test from 'ava';
 import { isIPv6 } from 'node:net';
 import {
   AsPathSegment,
+  communityList,
+  formatAggregator,
   formatAsPath,
   formatCommunities,
   formatExtendedCommunities,
@@ -11,6 +13,8 @@ import {
   formatLargeCommunities,
   formatOrigin,
   formatPrefix,
+  largeCommunityList,
+  originKeyword,
   parseIpv4,
   parseIpv6,
   parsePrefix,
@@ -77,4 +81,25 @@ test('communities print as AS:value, well-known ones by name on request', (t) =>
   t.is(formatExtendedCommunities(Uint8Array.of(0, 2, 0xfd, 0xe8, 0, 0, 0, 100, 1, 3, 192, 0, 2, 1, 0, 7, 0x80, 6, 0, 0, 0, 0, 0, 0)), 'rt 65000:100 ro 192.0.2.1:7 0x8006000000000000');
   t.is(formatOrigin(0), 'IGP');
   t.is(formatOrigin(2), 'INCOMPLETE');
+});
+
+test('community lists (for JSON) hold one string per community, in order', (t) => {
+  const list = Uint32Array.of(0xfde80064, 0xffffff01);
+  t.deepEqual(communityList(list), ['65000:100', '65535:65281']);
+  t.deepEqual(communityList(list, true), ['65000:100', 'no-export']);
+  t.deepEqual(communityList(new Uint32Array(0)), []);
+  t.deepEqual(largeCommunityList(Uint32Array.of(4200000000, 1, 2, 65000, 0, 4294967295)), ['4200000000:1:2', '65000:0:4294967295']);
+});
+
+test('origin keywords are lower case and null when absent or undefined; formatOrigin marks those', (t) => {
+  t.deepEqual([0, 1, 2, -1, 3].map(originKeyword), ['igp', 'egp', 'incomplete', null, null]);
+  t.deepEqual([1, -1, 3].map(formatOrigin), ['EGP', '', '?3']);
+});
+
+test('an aggregator prints as "AS address"', (t) => {
+  t.is(formatAggregator(4200000000, 0xc0000201), '4200000000 192.0.2.1');
+});
+
+test('extended communities of the IPv4 and 4-octet-AS types print their fields', (t) => {
+  t.is(formatExtendedCommunities(Uint8Array.of(0x02, 2, 0xfa, 0x56, 0xea, 0x00, 0, 9, 0x01, 2, 10, 0, 0, 1, 0xff, 0xff)), 'rt 4200000000:9 rt 10.0.0.1:65535');
 });
