@@ -16,6 +16,7 @@ import { keepYoungGenerationSmall } from '../src/cli/runtime.js';
 import { RibUpdateSink } from '../src/rib/index.js';
 // The benchmark measures the RIB's insides (tables, lookups) directly.
 import { Rib } from '../src/rib/rib.js';
+import { LookupResult, RibReader } from '../src/rib/reader.js';
 import { forEachSyntheticGroup, generateSyntheticTable, writeSyntheticTable } from '../src/replay/index.js';
 import { seededRandom } from '../src/util/index.js';
 
@@ -121,6 +122,10 @@ interface SyntheticResult {
   attr_sets: number;
   v4_lookups_per_s: number;
   v6_lookups_per_s: number;
+  v4_scoped_lookups_per_s: number;
+  v6_scoped_lookups_per_s: number;
+  v4_reader_lookups_per_s: number;
+  v6_reader_lookups_per_s: number;
   lines: string[];
 }
 
@@ -141,9 +146,9 @@ function syntheticRun(file: string): SyntheticResult {
     const attrId = rib.intern(g.attributes);
     const p = g.prefixes;
     if (g.afi === Afi.IPv4) {
-      for (let i = 0; i < p.length; i += 2) rib.announce(neighbor, Afi.IPv4, 0, p[i]!, 0, 0, 0, p[i + 1]!, attrId);
+      for (let i = 0; i < p.length; i += 2) rib.announce(neighbor, Afi.IPv4, 0, p[i]! | 0, 0, 0, 0, p[i + 1]!, attrId);
     } else {
-      for (let i = 0; i < p.length; i += 5) rib.announce(neighbor, Afi.IPv6, 0, p[i]!, p[i + 1]!, p[i + 2]!, p[i + 3]!, p[i + 4]!, attrId);
+      for (let i = 0; i < p.length; i += 5) rib.announce(neighbor, Afi.IPv6, 0, p[i]! | 0, p[i + 1]! | 0, p[i + 2]! | 0, p[i + 3]! | 0, p[i + 4]!, attrId);
     }
     rib.release(attrId);
     loadMs += performance.now() - t0;
@@ -176,26 +181,44 @@ function syntheticRun(file: string): SyntheticResult {
   const ids4 = Int32Array.from(t4.ids());
   const ids6 = Int32Array.from(t6.ids());
   const rand = seededRandom(7);
-  const addr4 = new Uint32Array(LOOKUPS);
+  // Addresses as int32, as a packet parser makes them (the lookups take either; see RibReader).
+  const addr4 = new Int32Array(LOOKUPS);
   for (let i = 0; i < LOOKUPS; i++) {
     const k = ids4[Math.floor(rand() * ids4.length)]!;
     const len = t4.lengths[k]!;
     const host = len === 32 ? 0 : Math.floor(rand() * 2 ** (32 - len));
-    addr4[i] = (t4.words[k]! + host) >>> 0;
+    addr4[i] = ((t4.words[k]! >>> 0) + host) | 0;
   }
-  const addr6 = new Uint32Array(LOOKUPS * 4);
+  const addr6 = new Int32Array(LOOKUPS * 4);
   for (let i = 0; i < LOOKUPS; i++) {
     const k = ids6[Math.floor(rand() * ids6.length)]!;
     const len = t6.lengths[k]!;
     for (let w = 0; w < 4; w++) {
       const fixed = Math.max(0, Math.min(32, len - 32 * w));
       const random = fixed === 32 ? 0 : Math.floor(rand() * 2 ** (32 - fixed));
-      addr6[4 * i + w] = (t6.words[4 * k + w]! | random) >>> 0;
+      addr6[4 * i + w] = t6.words[4 * k + w]! | random;
     }
   }
+  // Plain longest match, then the same with its ECS scope (PrefixTable), then the reading face's full lookup
+  // (scope, best route, attribute set and neighbor into a LookupResult), in turn, so that they share conditions.
+  const reader = new RibReader(rib);
+  const out = new LookupResult();
   const v4 = rate(2, () => {
     let sum = 0;
     for (let i = 0; i < LOOKUPS; i++) sum = (sum + t4.lookup4(addr4[i]!)) | 0;
+    return sum;
+  });
+  const v4Scoped = rate(2, () => {
+    let sum = 0;
+    for (let i = 0; i < LOOKUPS; i++) sum = (sum + t4.lookupScoped4(addr4[i]!) + t4.scope) | 0;
+    return sum;
+  });
+  const v4Reader = rate(2, () => {
+    let sum = 0;
+    for (let i = 0; i < LOOKUPS; i++) {
+      reader.lookup4(addr4[i]!, out);
+      sum = (sum + out.scope + out.attributes) | 0;
+    }
     return sum;
   });
   const v6 = rate(2, () => {
@@ -206,11 +229,34 @@ function syntheticRun(file: string): SyntheticResult {
     }
     return sum;
   });
-  say(`  longest match, one core: IPv4 ${(v4.perSecond / 1e6).toFixed(1)} M/s, IPv6 ${(v6.perSecond / 1e6).toFixed(1)} M/s (checksums ${v4.checksum}, ${v6.checksum})`);
+  const v6Scoped = rate(2, () => {
+    let sum = 0;
+    for (let i = 0; i < LOOKUPS; i++) {
+      const o = 4 * i;
+      sum = (sum + t6.lookupScoped6(addr6[o]!, addr6[o + 1]!, addr6[o + 2]!, addr6[o + 3]!) + t6.scope) | 0;
+    }
+    return sum;
+  });
+  const v6Reader = rate(2, () => {
+    let sum = 0;
+    for (let i = 0; i < LOOKUPS; i++) {
+      const o = 4 * i;
+      reader.lookup6(addr6[o]!, addr6[o + 1]!, addr6[o + 2]!, addr6[o + 3]!, out);
+      sum = (sum + out.scope + out.attributes) | 0;
+    }
+    return sum;
+  });
+  const m = (r: { perSecond: number }): string => `${(r.perSecond / 1e6).toFixed(1)} M/s`;
+  say(`  longest match, one core: IPv4 ${m(v4)}, IPv6 ${m(v6)} (checksums ${v4.checksum}, ${v6.checksum})`);
+  say(
+    `  with ECS scope: IPv4 ${m(v4Scoped)} (${(v4Scoped.perSecond / v4.perSecond).toFixed(2)} of plain), ` +
+      `IPv6 ${m(v6Scoped)} (${(v6Scoped.perSecond / v6.perSecond).toFixed(2)} of plain)`,
+  );
+  say(`  reading face (scope + best route + attribute set + neighbor into a LookupResult): IPv4 ${m(v4Reader)}, IPv6 ${m(v6Reader)}`);
 
   const flat4 = new Uint32Array(ids4.length * 2);
   for (let i = 0; i < ids4.length; i++) {
-    flat4[2 * i] = t4.words[ids4[i]!]!;
+    flat4[2 * i] = t4.words[ids4[i]!]! >>> 0;
     flat4[2 * i + 1] = t4.lengths[ids4[i]!]!;
   }
   const reference = new Static1688(flat4, ids4.length);
@@ -253,6 +299,10 @@ function syntheticRun(file: string): SyntheticResult {
     attr_sets: attrSets,
     v4_lookups_per_s: Math.round(v4.perSecond),
     v6_lookups_per_s: Math.round(v6.perSecond),
+    v4_scoped_lookups_per_s: Math.round(v4Scoped.perSecond),
+    v6_scoped_lookups_per_s: Math.round(v6Scoped.perSecond),
+    v4_reader_lookups_per_s: Math.round(v4Reader.perSecond),
+    v6_reader_lookups_per_s: Math.round(v6Reader.perSecond),
     lines,
   };
 }

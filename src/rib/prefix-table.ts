@@ -39,8 +39,9 @@ const IPV6_STRIDES = [12, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
  *   costs ~20 MiB (its 256-slot /16 chunks are mostly sparse), and is as fast. IPv6 is 20-12-4-4-4-4-8-...: a /32
  *   is 2 loads; only ~650 /20s hold longer prefixes in a full table (10 MiB of 4096-slot chunks), and most of the
  *   4 MiB first level (outside 2000::/3) is never touched, so never resident. Between /32 and /48, where real IPv6
- *   tables are sparse (a /40 chunk often holds one /48), 16-slot chunks (one 64-byte cache line) instead of
- *   256-slot ones: 8-bit strides there cost ~30 MiB for a full table, these ~3 MiB, for two more loads on a /48.
+ *   tables are sparse (a /40 chunk often holds one /48), 16-slot chunks (one 64-byte cache line): a /48 is 6 loads.
+ *   (Measured on the synthetic table, bench:rib: 6-6-4 there is 4.9 MiB more for 1.0-1.2x the lookups, 8-8 is
+ *   24 MiB more, 8-4-4 is 8.6 MiB more.)
  *   Every slot is one int32 in ONE Int32Array (the first level is the start of the pool), so a lookup touches no
  *   object; a slot is 0 (no route), a leaf (> 0, see LEAF_ID_SHIFT) or ~unit (< 0): a child chunk whose slots
  *   start at unit << 4.
@@ -188,9 +189,9 @@ export class PrefixTable {
   }
 
   /**
-   * Longest match of an IPv4 address (prefix id or -1), with its ECS scope in `this.scope`. Hot path, no
-   * allocation: the scope of an address whose match has no more-specific comes with the match (LEAF_SOLE);
-   * others read the summary bits of the chunk the descent stopped in.
+   * Longest match of an IPv4 address (prefix id or -1), with its ECS scope in `this.scope`. Hot path (bench:rib
+   * "with ECS scope"), no allocation: the scope of an address whose match has no more-specific comes with the
+   * match (LEAF_SOLE); others read the summary bits of the chunk the descent stopped in.
    */
   lookupScoped4(address: number): number {
     const pool = this.pool;
@@ -210,15 +211,14 @@ export class PrefixTable {
         level = 2;
       }
     }
-    if ((v & LEAF_SOLE) !== 0) this.scope = v & LEAF_LENGTH;
-    else this.scope = this.scopeIn(base, level, index, v & LEAF_LENGTH);
+    this.scope = (v & LEAF_SOLE) !== 0 ? v & LEAF_LENGTH : this.scopeIn(base, level, index, v & LEAF_LENGTH);
     return (v >> LEAF_ID_SHIFT) - 1;
   }
 
   /** Longest match of an IPv6 address given as four words: prefix id or -1. Hot path, no allocation. */
   lookup6(a: number, b: number, c: number, d: number): number {
     const pool = this.pool;
-    // Levels: 20 | 12 | 4 4 | 4 4 | 8 8 | 8 8 8 8 | 8 8 8 8 (see the class comment).
+    // Levels: 20 | 12 | 4 4 4 4 | 8 8 | 8 8 8 8 | 8 8 8 8 (see the class comment).
     let v = pool[a >>> 12]!;
     if (v >= 0) return (v >> LEAF_ID_SHIFT) - 1;
     v = pool[(~v << 4) + (a & 0xfff)]!;
@@ -247,25 +247,55 @@ export class PrefixTable {
   /** Longest match of an IPv6 address (prefix id or -1), with its ECS scope in `this.scope`. Hot path, no allocation. */
   lookupScoped6(a: number, b: number, c: number, d: number): number {
     const pool = this.pool;
+    // The levels of lookup6; the descent breaks out where it stops, with that chunk, level and slot.
     let index = a >>> 12;
     let v = pool[index]!;
     let base = 0;
     let level = 0;
-    if (v < 0) {
-      const starts = this.levelStart;
-      const strides = this.stride;
-      do {
-        base = ~v << 4;
+    descent: if (v < 0) {
+      base = ~v << 4;
+      index = a & 0xfff;
+      v = pool[base + index]!;
+      level = 1;
+      if (v >= 0) break descent;
+      base = ~v << 4;
+      index = b >>> 28;
+      v = pool[base + index]!;
+      level = 2;
+      if (v >= 0) break descent;
+      base = ~v << 4;
+      index = (b >>> 24) & 15;
+      v = pool[base + index]!;
+      level = 3;
+      if (v >= 0) break descent;
+      base = ~v << 4;
+      index = (b >>> 20) & 15;
+      v = pool[base + index]!;
+      level = 4;
+      if (v >= 0) break descent;
+      base = ~v << 4;
+      index = (b >>> 16) & 15;
+      v = pool[base + index]!;
+      level = 5;
+      if (v >= 0) break descent;
+      base = ~v << 4;
+      index = (b >>> 8) & 255;
+      v = pool[base + index]!;
+      level = 6;
+      if (v >= 0) break descent;
+      base = ~v << 4;
+      index = b & 255;
+      v = pool[base + index]!;
+      level = 7;
+      // Past /64: rare in real tables, so a loop over the remaining bytes (level k reads byte k).
+      while (v < 0) {
         level++;
-        const start = starts[level]!;
-        const stride = strides[level]!;
-        const word = start < 64 ? (start < 32 ? a : b) : start < 96 ? c : d;
-        index = (word >>> (32 - (start & 31) - stride)) & ((1 << stride) - 1);
+        base = ~v << 4;
+        index = ((level < 12 ? c : d) >>> (24 - 8 * (level & 3))) & 255;
         v = pool[base + index]!;
-      } while (v < 0);
+      }
     }
-    if ((v & LEAF_SOLE) !== 0) this.scope = v & LEAF_LENGTH;
-    else this.scope = this.scopeIn(base, level, index, v & LEAF_LENGTH);
+    this.scope = (v & LEAF_SOLE) !== 0 ? v & LEAF_LENGTH : this.scopeIn(base, level, index, v & LEAF_LENGTH);
     return (v >> LEAF_ID_SHIFT) - 1;
   }
 
