@@ -708,7 +708,7 @@ function flagsError(d: AttributeDescriptor, flags: number, r: AttributesResult):
 }
 
 /**
- * Hot path: decodes the attribute section buf[start..end) into r (reset first). Throws BgpError when RFC 7606
+ * Hot path (bench:codec): decodes the attribute section buf[start..end) into r (reset first). Throws BgpError when RFC 7606
  * says session reset; records everything else in r. One descriptor call per attribute, no try/catch, no slicing
  * except where a value must be kept.
  */

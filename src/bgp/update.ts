@@ -42,7 +42,7 @@ function updateError(subcode: number, message: string): BgpError {
 }
 
 /**
- * Hot path: decodes an UPDATE body buf[start..end) (after the 19-byte header), feeding prefixes to `sink` as
+ * Hot path (bench:codec): decodes an UPDATE body buf[start..end) (after the 19-byte header), feeding prefixes to `sink` as
  * numbers (no allocation per prefix; one PathAttributes per UPDATE). Everything is validated before the sink sees
  * anything: a session-reset error (RFC 7606) throws BgpError and reaches no sink method. Withdrawals come first
  * (withdrawn routes, then MP_UNREACH), then announcements (NLRI, then MP_REACH), which become withdrawals when the

@@ -143,6 +143,13 @@ export class AttributeStore {
     this.tableDelete(id);
     this.arenaDead += this.byteLength[id]!;
     this.byteLength[id] = 0;
+    // A free id's decision numbers are 0, as a fresh one's (fillDecisionNumbers writes only what is not).
+    this.flags[id] = 0;
+    this.localPref[id] = 0;
+    this.med[id] = 0;
+    this.origin[id] = 0;
+    this.originatorId[id] = 0;
+    this.clusterListLength[id] = 0;
     this.freeIds.push(id);
     this.live--;
     if (this.arenaDead > 1 << 20 && this.arenaDead * 2 > this.arenaUsed) this.compact();
@@ -223,12 +230,15 @@ export class AttributeStore {
     if (attrs.localPref >= 0) flags |= AttrSetFlag.LocalPref;
     if (attrs.med >= 0) flags |= AttrSetFlag.Med;
     if (attrs.originatorId >= 0) flags |= AttrSetFlag.OriginatorId;
-    this.flags[id] = flags;
-    this.localPref[id] = attrs.localPref >= 0 ? attrs.localPref : 0;
-    this.med[id] = attrs.med >= 0 ? attrs.med : 0; // RFC 4271 9.1.2.2 (c): a missing MED counts as 0.
-    this.origin[id] = attrs.origin >= 0 && attrs.origin <= 2 ? attrs.origin : 3;
-    this.originatorId[id] = attrs.originatorId >= 0 ? attrs.originatorId : 0;
-    this.clusterListLength[id] = attrs.clusterList ? attrs.clusterList.length : 0;
+    // Only what is not 0 is written: a free id's numbers are 0 (see release), and in an eBGP table these columns
+    // are mostly 0, so their pages stay untouched zero pages (no RSS; bench:ingest).
+    if (flags !== 0) this.flags[id] = flags;
+    if (attrs.localPref > 0) this.localPref[id] = attrs.localPref;
+    if (attrs.med > 0) this.med[id] = attrs.med; // RFC 4271 9.1.2.2 (c): a missing MED counts as 0.
+    const origin = attrs.origin >= 0 && attrs.origin <= 2 ? attrs.origin : 3;
+    if (origin !== 0) this.origin[id] = origin;
+    if (attrs.originatorId > 0) this.originatorId[id] = attrs.originatorId;
+    if (attrs.clusterList !== null && attrs.clusterList.length > 0) this.clusterListLength[id] = attrs.clusterList.length;
     let length = 0;
     let neighborAs = 0;
     let seenRegular = false;

@@ -18,7 +18,7 @@ const FREE_LENGTH = 255;
 /** Address bits indexing the first level of the trie, both families. */
 const ROOT_BITS = 20;
 /** Strides (bits) of the levels below the first. */
-const IPV4_STRIDES = [4, 8];
+const IPV4_STRIDES = [4, 4, 4];
 const IPV6_STRIDES = [12, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
 
 /**
@@ -34,9 +34,10 @@ const IPV6_STRIDES = [12, 4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8];
  *   the top bits of the key's hash above them: a probe rejects other keys on those bits alone, without loading
  *   their records (on a full-table load most probes are misses, and each record load was a cache miss).
  * - Longest match is a multibit trie with controlled prefix expansion: a first level of 2^20 slots indexed by the
- *   top 20 bits, then chunks of 2^stride slots. IPv4 is 20-4-8 (1-3 dependent loads, like 16-8-8): a 4 MiB first
- *   level plus 16-slot chunks for the /20s that hold longer prefixes costs ~11 MiB for a full table where 16-8-8
- *   costs ~20 MiB (its 256-slot /16 chunks are mostly sparse), and is as fast. IPv6 is 20-12-4-4-4-4-8-...: a /32
+ *   top 20 bits, then chunks of 2^stride slots. IPv4 is 20-4-4-4 (a /24 is 2 dependent loads, like 16-8-8): a 4 MiB
+ *   first level plus 16-slot chunks for the /20s that hold longer prefixes costs ~11 MiB for a full table where
+ *   16-8-8 costs ~20 MiB (its 256-slot /16 chunks are mostly sparse), and is as fast; past /24, where few prefixes
+ *   are, 16-slot chunks again rather than 256-slot ones (3 MiB less on the RIS 2015 table, bench:ingest). IPv6 is 20-12-4-4-4-4-8-...: a /32
  *   is 2 loads; only ~650 /20s hold longer prefixes in a full table (10 MiB of 4096-slot chunks), and most of the
  *   4 MiB first level (outside 2000::/3) is never touched, so never resident. Between /32 and /48, where real IPv6
  *   tables are sparse (a /40 chunk often holds one /48), 16-slot chunks (one 64-byte cache line): a /48 is 6 loads.
@@ -144,7 +145,7 @@ export class PrefixTable {
     const fullSize = this.capacity >= 1 << 18;
     const rootSlots = 1 << ROOT_BITS;
     this.unitCount = rootSlots >>> UNIT_SHIFT;
-    this.pool = new Int32Array(rootSlots + (fullSize ? (afi === Afi.IPv4 ? 16 * 262144 + 256 * 8192 : 4096 * 1024 + 16 * 262144) : 65536 * 2));
+    this.pool = new Int32Array(rootSlots + (fullSize ? (afi === Afi.IPv4 ? 16 * 262144 : 4096 * 1024 + 16 * 262144) : 65536 * 2));
     this.varies = new Uint16Array(this.pool.length >>> UNIT_SHIFT);
   }
 
@@ -177,13 +178,16 @@ export class PrefixTable {
 
   // ---------------------------------------------------------------- lookups (hot paths: bench:rib)
 
-  /** Longest match of an IPv4 address: prefix id or -1. Hot path: three loads at most, no allocation. */
+  /** Longest match of an IPv4 address: prefix id or -1. Hot path (bench:rib): 1-4 loads (2 for a /24), no allocation. */
   lookup4(address: number): number {
     const pool = this.pool;
     let v = pool[address >>> 12]!;
     if (v < 0) {
       v = pool[(~v << 4) + ((address >>> 8) & 15)]!;
-      if (v < 0) v = pool[(~v << 4) + (address & 255)]!;
+      if (v < 0) {
+        v = pool[(~v << 4) + ((address >>> 4) & 15)]!;
+        if (v < 0) v = pool[(~v << 4) + (address & 15)]!;
+      }
     }
     return (v >> LEAF_ID_SHIFT) - 1;
   }
@@ -206,16 +210,22 @@ export class PrefixTable {
       level = 1;
       if (v < 0) {
         base = ~v << 4;
-        index = address & 255;
+        index = (address >>> 4) & 15;
         v = pool[base + index]!;
         level = 2;
+        if (v < 0) {
+          base = ~v << 4;
+          index = address & 15;
+          v = pool[base + index]!;
+          level = 3;
+        }
       }
     }
     this.scope = (v & LEAF_SOLE) !== 0 ? v & LEAF_LENGTH : this.scopeIn(base, level, index, v & LEAF_LENGTH);
     return (v >> LEAF_ID_SHIFT) - 1;
   }
 
-  /** Longest match of an IPv6 address given as four words: prefix id or -1. Hot path, no allocation. */
+  /** Longest match of an IPv6 address given as four words: prefix id or -1. Hot path (bench:rib), no allocation. */
   lookup6(a: number, b: number, c: number, d: number): number {
     const pool = this.pool;
     // Levels: 20 | 12 | 4 4 4 4 | 8 8 | 8 8 8 8 | 8 8 8 8 (see the class comment).
@@ -244,7 +254,7 @@ export class PrefixTable {
     return (v >> LEAF_ID_SHIFT) - 1;
   }
 
-  /** Longest match of an IPv6 address (prefix id or -1), with its ECS scope in `this.scope`. Hot path, no allocation. */
+  /** Longest match of an IPv6 address (prefix id or -1), with its ECS scope in `this.scope`. Hot path (bench:rib "with ECS scope"), no allocation. */
   lookupScoped6(a: number, b: number, c: number, d: number): number {
     const pool = this.pool;
     // The levels of lookup6; the descent breaks out where it stops, with that chunk, level and slot.
@@ -642,7 +652,8 @@ export class PrefixTable {
       this.pool.fill(before & ~LEAF_SOLE, base + from, base + from + coverCount);
     }
     const leaf = leafOf(id, length) | (sole ? LEAF_SOLE : 0);
-    if (sole) this.pool.fill(leaf, base + first, base + first + count);
+    if (count === 1 && before >= 0) this.pool[base + first] = leaf; // the usual case: one slot, no chunk below
+    else if (sole) this.pool.fill(leaf, base + first, base + first + count);
     else for (let s = first; s < first + count; s++) this.writeSlot(base + s, leaf, -1, level + 1);
     this.refreshVaries(base, stride, first, first + count, sole);
   }
@@ -739,6 +750,24 @@ export class PrefixTable {
     const pool = this.pool;
     const varies = this.varies;
     const unit = base >>> UNIT_SHIFT;
+    if (stride === UNIT_SHIFT && to === from + 1) {
+      // One slot of a 16-slot chunk (most writes of a table load, bench:ingest): its 15 bits in one word, in a
+      // register, up the four blocks that hold it.
+      let bits = varies[unit]!;
+      let j = from;
+      for (let depth = 3; depth >= 0; depth--) {
+        j >>>= 1;
+        const h = (1 << depth) | j;
+        const span = 3 - depth;
+        const differs =
+          span === 0
+            ? pool[base + 2 * j] !== pool[base + 2 * j + 1]
+            : ((bits >>> (2 * h)) & 3) !== 0 || pool[base + ((2 * j) << span)] !== pool[base + ((2 * j + 1) << span)];
+        bits = differs ? bits | (1 << h) : bits & ~(1 << h);
+      }
+      varies[unit] = bits;
+      return;
+    }
     let lo = from;
     let hi = to - 1;
     for (let depth = stride - 1; depth >= 0; depth--) {
@@ -749,6 +778,7 @@ export class PrefixTable {
         this.clearVaries(unit, (1 << depth) | lo, (1 << depth) | hi);
         continue;
       }
+      let changed = false;
       for (let j = lo; j <= hi; j++) {
         const h = (1 << depth) | j;
         const left = 2 * h;
@@ -761,8 +791,16 @@ export class PrefixTable {
         }
         const e = unit + (h >>> 4);
         const bit = 1 << (h & 15);
-        varies[e] = differs ? varies[e]! | bit : varies[e]! & ~bit;
+        const old = varies[e]!;
+        const now = differs ? old | bit : old & ~bit;
+        if (now !== old) {
+          varies[e] = now;
+          changed = true;
+        }
       }
+      // One block left whose bit stayed and whose first slot was not written: nothing above it can change
+      // (its parent reads only its bit and its first slot). Most writes stop here within a level or two.
+      if (!changed && lo === hi && lo << (span + 1) < from) return;
     }
   }
 

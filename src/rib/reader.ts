@@ -353,7 +353,7 @@ export class RibReader {
     for (const p of table.sorted()) {
       table.wordsOf(p, w);
       let first = true;
-      for (let r = table.head[p]!; r >= 0; r = rib.routeNext[r]!, first = false) {
+      for (let r = table.head[p]!; r >= 0; r = rib.nextRoute(r), first = false) {
         const id = rib.routeNeighbor[r]! & ROUTE_NEIGHBOR_MASK;
         if (only >= 0 && id !== only) continue;
         rec.a = w[0]! >>> 0;

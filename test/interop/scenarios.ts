@@ -326,8 +326,8 @@ export async function defineInteropTests(daemon: DaemonName, block: number): Pro
     }
     t.is((await pair.ss.cli(['enable', pair.peer.options.address])).code, 0);
     await pair.ss.waitEstablished(pair.peer.options.address, 30_000);
-    await waitFor('the route to come back', async () => (await pair.ss.route(route.prefix)) !== null, 15_000);
-    t.pass();
+    const back = await waitFor('the route to come back', async () => (await pair.ss.route(route.prefix)) ?? undefined, 15_000);
+    t.is(back.prefix, route.prefix, 'the route is back after enable');
   });
 
   if (daemon === 'bird' || daemon === 'frr') {
