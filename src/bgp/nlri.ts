@@ -1,7 +1,7 @@
 import { Afi, ErrorCode, UpdateSubcode } from './constants.js';
 import { BgpError } from './errors.js';
 import type { BufferWriter } from './buffer-writer.js';
-import { readUint32 } from './buffer-reader.js';
+import { readInt32, readUint32 } from './buffer-reader.js';
 
 /** One prefix in the NlriSink number convention: IPv4 in `a`; IPv6 as four words, most significant first. */
 export interface NlriPrefix {
@@ -63,7 +63,7 @@ export function emitIpv4(buf: Buffer, p: number, end: number, addPath: boolean, 
     let a = 0;
     switch ((len + 7) >> 3) {
       case 4:
-        a = readUint32(buf, p);
+        a = readInt32(buf, p); // int32 like the shorter cases: words reach the sink as small integers, never boxed
         p += 4;
         break;
       case 3:

@@ -17,16 +17,10 @@ class Reference {
     return this.indexOf(p) >= 0;
   }
   insert(p: RefPrefix): void {
-    // Binary search for the place in order (a sort per insert made this test slow).
-    let lo = 0;
-    let hi = this.list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compare(this.list[mid]!, p) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < this.list.length && compare(this.list[lo]!, p) === 0) return;
-    this.list.splice(lo, 0, p);
+    // In order by binary search (a sort per insert made this test slow).
+    const at = this.lowerBound(p);
+    if (at < this.list.length && compare(this.list[at]!, p) === 0) return;
+    this.list.splice(at, 0, p);
   }
   remove(p: RefPrefix): void {
     const i = this.indexOf(p);
@@ -34,6 +28,11 @@ class Reference {
   }
   /** Position of p in the sorted list, or -1. */
   indexOf(p: RefPrefix): number {
+    const at = this.lowerBound(p);
+    return at < this.list.length && compare(this.list[at]!, p) === 0 ? at : -1;
+  }
+  /** The first position whose prefix is not before p. */
+  private lowerBound(p: RefPrefix): number {
     let lo = 0;
     let hi = this.list.length;
     while (lo < hi) {
@@ -41,7 +40,7 @@ class Reference {
       if (compare(this.list[mid]!, p) < 0) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.list.length && compare(this.list[lo]!, p) === 0 ? lo : -1;
+    return lo;
   }
   contains(outer: RefPrefix, addr: bigint, length = this.bits): boolean {
     if (length < outer.length) return false;

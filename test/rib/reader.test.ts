@@ -1,32 +1,11 @@
 import test from 'ava';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../../src/bgp/index.js';
-import { LookupResult, createRib, parseAddress, parsePrefix, type RibReader, type RibWriter } from '../../src/rib/index.js';
+import { Afi, AsPathSegment, AsPathSegmentType } from '../../src/bgp/index.js';
+import { LookupResult, createRib, parseAddress, type RibReader, type RibWriter } from '../../src/rib/index.js';
 import { seededRandom } from '../../src/util/index.js';
+import { announce, attrs, withdraw } from './helpers/routes.js';
 
 // The RIB's reading face: what the front ends (decision, DNS, HTTP, control) read the table through.
-
-function attrs(path: number[], extra: Partial<PathAttributes> = {}, set?: number[]): PathAttributes {
-  const a = new PathAttributes();
-  a.origin = 0;
-  a.asPath = [new AsPathSegment(AsPathSegmentType.AsSequence, path)];
-  if (set) a.asPath.push(new AsPathSegment(AsPathSegmentType.AsSet, set));
-  a.nextHop = 0xc0000201;
-  Object.assign(a, extra);
-  return a;
-}
-
-function announce(rib: RibWriter, neighbor: number, prefix: string, a: PathAttributes, pathId = 0): void {
-  const p = parsePrefix(prefix);
-  const id = rib.intern(a);
-  rib.announce(neighbor, p.afi, pathId, p.a, p.b, p.c, p.d, p.length, id);
-  rib.release(id);
-}
-
-function withdraw(rib: RibWriter, neighbor: number, prefix: string): void {
-  const p = parsePrefix(prefix);
-  rib.withdraw(neighbor, p.afi, 0, p.a, p.b, p.c, p.d, p.length);
-}
 
 function setup(): { writer: RibWriter; reader: RibReader; n1: number; n2: number } {
   const { writer, reader } = createRib({ sizing: 'small' });

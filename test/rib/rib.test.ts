@@ -1,28 +1,8 @@
 import test from 'ava';
-import { Afi, AsPathSegment, AsPathSegmentType, BgpError, PathAttributes, UnknownAttribute } from '../../src/bgp/index.js';
+import { Afi, AsPathSegment, AsPathSegmentType, BgpError, UnknownAttribute } from '../../src/bgp/index.js';
 import { RibUpdateSink, parsePrefix } from '../../src/rib/index.js';
+import { announce, attrs, withdraw } from './helpers/routes.js';
 import { Rib, type PathRef } from '../../src/rib/rib.js';
-
-function attrs(path: number[], extra: Partial<PathAttributes> = {}): PathAttributes {
-  const a = new PathAttributes();
-  a.origin = 0;
-  a.asPath = [new AsPathSegment(AsPathSegmentType.AsSequence, path)];
-  a.nextHop = 0xc0000201;
-  Object.assign(a, extra);
-  return a;
-}
-
-function announce(rib: Rib, neighbor: number, prefix: string, a: PathAttributes, pathId = 0): void {
-  const p = parsePrefix(prefix);
-  const id = rib.intern(a);
-  rib.announce(neighbor, p.afi, pathId, p.a, p.b, p.c, p.d, p.length, id);
-  rib.release(id);
-}
-
-function withdraw(rib: Rib, neighbor: number, prefix: string, pathId = 0): boolean {
-  const p = parsePrefix(prefix);
-  return rib.withdraw(neighbor, p.afi, pathId, p.a, p.b, p.c, p.d, p.length);
-}
 
 function setup(): { rib: Rib; n1: number; n2: number } {
   const rib = new Rib({ sizing: 'small' });

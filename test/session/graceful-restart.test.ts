@@ -1,8 +1,19 @@
 import test from 'ava';
 import { Afi, Safi, encodeNotification } from '../../src/bgp/index.js';
-import { addresses, attributes, prefix4, ScriptedPeer, sleep, speakerWithPeer, until, type OpenOptions } from './harness.js';
+import { addresses, attributes, prefix4, ScriptedPeer, sleep, speakerWithPeer, until, type OpenOptions, type TestSpeaker } from './harness.js';
 
 const next = addresses(47);
+
+/** Waits until the route for `address` is gone; true when it was seen stale on the way. */
+async function removedWithoutStale(rib: TestSpeaker['rib'], address: string): Promise<boolean> {
+  let keptStale = false;
+  await until('removed', () => {
+    const r = rib.lookup(address);
+    if (r?.stale) keptStale = true;
+    return r === null;
+  }, 2000);
+  return keptStale;
+}
 
 function grOpen(restartTime: number, restarting = false): OpenOptions {
   return {
@@ -78,13 +89,7 @@ test('removes routes at once when the peer did not advertise graceful restart', 
   await until('route', () => s.rib.lookup('203.0.113.1'));
   t.is(s.speaker.neighbor(a.peer)!.status().gracefulRestart, null, 'no graceful restart negotiated');
   peer.destroy();
-  let keptStale = false;
-  await until('removed', () => {
-    const r = s.rib.lookup('203.0.113.1');
-    if (r?.stale) keptStale = true;
-    return r === null;
-  }, 2000);
-  t.false(keptStale, 'never kept as stale');
+  t.false(await removedWithoutStale(s.rib, '203.0.113.1'), 'never kept as stale');
   const status = s.speaker.neighbor(a.peer)!.status();
   t.not(status.state, 'Established');
   t.deepEqual(status.prefixes, { ipv4: 0, ipv6: 0 });
@@ -193,13 +198,7 @@ test('with the N bit turned off we do not set it, and a NOTIFICATION removes the
   peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
   await until('route', () => s.rib.lookup('203.0.113.1'));
   peer.send(encodeNotification({ code: 6, subcode: 4 }));
-  let keptStale = false;
-  await until('removed', () => {
-    const r = s.rib.lookup('203.0.113.1');
-    if (r?.stale) keptStale = true;
-    return r === null;
-  }, 2000);
-  t.false(keptStale, 'never kept as stale');
+  t.false(await removedWithoutStale(s.rib, '203.0.113.1'), 'never kept as stale');
   const status = s.speaker.neighbor(a.peer)!.status();
   t.is(status.lastError, 'NOTIFICATION received: Cease / Administrative Reset (6/4)');
   t.deepEqual(status.staleFamilies, []);
