@@ -1,7 +1,7 @@
 import { Afi, type PathAttributes } from '../bgp/index.js';
 import { canonicalAddress, formatPrefix, parseAddress } from './address.js';
 import { AttrSetFlag } from './attribute-store.js';
-import type { PrefixTable } from './prefix-table.js';
+import { PrefixTable } from './prefix-table.js';
 import type { NeighborStateListener, Rib, RoutesChangeListener } from './rib.js';
 import { ROUTE_NEIGHBOR_MASK, ROUTE_STALE } from './route-row.js';
 
@@ -141,18 +141,20 @@ export class RibReader {
   /** Longest match of an IPv4 address (uint32) in the Loc-RIB, with its scope. True when a route matched. */
   lookup4(address: number, out: LookupResult): boolean {
     const table = this.rib.ipv4;
-    const p = table.lookupScoped4(address | 0);
+    const packed = table.lookupScoped4(address | 0);
+    const p = PrefixTable.scopedId(packed);
     out.afi = Afi.IPv4;
-    out.scope = table.scope;
+    out.scope = PrefixTable.scopeOf(packed);
     return this.fill(table, p, p < 0 ? -1 : table.head[p]!, out);
   }
 
   /** Longest match of an IPv6 address (four words) in the Loc-RIB, with its scope. True when a route matched. */
   lookup6(a: number, b: number, c: number, d: number, out: LookupResult): boolean {
     const table = this.rib.ipv6;
-    const p = table.lookupScoped6(a | 0, b | 0, c | 0, d | 0);
+    const packed = table.lookupScoped6(a | 0, b | 0, c | 0, d | 0);
+    const p = PrefixTable.scopedId(packed);
     out.afi = Afi.IPv6;
-    out.scope = table.scope;
+    out.scope = PrefixTable.scopeOf(packed);
     return this.fill(table, p, p < 0 ? -1 : table.head[p]!, out);
   }
 
@@ -201,9 +203,10 @@ export class RibReader {
   lookupInView(view: RibView, afi: Afi, a: number, b: number, c: number, d: number, out: LookupResult): boolean {
     const rib = this.rib;
     const table = rib.table(afi);
-    let p = table.lookupScoped(a | 0, b | 0, c | 0, d | 0);
+    const packed = table.lookupScoped(a | 0, b | 0, c | 0, d | 0);
+    let p = PrefixTable.scopedId(packed);
     out.afi = afi;
-    out.scope = table.scope;
+    out.scope = PrefixTable.scopeOf(packed);
     if (view.generation !== rib.neighborGeneration) this.resolve(view);
     const w = this.words;
     while (p >= 0) {

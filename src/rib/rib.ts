@@ -534,25 +534,6 @@ export class Rib implements RibWriter, DecisionInputs {
     yield* this.table(afi).sorted();
   }
 
-  /**
-   * Longest match within one neighbor's Adj-RIB-In: the route id of the best path, among that neighbor's own, of
-   * the longest prefix covering the address for which that neighbor has a path; -1 when none does.
-   */
-  lookupFromNeighbor(neighborId: number, afi: Afi, a: number, b: number, c: number, d: number): number {
-    const table = this.table(afi);
-    const only = new Uint8Array(neighborId + 1);
-    only[neighborId] = 1;
-    let p = afi === Afi.IPv4 ? table.lookup4(a | 0) : table.lookup6(a | 0, b | 0, c | 0, d | 0);
-    const w = this.scratchWords;
-    while (p >= 0) {
-      const best = this.bestInView(afi, p, only, -1, null);
-      if (best >= 0) return best;
-      table.wordsOf(p, w);
-      p = table.coveringOf(w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!);
-    }
-    return -1;
-  }
-
   // ------------------------------------------------------------------ queries (objects; convenient)
 
   /** Best route of the longest match of an address given as text, or null. */

@@ -167,11 +167,12 @@ function runRandom(afi: Afi, seed: number, ops: number): { checks: number; scope
       const w = toWords(a, bits);
       const got = afi === Afi.IPv4 ? table.lookup4(w[0]) : table.lookup6(w[0], w[1], w[2], w[3]);
       const want = ref.longest(a);
-      const scoped = afi === Afi.IPv4 ? table.lookupScoped4(w[0]) : table.lookupScoped6(w[0], w[1], w[2], w[3]);
+      const packed = afi === Afi.IPv4 ? table.lookupScoped4(w[0]) : table.lookupScoped6(w[0], w[1], w[2], w[3]);
+      const scoped = PrefixTable.scopedId(packed);
       if (scoped !== got) throw new Error(`op ${op}: the scoped lookup of ${a} matched ${scoped}, the plain one ${got}`);
       const wantScope = ref.scope(a, want);
-      if (table.scope !== wantScope) {
-        throw new Error(`op ${op}: scope of ${a} (match ${want?.value}/${want?.length}) is ${table.scope}, want ${wantScope}`);
+      if (PrefixTable.scopeOf(packed) !== wantScope) {
+        throw new Error(`op ${op}: scope of ${a} (match ${want?.value}/${want?.length}) is ${PrefixTable.scopeOf(packed)}, want ${wantScope}`);
       }
       scopes++;
       const gotPrefix = got < 0 ? undefined : fromTable(table, got, bits);
@@ -235,10 +236,11 @@ test('IPv6 table matches a sorted-list reference over 30,000 random inserts and 
 test('ECS scope: the covering route answers with a scope just long enough to exclude the more-specific', (t) => {
   const table = new PrefixTable(Afi.IPv4, 16);
   const scopeOf = (text: string): [string | null, number] => {
-    const id = table.lookupScoped4(parsePrefix(text).a);
+    const packed = table.lookupScoped4(parsePrefix(text).a);
+    const id = PrefixTable.scopedId(packed);
     const w = new Uint32Array(4);
     if (id >= 0) table.wordsOf(id, w);
-    return [id < 0 ? null : formatPrefix(Afi.IPv4, w[0]!, 0, 0, 0, table.lengths[id]!), table.scope];
+    return [id < 0 ? null : formatPrefix(Afi.IPv4, w[0]!, 0, 0, 0, table.lengths[id]!), PrefixTable.scopeOf(packed)];
   };
   t.deepEqual(scopeOf('10.0.5.1'), [null, 0], 'empty table');
   const p16 = parsePrefix('10.0.0.0/16');

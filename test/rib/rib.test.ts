@@ -159,17 +159,6 @@ test('gives back every attribute field it interned', (t) => {
   t.is(rib.firstAs(rib.intern(a)), 65001);
 });
 
-test('finds the longest match within one neighbor view', (t) => {
-  const { rib, n1, n2 } = setup();
-  announce(rib, n1, '10.0.0.0/8', attrs([65001]));
-  announce(rib, n2, '10.1.0.0/16', attrs([65002]));
-  const r1 = rib.lookupFromNeighbor(n1, Afi.IPv4, 0x0a010101, 0, 0, 0);
-  const r2 = rib.lookupFromNeighbor(n2, Afi.IPv4, 0x0a010101, 0, 0, 0);
-  t.is(rib.routeNeighborOf(r1), n1);
-  t.is(rib.routeNeighborOf(r2), n2);
-  t.is(rib.lookupFromNeighbor(n2, Afi.IPv4, 0x0a020101, 0, 0, 0), -1);
-});
-
 test('iterates best routes in prefix order and answers covering/covered queries', (t) => {
   const { rib, n1 } = setup();
   for (const p of ['10.1.0.0/16', '10.0.0.0/8', '10.1.0.0/17', '10.1.128.0/17', '9.0.0.0/8', '10.2.0.0/16']) announce(rib, n1, p, attrs([65001]));
