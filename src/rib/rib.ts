@@ -110,8 +110,8 @@ interface Neighbor {
  *
  * A route (path) is (neighbor, ADD-PATH path id, prefix) -> attribute set. Routes are struct-of-arrays rows
  * (prefix id, neighbor, path id, attribute set, next route of the same prefix, flags) recycled through a free
- * list; each prefix keeps a singly linked list of its routes and its best route in the PrefixTable's two int
- * slots. Best-path selection runs over that short list on each change (RFC 4271 9.1.2.2, see decision.ts).
+ * list; each prefix keeps a singly linked list of its routes, best first, from the PrefixTable's head slot.
+ * Best-path selection runs over that short list on each change (RFC 4271 9.1.2.2, see decision.ts).
  *
  * This class is the RIB's writable inside: the session layer writes through the RibWriter contract, front ends
  * read through RibReader (reader.ts). The row arrays are public for those two and the decision process only.
