@@ -135,6 +135,9 @@ class Validator_ {
       file,
       bgp,
       neighbors,
+      pops: [],
+      proximity: { rule: 'classic', self: null },
+      overrides: [],
       control: { socket: this.optString(control, 'socket', 'control.socket') },
       log: { level: level as LogLevel, file: this.optString(log, 'file', 'log.file') },
     };
@@ -212,6 +215,7 @@ class Validator_ {
       gracefulRestart: this.gracefulRestart(m, `${path}.graceful-restart`),
       addPath: this.bool(m, 'add-path', `${path}.add-path`) ?? true,
       description: this.optString(m, 'description', `${path}.description`),
+      pop: null,
     };
     return address === null || remoteAs === null ? null : neighbor;
   }
