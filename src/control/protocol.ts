@@ -9,6 +9,9 @@
 //            {"command":"memory"}   (what the RIB and the process use, like `birdc show memory`)
 // Responses: {"ok":true,"result":...} or {"ok":false,"error":"text"}
 import type { NeighborStatus } from '../session/index.js';
+import type { RouteJson } from '../rib/index.js';
+
+export type { RouteJson };
 
 export type ControlRequest =
   | { command: 'neighbors' }
@@ -20,29 +23,6 @@ export type ControlRequest =
   | { command: 'memory' };
 
 export type ControlResponse<T = unknown> = { ok: true; result: T } | { ok: false; error: string };
-
-/** One route as `routes --json` prints it. */
-export interface RouteJson {
-  prefix: string;
-  /** AS_SEQUENCE members as numbers, each AS_SET as a nested array (confederation segments likewise). */
-  asPath: (number | number[])[];
-  nextHop: string | null;
-  /** The neighbor's address the route came from. */
-  neighbor: string;
-  neighborAs: number | null;
-  localPref: number | null;
-  med: number | null;
-  /** "AS:VALUE" each, well-known ones too (no names). */
-  communities: string[];
-  largeCommunities: string[];
-  origin: 'igp' | 'egp' | 'incomplete' | null;
-  atomicAggregate: boolean;
-  aggregator: string | null;
-  originatorId: string | null;
-  clusterList: string[];
-  pathId: number;
-  stale: boolean;
-}
 
 export type NeighborJson = NeighborStatus;
 

@@ -91,6 +91,27 @@ export class DecisionProcess {
     return winner;
   }
 
+  /**
+   * Keeps, at the front of cand[0..n), the routes that tie for best on the steps that say something about the
+   * path itself: degree of preference, AS_PATH length, ORIGIN, MED (per neighbouring AS) and eBGP over iBGP;
+   * returns their count. The steps after those (router id, cluster list, peer address) only make a choice
+   * deterministic; a decision between POPs breaks such ties by its own rules instead (preference, then a hash
+   * that spreads clients evenly). Allocation-free.
+   */
+  preferred(cand: Int32Array, n: number): number {
+    if (n > 1) n = this.keepLowest(cand, n, Step.Preference);
+    if (n > 1) n = this.keepLowest(cand, n, Step.PathLength);
+    if (n > 1) n = this.keepLowest(cand, n, Step.Origin);
+    if (n > 1) n = this.keepLowestMed(cand, n);
+    if (n > 1) n = this.keepLowest(cand, n, Step.Ibgp);
+    return n;
+  }
+
+  /** Whether the route came from an iBGP neighbor. */
+  isIbgp(routeId: number): boolean {
+    return this.rib.neighborIbgp[this.rib.routeNeighbor[routeId]! & ROUTE_NEIGHBOR_MASK] === 1;
+  }
+
   /** The degree of preference of a route (RFC 4271 9.1.1): LOCAL_PREF of an iBGP route, else the default. */
   preferenceOf(routeId: number): number {
     const rib = this.rib;

@@ -14,6 +14,7 @@ export type { RibWriter } from './writer.js';
 export { RibUpdateSink } from './update-sink.js';
 export { RibReader, LookupResult, RibView } from './reader.js';
 export type { ViewSpec, NeighborView, PathView, RouteRecord, RibMemory } from './reader.js';
+export { pathJson, asPathJson, type RouteJson } from './route-json.js';
 export { MAX_PREFIXES_PER_FAMILY } from './prefix-table.js';
 export { parseAddress, parsePrefix, formatPrefix, formatAddress, canonicalAddress } from './address.js';
 export type { ParsedAddress, ParsedPrefix } from './address.js';

@@ -262,6 +262,38 @@ export class RibReader {
     return true;
   }
 
+  // ---------------------------------------------------------------- comparing routes (a decision between views)
+
+  /**
+   * Keeps, at the front of routes[0..n) (route handles, e.g. the best route of each of several views), those that
+   * tie for best by the decision process's steps that judge the path: degree of preference, AS_PATH length,
+   * ORIGIN, MED between routes from the same neighbouring AS, eBGP over iBGP. Returns how many. The arbitrary
+   * tie-breaks that follow them in the Loc-RIB (router id, peer address) are left to the caller. Allocation-free.
+   */
+  preferredRoutes(routes: Int32Array, n: number): number {
+    return this.rib.decision.preferred(routes, n);
+  }
+
+  /** The route's degree of preference (RFC 4271 9.1.1): LOCAL_PREF of an iBGP route, the default otherwise. */
+  preferenceOf(route: number): number {
+    return this.rib.decision.preferenceOf(route);
+  }
+
+  /** Whether the route came from an iBGP neighbor. */
+  isIbgp(route: number): boolean {
+    return this.rib.decision.isIbgp(route);
+  }
+
+  /** The attribute set handle of a route. */
+  attributesOfRoute(route: number): number {
+    return this.rib.routeAttr[route]!;
+  }
+
+  /** When the route came or last changed its attributes (a Date.now() value, to the second). */
+  changedAt(route: number): number {
+    return this.rib.changedAt(route);
+  }
+
   // ---------------------------------------------------------------- readers of an attribute set (cheap)
 
   /** The first (leftmost) AS of the AS_PATH; 0 when the path is empty or starts with an AS_SET. */

@@ -133,6 +133,15 @@ export class Rib implements RibWriter, DecisionInputs {
   /** ADD-PATH path ids; allocated at the first non-zero one (most sessions never use ADD-PATH). */
   routePathId: Uint32Array | null = null;
   routeNeighbor: Uint16Array;
+  /**
+   * When each route last changed (came, or changed its attributes), in seconds since `epochMs`: the age of the
+   * data an answer was decided on (explain). 4 bytes a route; read through changedAt.
+   */
+  routeChanged: Uint32Array;
+  /** Date.now() when the RIB was made: the origin of routeChanged. */
+  readonly epochMs = Date.now();
+  /** The time stamped on routes installed now; read once per announce() or announceRows() (one clock read per UPDATE). */
+  private clock = 0;
   private routeCapacity: number;
   private routeHighWater = 0;
   private routeFree = -1;
@@ -166,6 +175,7 @@ export class Rib implements RibWriter, DecisionInputs {
     this.routeNext = new Int32Array(this.routeCapacity);
     this.routeAttr = new Int32Array(this.routeCapacity);
     this.routeNeighbor = new Uint16Array(this.routeCapacity);
+    this.routeChanged = new Uint32Array(this.routeCapacity);
   }
 
   // ------------------------------------------------------------------ neighbors
@@ -308,6 +318,30 @@ export class Rib implements RibWriter, DecisionInputs {
     length: number,
     attrId: number,
   ): void {
+    this.clock = this.secondsNow();
+    this.install(neighborId, afi, pathId, a, b, c, d, length, attrId);
+  }
+
+  private secondsNow(): number {
+    return ((Date.now() - this.epochMs) / 1000) >>> 0;
+  }
+
+  /** When the route last came or changed, as a Date.now() value. */
+  changedAt(routeId: number): number {
+    return this.epochMs + this.routeChanged[routeId]! * 1000;
+  }
+
+  private install(
+    neighborId: number,
+    afi: Afi,
+    pathId: number,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+    length: number,
+    attrId: number,
+  ): void {
     const neighbor = this.neighborOf(neighborId);
     const v6 = afi === Afi.IPv6;
     const table = v6 ? this.ipv6 : this.ipv4;
@@ -341,6 +375,7 @@ export class Rib implements RibWriter, DecisionInputs {
         this.attributes.release(attrId);
         return;
       }
+      this.routeChanged[r] = this.clock;
     } else {
       r = this.allocRoute(neighborId, pathId, attrId);
       this.setNextRoute(r, table.head[p]!);
@@ -379,8 +414,9 @@ export class Rib implements RibWriter, DecisionInputs {
       }
       this.touchSink = touched;
     }
+    this.clock = this.secondsNow();
     for (let i = 0, o = 0; i < count; i++, o += 7) {
-      this.announce(neighborId, rows[o]! as Afi, rows[o + 1]!, rows[o + 2]!, rows[o + 3]!, rows[o + 4]!, rows[o + 5]!, rows[o + 6]!, attrId);
+      this.install(neighborId, rows[o]! as Afi, rows[o + 1]!, rows[o + 2]!, rows[o + 3]!, rows[o + 4]!, rows[o + 5]!, rows[o + 6]!, attrId);
     }
   }
 
@@ -736,6 +772,7 @@ export class Rib implements RibWriter, DecisionInputs {
     // A fresh row is all 0: its next is none, and neighbor 0 (the first, often the only one) need not be written
     // either. Columns that stay 0 stay untouched zero pages: no RSS (bench:ingest).
     this.routeAttr[r] = attrId;
+    this.routeChanged[r] = this.clock;
     if (pathId !== 0 && this.routePathId === null) this.routePathId = new Uint32Array(this.routeCapacity);
     if (this.routePathId && (recycled || pathId !== 0)) this.routePathId[r] = pathId;
     if (recycled || neighborId !== 0) this.routeNeighbor[r] = neighborId;
@@ -760,6 +797,7 @@ export class Rib implements RibWriter, DecisionInputs {
     this.routeAttr = grow(this.routeAttr, (n) => new Int32Array(n));
     if (this.routePathId) this.routePathId = grow(this.routePathId, (n) => new Uint32Array(n));
     this.routeNeighbor = grow(this.routeNeighbor, (n) => new Uint16Array(n));
+    this.routeChanged = grow(this.routeChanged, (n) => new Uint32Array(n));
     this.routeCapacity = cap;
   }
 }

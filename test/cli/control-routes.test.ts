@@ -1,6 +1,6 @@
 import test from 'ava';
 import { AsPathSegment, AsPathSegmentType, PathAttributes, parseIpv6 } from '../../src/bgp/index.js';
-import { routeJson } from '../../src/control/index.js';
+import { pathJson as routeJson } from '../../src/rib/index.js';
 import { createRib, parsePrefix } from '../../src/rib/index.js';
 
 /** A RIB holding one route, and the decoded path of the longest match of `address` in it. */
