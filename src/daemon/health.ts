@@ -4,7 +4,7 @@
 import { connect, isIPv6 } from 'node:net';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { PopCheckConfig } from './types.js';
+import type { PopCheckConfig } from '../proximity/index.js';
 
 export interface HealthState {
   up: boolean;

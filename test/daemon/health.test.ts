@@ -1,8 +1,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { HealthCheck } from '../../src/proximity/health.js';
-import type { PopCheckConfig } from '../../src/proximity/types.js';
+import { HealthCheck } from '../../src/daemon/health.js';
+import type { PopCheckConfig } from '../../src/proximity/index.js';
 
 // Loopback only, ports from listen(0). The machine may be busy: probes every 50 ms, but no assertion on timing;
 // conditions are awaited with a generous deadline and the tests assert counts and transitions.
