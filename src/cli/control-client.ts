@@ -60,3 +60,77 @@ export function controlRequest<T>(socketPath: string, request: ControlRequest, t
     });
   });
 }
+
+/**
+ * One connection to the control socket carrying many requests, pipelined: each request resolves with its own
+ * answer, in the order sent (the daemon answers in order). For batch mode, which must not pay a connection per
+ * line. After an error every pending request rejects and the connection is done (open a new one).
+ */
+export class ControlConnection {
+  private buffered = '';
+  private readonly waiting: { resolve: (value: unknown) => void; reject: (err: Error) => void }[] = [];
+  private failure: Error | null = null;
+
+  private constructor(private readonly socket: import('node:net').Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.read(chunk));
+    socket.on('error', (err) => this.fail(new Error(`control socket: ${err.message}`)));
+    socket.on('close', () => this.fail(new Error('the daemon closed the control socket')));
+  }
+
+  static open(socketPath: string): Promise<ControlConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(socketPath);
+      socket.once('connect', () => {
+        socket.off('error', onError);
+        resolve(new ControlConnection(socket));
+      });
+      const onError = (err: NodeJS.ErrnoException) => {
+        const hint = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? ' (is `supersparrow serve` running? see --socket)' : '';
+        reject(new Error(`cannot reach the daemon at ${socketPath}: ${err.message}${hint}`));
+      };
+      socket.once('error', onError);
+    });
+  }
+
+  get broken(): boolean {
+    return this.failure !== null;
+  }
+
+  request<T>(request: ControlRequest): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ resolve: resolve as (value: unknown) => void, reject });
+      this.socket.write(JSON.stringify(request) + '\n');
+    });
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  private read(chunk: string): void {
+    this.buffered += chunk;
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl);
+      this.buffered = this.buffered.slice(nl + 1);
+      const w = this.waiting.shift();
+      if (!w) continue;
+      try {
+        const response = JSON.parse(line) as ControlResponse;
+        if (response.ok) w.resolve(response.result);
+        else w.reject(new Error(response.error));
+      } catch (err) {
+        w.reject(new Error(`bad answer from the daemon: ${(err as Error).message}`));
+      }
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const w of this.waiting.splice(0)) w.reject(err);
+  }
+}

@@ -1,11 +1,18 @@
 import { Afi } from '../bgp/index.js';
 import type { RibReader } from '../rib/index.js';
 import type { Speaker } from '../session/index.js';
+import type { Proximity } from '../proximity/index.js';
+import { DecisionRequests } from './decisions.js';
 import type { ControlRequest, MemoryJson } from './protocol.js';
 import { findRoute } from './routes.js';
 
-/** Answers control requests from the speaker's neighbors and the RIB. */
-export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: () => Promise<unknown>) {
+/** Answers control requests from the speaker's neighbors, the RIB and the proximity decision. */
+export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: () => Promise<unknown>, proximity?: Proximity) {
+  const decisions = proximity ? new DecisionRequests(proximity) : null;
+  const needDecisions = (): DecisionRequests => {
+    if (!decisions) throw new Error('no POP decision in this daemon');
+    return decisions;
+  };
   const neighborOf = (address: unknown) => {
     if (typeof address !== 'string') throw new Error('"neighbor" (an address) is required');
     const n = speaker.neighbor(address);
@@ -40,6 +47,19 @@ export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: 
         return reload();
       case 'memory':
         return memoryOf(rib);
+      case 'query':
+        return needDecisions().query(request.addresses, request.limit);
+      case 'answers':
+        return needDecisions().answers(request.addresses, request.format);
+      case 'first-as':
+        return needDecisions().firstAs(request.addresses);
+      case 'explain':
+        return needDecisions().explain(request.address);
+      case 'pops':
+        return needDecisions().pops();
+      case 'pop-drain':
+      case 'pop-undrain':
+        return needDecisions().drain(request.pop, request.command === 'pop-drain');
       default:
         throw new Error(`unknown command ${JSON.stringify((request as { command: unknown }).command)}`);
     }

@@ -2,4 +2,15 @@
 export { ControlServer, type ControlHandler } from './server.js';
 export { createControlHandler } from './handler.js';
 export { findRoute } from './routes.js';
-export type { ControlRequest, ControlResponse, MemoryJson, NeighborJson, RouteJson } from './protocol.js';
+export { DecisionRequests, popJson, MAX_ADDRESSES_PER_REQUEST } from './decisions.js';
+export type {
+  AnswerFormat,
+  ControlRequest,
+  ControlResponse,
+  FirstAsJson,
+  MemoryJson,
+  NeighborJson,
+  PopJson,
+  QueryJson,
+  RouteJson,
+} from './protocol.js';

@@ -7,7 +7,9 @@ import type bunyanType from 'bunyan';
 import { CeaseSubcode } from '../bgp/index.js';
 import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
 import { ControlServer, createControlHandler } from '../control/index.js';
+import { Proximity, type ProximitySetup } from '../proximity/index.js';
 import { createRib, type RibReader } from '../rib/index.js';
+import { HealthCheck } from './health.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
 // A CommonJS package: require(), not import (RSS; see src/config/load.ts).
@@ -18,6 +20,8 @@ export interface Daemon {
   /** The RIB as the front ends read it. */
   readonly rib: RibReader;
   readonly speaker: Speaker;
+  /** The POP decision the front ends answer with. */
+  readonly proximity: Proximity;
   readonly control: ControlServer;
   readonly log: bunyan;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
@@ -90,6 +94,54 @@ export function neighborOptions(n: NeighborConfig, listen: Config['bgp']['listen
   };
 }
 
+/** What the decision takes from a configuration. */
+export function proximitySetup(config: Config): ProximitySetup {
+  return {
+    pops: config.pops,
+    proximity: config.proximity,
+    overrides: config.overrides,
+    neighborPops: config.neighbors.flatMap((n) => (n.pop === null ? [] : [{ address: n.address, pop: n.pop }])),
+  };
+}
+
+/**
+ * The POPs' health checks, one per POP with `check:`, feeding the decision. A reload keeps a check whose
+ * settings did not change (and its rise/fall counts), restarts a changed one and stops a removed one.
+ */
+class HealthChecks {
+  private readonly running = new Map<string, { key: string; check: HealthCheck }>();
+
+  constructor(
+    private readonly proximity: Proximity,
+    private readonly log: bunyan,
+  ) {}
+
+  apply(config: Config): void {
+    const wanted = new Map(config.pops.flatMap((p) => (p.check === null ? [] : [[p.name, p.check] as const])));
+    for (const [name, r] of this.running) {
+      const next = wanted.get(name);
+      if (next === undefined || JSON.stringify(next) !== r.key) {
+        r.check.stop();
+        this.running.delete(name);
+      }
+    }
+    for (const [name, spec] of wanted) {
+      if (this.running.has(name)) continue;
+      const check = new HealthCheck(spec, (up, reason) => {
+        this.log[up ? 'info' : 'warn']({ pop: name, up, reason }, `POP ${name} health check ${up ? 'passes' : 'fails'}: ${reason}`);
+        if (this.proximity.pop(name)) this.proximity.setCheck(name, up, reason);
+      });
+      this.running.set(name, { key: JSON.stringify(spec), check });
+      check.start();
+    }
+  }
+
+  stop(): void {
+    for (const r of this.running.values()) r.check.stop();
+    this.running.clear();
+  }
+}
+
 /** Starts the daemon: control socket first (so a second daemon fails early), then the speaker. */
 export async function startDaemon(config: Config, socketPath: string, log: bunyan = createLogger(config)): Promise<Daemon> {
   const { writer, reader: rib } = createRib();
@@ -101,6 +153,11 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     log,
   });
   for (const n of config.neighbors) speaker.addNeighbor(neighborOptions(n, config.bgp.listen));
+  const proximity = new Proximity(rib, proximitySetup(config));
+  proximity.onPopState((pop, up, reason) => {
+    log[up ? 'info' : 'warn']({ pop: pop.config.name, up, reason, transitions: pop.transitions }, `POP ${pop.config.name} is ${up ? 'up' : 'down'}: ${reason}`);
+  });
+  const checks = new HealthChecks(proximity, log);
   let current = config;
   let reloading: Promise<ReloadResult> | null = null;
   const reload = async (): Promise<ReloadResult> => {
@@ -148,6 +205,8 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     }
     if (JSON.stringify(next.control) !== JSON.stringify(current.control)) result.needsRestart.push('control');
     if (next.log.file !== current.log.file) result.needsRestart.push('log.file');
+    proximity.configure(proximitySetup(next));
+    checks.apply(next);
     log.level(next.log.level);
     // Keep the settings that are actually running, so that the next reload compares against them.
     current = { ...next, control: current.control, log: { ...next.log, file: current.log.file } };
@@ -160,7 +219,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     reloading = run;
     return run;
   };
-  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce), log);
+  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity), log);
   await control.start();
   try {
     await speaker.start();
@@ -168,14 +227,18 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     await control.stop();
     throw err;
   }
+  checks.apply(config);
   log.info({ localAs: config.bgp.localAs, routerId: config.bgp.routerId, neighbors: config.neighbors.length, config: config.file }, 'supersparrow started');
   return {
     rib,
     speaker,
+    proximity,
     control,
     log,
     reload: reloadOnce,
     async stop(message?: string) {
+      checks.stop();
+      proximity.close();
       await speaker.shutdown(message);
       await control.stop();
       log.info('supersparrow stopped');

@@ -24,6 +24,53 @@ export function parseAddress(text: string): ParsedAddress {
   }
 }
 
+/**
+ * Reads an address's text into `out` without throwing: false when the text is not an address. IPv4 is read
+ * character by character and allocates nothing (batch and control-socket queries read one address a line);
+ * IPv6 goes through the full parser.
+ */
+export function readAddress(text: string, out: ParsedAddress): boolean {
+  const n = text.length;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      // No leading zeros (they read as octal elsewhere) and at most 3 digits a part.
+      if (digits > 0 && part === 0) return false;
+      part = part * 10 + (ch - 48);
+      if (++digits > 3 || part > 255) return false;
+    } else if (ch === 46) {
+      if (digits === 0 || parts === 3) return false;
+      value = value * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else break;
+  }
+  if (i === n && parts === 3 && digits > 0) {
+    out.afi = Afi.IPv4;
+    out.a = (value * 256 + part) >>> 0;
+    out.b = out.c = out.d = 0;
+    return true;
+  }
+  if (text.indexOf(':') < 0) return false;
+  try {
+    const w = new DataView(parseIpv6(text).buffer);
+    out.afi = Afi.IPv6;
+    out.a = w.getUint32(0);
+    out.b = w.getUint32(4);
+    out.c = w.getUint32(8);
+    out.d = w.getUint32(12);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Parses 'addr/len' (or a bare address, as a host prefix); host bits must be zero unless `strict` is false. */
 export function parsePrefix(text: string, strict = true): ParsedPrefix {
   const slash = text.indexOf('/');

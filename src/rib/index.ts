@@ -16,7 +16,7 @@ export { RibReader, LookupResult, RibView } from './reader.js';
 export type { ViewSpec, NeighborView, PathView, RouteRecord, RibMemory } from './reader.js';
 export { pathJson, asPathJson, type RouteJson } from './route-json.js';
 export { MAX_PREFIXES_PER_FAMILY } from './prefix-table.js';
-export { parseAddress, parsePrefix, formatPrefix, formatAddress, canonicalAddress } from './address.js';
+export { parseAddress, readAddress, parsePrefix, formatPrefix, formatAddress, canonicalAddress } from './address.js';
 export type { ParsedAddress, ParsedPrefix } from './address.js';
 
 /** A new, empty RIB: the writer for the session layer (or a loader), the reader for the front ends. */

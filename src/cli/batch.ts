@@ -1,0 +1,83 @@
+// Batch mode's plumbing: one address a line on stdin, one answer a line on stdout, in order, each flushed as soon
+// as it is known: for Apache's `RewriteMap prg:`, which writes one line and waits for its answer, and for a pipe
+// of many addresses, which must not cost one round trip per line.
+
+export interface BatchOptions {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Answers lines, one text each, in order. */
+  answer(lines: string[]): Promise<string[]>;
+  /** What to print for lines whose answer() failed (the daemon went away): one text each. */
+  fallback(lines: string[], err: Error): string[];
+  /** Lines sent in one request at most. */
+  maxPerRequest?: number;
+  /** Requests in flight at most (the next is read while one is answered). */
+  maxInFlight?: number;
+}
+
+/**
+ * Reads lines as they come and hands what has arrived to answer() as one request (one line when a caller writes
+ * one and waits; thousands from a pipe), with a bounded number in flight; prints the answers in input order.
+ * Never stops on a bad line: answer() decides what a bad line gets. Resolves at the end of the input, once every
+ * answer is out.
+ */
+export function runBatch(options: BatchOptions): Promise<void> {
+  const maxPerRequest = options.maxPerRequest ?? 4096;
+  const maxInFlight = options.maxInFlight ?? 2;
+  const { input, output } = options;
+  let carry = '';
+  let pending: string[] = [];
+  let inFlight = 0;
+  let ended = false;
+  // The answers in input order: each request's write waits for the previous one's.
+  let written: Promise<void> = Promise.resolve();
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+
+  const pump = (): void => {
+    while (inFlight < maxInFlight && pending.length > 0) {
+      const lines = pending.length <= maxPerRequest ? pending : pending.slice(0, maxPerRequest);
+      pending = pending.length <= maxPerRequest ? [] : pending.slice(maxPerRequest);
+      inFlight++;
+      const answered = options.answer(lines).then(
+        (answers) => answers,
+        (err: Error) => options.fallback(lines, err),
+      );
+      written = written
+        .then(() => answered)
+        .then((answers) => {
+          output.write(answers.join('\n') + '\n');
+        })
+        .finally(() => {
+          inFlight--;
+          if (pending.length > 0) pump();
+          else if (ended && inFlight === 0) finish();
+          // Reading resumes once the backlog is under control (a slow daemon must not make us buffer stdin).
+          if (pending.length < maxPerRequest * maxInFlight) input.resume();
+        });
+    }
+    if (pending.length >= maxPerRequest * maxInFlight) input.pause();
+  };
+
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    const text = carry + chunk;
+    let start = 0;
+    let nl: number;
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      pending.push(text.slice(start, end));
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+    pump();
+  });
+  input.on('end', () => {
+    if (carry !== '') pending.push(carry);
+    carry = '';
+    ended = true;
+    pump();
+    if (inFlight === 0 && pending.length === 0) finish();
+  });
+  return done;
+}
