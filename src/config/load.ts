@@ -12,9 +12,14 @@ const { Validator } = require('ip-num/dist/src/Validator.js') as typeof import('
 const { isMap, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
 import {
   DEFAULT_BGP_PORT,
+  DEFAULT_CHECK_FALL,
+  DEFAULT_CHECK_INTERVAL_MS,
+  DEFAULT_CHECK_RISE,
+  DEFAULT_CHECK_TIMEOUT_MS,
   DEFAULT_CONNECT_RETRY,
   DEFAULT_HOLD_TIME,
   DEFAULT_MAX_PREFIX_RESTART_AFTER,
+  DEFAULT_POP_PREFERENCE,
   DEFAULT_STALE_PATH_TIME,
   LOG_LEVELS,
   type BgpConfig,
@@ -24,6 +29,11 @@ import {
   type LogLevel,
   type MaxPrefixesConfig,
   type NeighborConfig,
+  type OverrideConfig,
+  type PopCheckConfig,
+  type PopConfig,
+  type ProximityConfig,
+  type ProximityRule,
 } from './schema.js';
 
 /** One problem in a configuration file, located to a line and column (1-based). */
@@ -76,6 +86,9 @@ type Located = Node | null | undefined;
 
 /** Walks the YAML node tree so that every complaint can point at the node it is about. */
 class Validator_ {
+  /** POP names given as some neighbor's `pop:` (as written, valid or not): the multi-view rule's views. */
+  private readonly taggedPops = new Set<string>();
+
   constructor(
     private readonly lines: LineCounterType,
     private readonly problems: ConfigProblem[],
@@ -88,8 +101,9 @@ class Validator_ {
   }
 
   config(root: Node | null, file: string): Config {
-    const top = this.map(root, root, '', ['bgp', 'neighbors', 'control', 'log']);
+    const top = this.map(root, root, '', ['bgp', 'neighbors', 'pops', 'proximity', 'overrides', 'control', 'log']);
     const bgp = this.bgp(this.get(top, 'bgp'), root);
+    const pops = this.pops(this.get(top, 'pops'), root);
     const neighborsNode = this.get(top, 'neighbors');
     const neighbors: NeighborConfig[] = [];
     const itemIndex: number[] = [];
@@ -99,7 +113,7 @@ class Validator_ {
       this.report(neighborsNode, root, 'neighbors', 'must be a list of neighbors');
     } else {
       neighborsNode.items.forEach((item, i) => {
-        const n = this.neighbor(item as Node, neighborsNode, `neighbors[${i}]`, bgp);
+        const n = this.neighbor(item as Node, neighborsNode, `neighbors[${i}]`, bgp, pops.names);
         if (n) {
           neighbors.push(n);
           itemIndex.push(i);
@@ -125,6 +139,16 @@ class Validator_ {
         }
       });
     }
+    const proximity = this.proximity(this.get(top, 'proximity'), root, pops);
+    if (proximity.rule === 'multi-view') {
+      for (const p of pops.entries) {
+        if (!p.hasCommunity && !this.taggedPops.has(p.name)) {
+          this.report(p.keyNode, p.keyNode, `pops.${p.name}`,
+            'the multi-view rule needs a view of this POP: tag its neighbors with `pop: NAME` or give it a community');
+        }
+      }
+    }
+    const overrides = this.overrides(this.get(top, 'overrides'), root, pops.names);
     const control = this.map(this.get(top, 'control'), root, 'control', ['socket'], true);
     const log = this.map(this.get(top, 'log'), root, 'log', ['level', 'file'], true);
     const level = this.optString(log, 'level', 'log.level') ?? 'info';
@@ -135,9 +159,9 @@ class Validator_ {
       file,
       bgp,
       neighbors,
-      pops: [],
-      proximity: { rule: 'classic', self: null },
-      overrides: [],
+      pops: pops.pops,
+      proximity,
+      overrides,
       control: { socket: this.optString(control, 'socket', 'control.socket') },
       log: { level: level as LogLevel, file: this.optString(log, 'file', 'log.file') },
     };
@@ -170,10 +194,10 @@ class Validator_ {
     };
   }
 
-  private neighbor(node: Node, parent: Node, path: string, bgp: BgpConfig): NeighborConfig | null {
+  private neighbor(node: Node, parent: Node, path: string, bgp: BgpConfig, popNames: readonly string[]): NeighborConfig | null {
     const keys = [
       'address', 'remote-as', 'port', 'passive', 'local-address', 'hold-time', 'connect-retry', 'max-prefixes',
-      'graceful-restart', 'add-path', 'description',
+      'graceful-restart', 'add-path', 'description', 'pop',
     ];
     const m = this.map(node, parent, path, keys);
     if (!m) return null;
@@ -215,8 +239,11 @@ class Validator_ {
       gracefulRestart: this.gracefulRestart(m, `${path}.graceful-restart`),
       addPath: this.bool(m, 'add-path', `${path}.add-path`) ?? true,
       description: this.optString(m, 'description', `${path}.description`),
-      pop: null,
+      pop: this.popRef(m, 'pop', `${path}.pop`, popNames),
     };
+    // Even a neighbor with other problems gives its POP a view: the multi-view check should not pile on.
+    const tag = scalarText(this.get(m, 'pop'));
+    if (tag !== null) this.taggedPops.add(tag);
     return address === null || remoteAs === null ? null : neighbor;
   }
 
@@ -231,6 +258,256 @@ class Validator_ {
       notification: this.bool(gm, 'notification', `${path}.notification`) ?? defaults.notification,
       stalePathTime: this.seconds(gm, 'stale-path-time', `${path}.stale-path-time`, 1) ?? defaults.stalePathTime,
     };
+  }
+
+  // ---- POPs, the proximity rule, overrides ------------------------------------------------------------------
+
+  /** `pops: { NAME: { as, ipv4, ipv6, host, preference, community, large-community, down, check } }`, optional. */
+  private pops(node: Located, parent: Located): PopsRead {
+    const read: PopsRead = { pops: [], names: [], entries: [] };
+    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return read;
+    if (!isMap(node)) {
+      this.report(node, parent, 'pops', 'must be a mapping of POP names to POPs');
+      return read;
+    }
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node;
+      const name = scalarText(keyNode) ?? String(pair.key);
+      const path = `pops.${name}`;
+      if (!POP_NAME.test(name) || name.length > 63) {
+        this.report(keyNode, node, path, 'must be a POP name: a letter or digit, then letters, digits, "_", "." or "-"; at most 63 characters');
+      }
+      // Named even when invalid, so that references to it do not add "names no POP" to the real problem.
+      read.names.push(name);
+      const m = this.asMap(pair.value as Node);
+      read.entries.push({
+        name,
+        keyNode,
+        hasCommunity: this.get(m, 'community') !== undefined || this.get(m, 'large-community') !== undefined,
+      });
+      const pop = this.pop(name, keyNode, (pair.value ?? null) as Node | null, path);
+      if (pop) read.pops.push(pop);
+    }
+    return read;
+  }
+
+  private pop(name: string, keyNode: Node, node: Node | null, path: string): PopConfig | null {
+    const keys = ['as', 'ipv4', 'ipv6', 'host', 'preference', 'community', 'large-community', 'down', 'check'];
+    // `NAME:` with nothing after it is reported at the name.
+    const m = this.map(isScalar(node) && node.value === null ? null : node, keyNode, path, keys);
+    if (!m) return null;
+    const as = this.asNumber(m, 'as', `${path}.as`, true);
+    const ipv4 = this.ipv4(m, 'ipv4', `${path}.ipv4`, false);
+    const ipv6 = this.ipv6(m, 'ipv6', `${path}.ipv6`);
+    const host = this.hostName(m, 'host', `${path}.host`);
+    const given = (key: string): boolean => this.get(m, key) !== undefined;
+    if (!given('ipv4') && !given('ipv6') && !given('host')) {
+      this.report(keyNode, m, path, 'needs an answer: ipv4, ipv6 or host');
+    }
+    const pop: PopConfig = {
+      name,
+      as: as ?? 0,
+      ipv4,
+      ipv6,
+      host,
+      preference: this.int(m, 'preference', `${path}.preference`, 0, 65535) ?? DEFAULT_POP_PREFERENCE,
+      community: this.community(m, 'community', `${path}.community`, false),
+      largeCommunity: this.community(m, 'large-community', `${path}.large-community`, true),
+      down: this.bool(m, 'down', `${path}.down`) ?? false,
+      check: null,
+    };
+    const checkNode = this.get(m, 'check');
+    if (checkNode !== undefined && !(isScalar(checkNode) && checkNode.value === null)) {
+      pop.check = this.check(checkNode, m, `${path}.check`, pop, given('ipv4') || given('ipv6'));
+    }
+    return as === null ? null : pop;
+  }
+
+  /**
+   * `check: { tcp: PORT | http: URL, interval, timeout, rise, fall, address }`. `answerGiven`: the POP has an
+   * ipv4 or ipv6 key, valid or not (an invalid one is reported already; no second complaint about the address).
+   */
+  private check(node: Node, parent: YAMLMap, path: string, pop: PopConfig, answerGiven: boolean): PopCheckConfig | null {
+    const m = this.map(node, parent, path, ['tcp', 'http', 'interval', 'timeout', 'rise', 'fall', 'address']);
+    if (!m) return null;
+    const hasTcp = this.get(m, 'tcp') !== undefined;
+    const hasHttp = this.get(m, 'http') !== undefined;
+    if (hasTcp === hasHttp) this.report(m, m, path, 'needs exactly one of tcp: PORT or http: URL');
+    const tcpPort = hasTcp ? this.port(m, 'tcp', `${path}.tcp`) : null;
+    const http = hasHttp ? this.httpUrl(m, 'http', `${path}.http`, pop.host) : null;
+
+    const intervalMs = this.checkSeconds(m, 'interval', `${path}.interval`);
+    const timeoutMs = this.checkSeconds(m, 'timeout', `${path}.timeout`);
+    const intervalGiven = this.get(m, 'interval') !== undefined;
+    const interval = intervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
+    // An unset timeout is the default one, cut down to the interval if that is shorter.
+    let timeout = Math.min(DEFAULT_CHECK_TIMEOUT_MS, interval);
+    if (timeoutMs !== null) {
+      timeout = timeoutMs;
+      if (timeoutMs > interval && (intervalMs !== null || !intervalGiven)) {
+        this.report(this.get(m, 'timeout'), m, `${path}.timeout`,
+          `must be at most the interval (${interval / 1000} s${intervalGiven ? '' : ', the default'})`);
+      }
+    }
+
+    let address = this.address(m, 'address', `${path}.address`, false);
+    if (this.get(m, 'address') === undefined) {
+      address = pop.ipv4 ?? pop.ipv6;
+      if (address === null && !answerGiven) {
+        this.report(m, m, path, 'needs an address to probe: give the POP an ipv4 or ipv6 answer, or check.address');
+      }
+    }
+    const common = {
+      address: address ?? '',
+      intervalMs: interval,
+      timeoutMs: timeout,
+      rise: this.int(m, 'rise', `${path}.rise`, 1, 100) ?? DEFAULT_CHECK_RISE,
+      fall: this.int(m, 'fall', `${path}.fall`, 1, 100) ?? DEFAULT_CHECK_FALL,
+    };
+    if (hasTcp && !hasHttp && tcpPort !== null) return { kind: 'tcp', port: tcpPort, path: null, host: null, ...common };
+    if (hasHttp && !hasTcp && http !== null) return { kind: 'http', ...http, ...common };
+    return null;
+  }
+
+  /** `http://HOST[:PORT]/path?query`, or an absolute path `/health` (sent with the POP's host name, if any). */
+  private httpUrl(m: YAMLMap, key: string, path: string, popHost: string | null): { port: number; path: string; host: string | null } | null {
+    const s = this.scalar(m, key, path, false);
+    if (!s) return null;
+    const v = s.value;
+    const bad = (message: string): null => {
+      this.report(s.node, m, path, message);
+      return null;
+    };
+    const expected = 'must be an http:// URL or an absolute path such as /health';
+    if (typeof v !== 'string' || v === '' || /[\s#]/.test(v)) return bad(expected);
+    if (v.startsWith('/')) {
+      if (v.startsWith('//')) return bad(expected);
+      const u = new URL(v, 'http://localhost');
+      return { port: 80, path: u.pathname + u.search, host: popHost };
+    }
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(v)?.[1]?.toLowerCase();
+    if (scheme === 'https') return bad('https is not supported: give an http:// URL or an absolute path such as /health');
+    if (scheme !== 'http' || !/^http:\/\/[^/?]/i.test(v)) return bad(expected);
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      return bad(`${expected} (this one does not parse)`);
+    }
+    if (u.username !== '' || u.password !== '') return bad('must not carry a user name or password');
+    if (u.port === '0') return bad('must have a port 1..65535');
+    return { port: u.port === '' ? 80 : Number(u.port), path: u.pathname + u.search, host: u.hostname };
+  }
+
+  /** A check's interval or timeout: seconds, decimals allowed, more than 0 and at most 3600; in milliseconds. */
+  private checkSeconds(m: YAMLMap, key: string, path: string): number | null {
+    const s = this.scalar(m, key, path, false);
+    if (!s) return null;
+    const v = s.value;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 3600) {
+      this.report(s.node, m, path, 'must be a number of seconds, more than 0 and at most 3600');
+      return null;
+    }
+    return Math.max(1, Math.round(v * 1000));
+  }
+
+  /** `proximity: { rule: classic | multi-view, self: POP }`; self defaults to the first POP in the file. */
+  private proximity(node: Located, parent: Located, pops: PopsRead): ProximityConfig {
+    const m = this.map(node, parent, 'proximity', ['rule', 'self'], true);
+    let rule: ProximityRule = 'classic';
+    const ruleText = this.optString(m, 'rule', 'proximity.rule');
+    if (ruleText !== null) {
+      if (PROXIMITY_RULES.includes(ruleText as ProximityRule)) rule = ruleText as ProximityRule;
+      else this.report(this.get(m, 'rule'), m, 'proximity.rule', `must be one of ${PROXIMITY_RULES.join(', ')}`);
+    }
+    const self = this.get(m, 'self') !== undefined ? this.popRef(m, 'self', 'proximity.self', pops.names) : (pops.names[0] ?? null);
+    return { rule, self };
+  }
+
+  /** `overrides: { "PREFIX": POP }`: prefixes with their host bits zero, each once. */
+  private overrides(node: Located, parent: Located, popNames: readonly string[]): OverrideConfig[] {
+    const overrides: OverrideConfig[] = [];
+    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return overrides;
+    if (!isMap(node)) {
+      this.report(node, parent, 'overrides', 'must be a mapping of prefixes to POP names');
+      return overrides;
+    }
+    const seen = new Map<string, string>();
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node;
+      const text = scalarText(keyNode) ?? String(pair.key);
+      const path = `overrides[${JSON.stringify(text)}]`;
+      const prefix = parsePrefix(text);
+      if (prefix === null) {
+        this.report(keyNode, node, path, 'must be an IPv4 or IPv6 prefix ADDRESS/LENGTH (length 0..32 or 0..128)');
+      } else if (prefix.hostBits) {
+        this.report(keyNode, node, path, `has host bits set; did you mean ${prefix.text}?`);
+      } else {
+        const first = seen.get(prefix.text);
+        if (first !== undefined) this.report(keyNode, node, path, `duplicates overrides[${JSON.stringify(first)}]`);
+        else seen.set(prefix.text, text);
+      }
+      const valueNode = (pair.value ?? null) as Node | null;
+      const pop = this.popName(valueNode, keyNode, path, popNames);
+      if (prefix !== null && !prefix.hostBits && pop !== null) overrides.push({ prefix: prefix.text, pop });
+    }
+    return overrides;
+  }
+
+  /** An optional reference to a configured POP by name. */
+  private popRef(m: YAMLMap | null, key: string, path: string, popNames: readonly string[]): string | null {
+    const node = this.get(m, key);
+    return node === undefined ? null : this.popName(node, m, path, popNames);
+  }
+
+  private popName(node: Node | null, parent: Located, path: string, popNames: readonly string[]): string | null {
+    const name = scalarText(node);
+    if (name === null) {
+      // An empty value is reported where its key is (the parent), not at the end of the line.
+      this.report(isScalar(node) && node.value === null ? null : node, parent, path, 'must be the name of a POP');
+      return null;
+    }
+    if (!popNames.includes(name)) {
+      this.report(node, parent, path, popNames.length > 0 ? `names no POP; configured: ${popNames.join(', ')}` : 'names no POP: no pops are configured');
+      return null;
+    }
+    return name;
+  }
+
+  /** "A:B" (each 0..65535) or, large, "A:B:C" (each 0..4294967295); returned without leading zeros. */
+  private community(m: YAMLMap, key: string, path: string, large: boolean): string | null {
+    const s = this.scalar(m, key, path, false);
+    if (!s) return null;
+    const match = typeof s.value === 'string' ? (large ? /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/ : /^(\d{1,5}):(\d{1,5})$/).exec(s.value) : null;
+    const max = large ? 0xffffffff : 0xffff;
+    if (!match || match.slice(1).some((part) => Number(part) > max)) {
+      this.report(s.node, m, path, large ? 'must be a large community "A:B:C", each part 0..4294967295' : 'must be a community "A:B", each part 0..65535');
+      return null;
+    }
+    return match.slice(1).map(Number).join(':');
+  }
+
+  private ipv6(m: YAMLMap, key: string, path: string): string | null {
+    const s = this.scalar(m, key, path, false);
+    if (!s) return null;
+    const v = s.value;
+    const canonical = typeof v === 'string' && v.includes(':') && Validator.isValidIPv6String(v)[0] ? canonicalAddress(v) : null;
+    // An IPv4-mapped address comes back as IPv4: that one belongs in ipv4.
+    if (canonical === null || !canonical.includes(':')) {
+      this.report(s.node, m, path, 'must be an IPv6 address');
+      return null;
+    }
+    return canonical;
+  }
+
+  private hostName(m: YAMLMap, key: string, path: string): string | null {
+    const s = this.scalar(m, key, path, false);
+    if (!s) return null;
+    if (typeof s.value !== 'string' || !isDnsName(s.value)) {
+      this.report(s.node, m, path, 'must be a DNS name: labels of letters, digits and hyphens, separated by dots; at most 253 characters');
+      return null;
+    }
+    return s.value;
   }
 
   // ---- generic helpers -------------------------------------------------------------------------------------
@@ -365,6 +642,91 @@ class Validator_ {
     }
     return canonicalAddress(v);
   }
+}
+
+/** What `pops:` held: the valid POPs, and every name with where it was written, in file order. */
+interface PopsRead {
+  pops: PopConfig[];
+  names: string[];
+  entries: { name: string; keyNode: Node; hasCommunity: boolean }[];
+}
+
+const POP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const PROXIMITY_RULES: readonly ProximityRule[] = ['classic', 'multi-view'];
+
+/** A scalar's text as written (`01` stays "01"); null for anything else or an empty value. */
+function scalarText(node: Located): string | null {
+  if (!isScalar(node) || node.value === null || typeof node.value === 'object') return null;
+  return typeof node.source === 'string' ? node.source : String(node.value);
+}
+
+/** Labels of letters, digits and hyphens (not at either end), 1..63 each; an optional trailing dot; <= 253. */
+function isDnsName(name: string): boolean {
+  const bare = name.endsWith('.') ? name.slice(0, -1) : name;
+  return bare !== '' && bare.length <= 253 && bare.split('.').every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+}
+
+/**
+ * "ADDRESS/LENGTH" to its canonical text (IPv4 dotted quad; IPv6 compressed lower-case, RFC 5952) with the host
+ * bits cleared, and whether the text had any set; null if it is no prefix.
+ */
+function parsePrefix(text: string): { text: string; hostBits: boolean } | null {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
+  if (!match) return null;
+  const [, address, lengthText] = match as unknown as [string, string, string];
+  const length = Number(lengthText);
+  let bits: number;
+  let value: bigint;
+  if (!address.includes(':')) {
+    if (!Validator.isValidIPv4String(address)[0]) return null;
+    bits = 32;
+    value = address.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
+  } else {
+    if (address.includes('%') || !Validator.isValidIPv6String(address)[0]) return null;
+    bits = 128;
+    let hex: string;
+    try {
+      hex = new URL(`http://[${address}]/`).hostname.slice(1, -1); // hex groups only, "::" at most once
+    } catch {
+      return null;
+    }
+    const [head, tail] = hex.includes('::') ? (hex.split('::') as [string, string]) : [hex, null];
+    const headGroups = head === '' ? [] : head.split(':');
+    const tailGroups = tail === null || tail === '' ? [] : tail.split(':');
+    const groups = tail === null ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+    value = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  }
+  if (length > bits) return null;
+  const hostMask = (1n << BigInt(bits - length)) - 1n;
+  const network = value & ~hostMask;
+  return { text: `${bits === 32 ? formatIPv4(network) : formatIPv6(network)}/${length}`, hostBits: (value & hostMask) !== 0n };
+}
+
+function formatIPv4(value: bigint): string {
+  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join('.');
+}
+
+/** RFC 5952: lower-case, no leading zeros, the longest (first of equals) run of two or more zero groups as "::". */
+function formatIPv6(value: bigint): string {
+  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) => Number((value >> shift) & 0xffffn));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
 }
 
 function isIPv6(address: string): boolean {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/index.js';
@@ -26,7 +26,11 @@ test('fills in the defaults of a minimal config', (t) => {
   t.deepEqual(c.neighbors[0], {
     address: '127.0.0.1', remoteAs: 65001, port: 179, passive: false, localAddress: null, holdTime: 90, connectRetry: 30,
     maxPrefixes: null, gracefulRestart: { enabled: true, notification: true, stalePathTime: 360 }, addPath: true, description: null,
+    pop: null,
   });
+  t.deepEqual(c.pops, []);
+  t.deepEqual(c.proximity, { rule: 'classic', self: null });
+  t.deepEqual(c.overrides, []);
   t.deepEqual(c.control, { socket: null });
   t.deepEqual(c.log, { level: 'info', file: null });
 });
@@ -99,7 +103,7 @@ log: { level: chatty }
   t.deepEqual(p, [
     'test.yaml:3:14: bgp.router-id: must be an IPv4 address (dotted quad)',
     'test.yaml:4:14: bgp.hold-time: must be 0 (no keepalives) or 3..65535 seconds (RFC 4271 4.2)',
-    'test.yaml:8:5: neighbors[0].prot: unknown key (expected one of: address, remote-as, port, passive, local-address, hold-time, connect-retry, max-prefixes, graceful-restart, add-path, description)',
+    'test.yaml:8:5: neighbors[0].prot: unknown key (expected one of: address, remote-as, port, passive, local-address, hold-time, connect-retry, max-prefixes, graceful-restart, add-path, description, pop)',
     'test.yaml:9:14: neighbors[1].address: must be an IPv4 or IPv6 address',
     'test.yaml:11:14: neighbors[1].passive: must be true or false',
     'test.yaml:12:16: neighbors[2].address: duplicates neighbors[0].address',
@@ -183,4 +187,253 @@ test('the example configuration in fixtures/ is valid and says what its comments
   t.deepEqual(c.neighbors[0]!.maxPrefixes, { limit: 1000000, warningPercent: 90, restartAfter: 60 });
   t.deepEqual(c.neighbors[1]!.gracefulRestart, { enabled: true, notification: true, stalePathTime: 360 });
   t.is(c.control.socket, '/tmp/supersparrow.sock');
+  t.deepEqual(c.neighbors.map((n) => n.pop), ['x', null]);
+  t.deepEqual(c.pops.map((p) => [p.name, p.as, p.ipv4, p.ipv6, p.host, p.preference, p.community, p.largeCommunity, p.down]), [
+    ['x', 65751, '192.0.2.11', '2001:db8::11', 'x.example.test', 100, null, null, false],
+    ['y', 64750, '192.0.2.22', '2001:db8::22', 'y.example.test', 100, '65000:102', null, false],
+    ['z', 64999, '192.0.2.33', null, null, 100, null, '65000:1:103', true],
+  ]);
+  t.deepEqual(c.pops.map((p) => p.check), [
+    { kind: 'http', address: '192.0.2.11', port: 80, path: '/health', host: 'x.example.test', intervalMs: 5000, timeoutMs: 2000, rise: 2, fall: 3 },
+    { kind: 'tcp', address: '192.0.2.22', port: 80, path: null, host: null, intervalMs: 5000, timeoutMs: 2000, rise: 2, fall: 3 },
+    { kind: 'http', address: '127.0.0.1', port: 8080, path: '/health', host: 'z.example.test', intervalMs: 5000, timeoutMs: 2000, rise: 2, fall: 3 },
+  ]);
+  t.deepEqual(c.proximity, { rule: 'classic', self: 'x' });
+  t.deepEqual(c.overrides, [{ prefix: '198.51.100.0/24', pop: 'y' }, { prefix: '2001:db8:1::/48', pop: 'x' }]);
+  // Every POP has a view (x through the tagged neighbor, y and z through their communities), as the comment says.
+  const text = readFileSync(file, 'utf8');
+  t.true(text.includes('rule: classic'));
+  t.is(parseConfig(text.replace('rule: classic', 'rule: multi-view')).proximity.rule, 'multi-view');
+});
+
+// ---- POPs, the proximity rule, overrides ---------------------------------------------------------------------
+
+const BGP = 'bgp: { local-as: 65010, router-id: 127.0.0.10, listen: { address: 127.0.0.10, port: 1179 } }\n';
+const NO_NEIGHBORS = 'neighbors: []\n';
+
+test('reads pops, the proximity rule, overrides and neighbor POP tags', (t) => {
+  const c = parseConfig(`${BGP}pops:
+  x: { as: 65751, ipv4: 192.0.2.11, ipv6: "2001:db8::11", host: x.example.test, preference: 100 }
+  y: { as: 64750, ipv4: 192.0.2.22, ipv6: "2001:db8::22", host: y.example.test, community: "65000:102",
+       check: { tcp: 80, interval: 5, timeout: 2, rise: 2, fall: 3 } }
+  z: { as: 64999, ipv4: 192.0.2.33, large-community: "65000:1:103", down: true,
+       check: { http: "http://z.example.test:8080/health", address: 127.0.0.1 } }
+proximity: { rule: classic, self: x }      # rule: classic | multi-view
+overrides: { "198.51.100.0/24": y, "2001:db8:1::/48": x }
+neighbors:
+  - { address: 127.0.0.21, remote-as: 65751, passive: true, pop: x }
+`);
+  t.deepEqual(c.pops, [
+    {
+      name: 'x', as: 65751, ipv4: '192.0.2.11', ipv6: '2001:db8::11', host: 'x.example.test', preference: 100,
+      community: null, largeCommunity: null, down: false, check: null,
+    },
+    {
+      name: 'y', as: 64750, ipv4: '192.0.2.22', ipv6: '2001:db8::22', host: 'y.example.test', preference: 100,
+      community: '65000:102', largeCommunity: null, down: false,
+      check: { kind: 'tcp', address: '192.0.2.22', port: 80, path: null, host: null, intervalMs: 5000, timeoutMs: 2000, rise: 2, fall: 3 },
+    },
+    {
+      name: 'z', as: 64999, ipv4: '192.0.2.33', ipv6: null, host: null, preference: 100,
+      community: null, largeCommunity: '65000:1:103', down: true,
+      check: {
+        kind: 'http', address: '127.0.0.1', port: 8080, path: '/health', host: 'z.example.test',
+        intervalMs: 5000, timeoutMs: 2000, rise: 2, fall: 3,
+      },
+    },
+  ]);
+  t.deepEqual(c.proximity, { rule: 'classic', self: 'x' });
+  t.deepEqual(c.overrides, [{ prefix: '198.51.100.0/24', pop: 'y' }, { prefix: '2001:db8:1::/48', pop: 'x' }]);
+  t.is(c.neighbors[0]!.pop, 'x');
+});
+
+test('POP values are normalised and optional ones defaulted', (t) => {
+  const c = parseConfig(`${BGP}pops:
+  a.1: { as: 1.10, ipv6: 2001:DB8:0:0::A, preference: 0, community: "65000:0007", large-community: 4294967295:0:1 }
+  b_2: { as: 65000, host: b.example.test. }
+  C-3: { as: 65000, host: c }
+${NO_NEIGHBORS}`);
+  t.deepEqual(c.pops.map((p) => [p.name, p.as, p.ipv4, p.ipv6, p.host, p.preference, p.community, p.largeCommunity, p.down, p.check]), [
+    ['a.1', 65546, null, '2001:db8::a', null, 0, '65000:7', '4294967295:0:1', false, null],
+    ['b_2', 65000, null, null, 'b.example.test.', 100, null, null, false, null],
+    ['C-3', 65000, null, null, 'c', 100, null, null, false, null],
+  ], 'two POPs may share an AS');
+  t.deepEqual(c.proximity, { rule: 'classic', self: 'a.1' }, 'self defaults to the first POP in the file');
+});
+
+test('reports bad POP names and values', (t) => {
+  const long = 'p'.repeat(64);
+  const p = problems(`${BGP}pops:
+  -x: { as: 1, ipv4: 192.0.2.1 }
+  ${long}: { as: 1, ipv4: 192.0.2.1 }
+  a: { as: 0, ipv4: "2001:db8::1", ipv6: 192.0.2.1, host: "a..b", preference: 65536 }
+  b: { community: "65536:1", large-community: "1:2", down: maybe, weight: 3 }
+  c: { as: 1, ipv6: "::ffff:192.0.2.1", host: -c.example }
+  d:
+  e: [1, 2]
+${NO_NEIGHBORS}`);
+  t.deepEqual(p, [
+    'test.yaml:3:3: pops.-x: must be a POP name: a letter or digit, then letters, digits, "_", "." or "-"; at most 63 characters',
+    `test.yaml:4:3: pops.${long}: must be a POP name: a letter or digit, then letters, digits, "_", "." or "-"; at most 63 characters`,
+    'test.yaml:5:12: pops.a.as: must be an AS number 1..4294967295',
+    'test.yaml:5:21: pops.a.ipv4: must be an IPv4 address (dotted quad)',
+    'test.yaml:5:42: pops.a.ipv6: must be an IPv6 address',
+    'test.yaml:5:59: pops.a.host: must be a DNS name: labels of letters, digits and hyphens, separated by dots; at most 253 characters',
+    'test.yaml:5:79: pops.a.preference: must be an integer 0..65535',
+    'test.yaml:6:3: pops.b: needs an answer: ipv4, ipv6 or host',
+    'test.yaml:6:6: pops.b.as: is required',
+    'test.yaml:6:19: pops.b.community: must be a community "A:B", each part 0..65535',
+    'test.yaml:6:47: pops.b.large-community: must be a large community "A:B:C", each part 0..4294967295',
+    'test.yaml:6:60: pops.b.down: must be true or false',
+    'test.yaml:6:67: pops.b.weight: unknown key (expected one of: as, ipv4, ipv6, host, preference, community, large-community, down, check)',
+    'test.yaml:7:21: pops.c.ipv6: must be an IPv6 address',
+    'test.yaml:7:47: pops.c.host: must be a DNS name: labels of letters, digits and hyphens, separated by dots; at most 253 characters',
+    'test.yaml:8:3: pops.d: is required (a mapping)',
+    'test.yaml:9:6: pops.e: must be a mapping',
+  ]);
+  t.deepEqual(problems(`${BGP}pops: [x, y]\n${NO_NEIGHBORS}`), ['test.yaml:2:7: pops: must be a mapping of POP names to POPs']);
+});
+
+test('fills a health check from its URL, the POP and the defaults', (t) => {
+  const c = parseConfig(`${BGP}pops:
+  a: { as: 1, ipv4: 192.0.2.1, host: a.example.test, check: { http: "/health?deep=1" } }
+  b: { as: 1, ipv6: "2001:db8::b", check: { http: /, interval: 0.5, rise: 1, fall: 100 } }
+  c: { as: 1, ipv4: 192.0.2.3, ipv6: "2001:db8::c", check: { http: "http://[2001:db8::c]", interval: 1 } }
+  d: { as: 1, host: d.example.test, check: { http: "HTTP://D.example.test:81/a/b?c=d", address: "2001:DB8::d", interval: 3600, timeout: 3600 } }
+  e: { as: 1, ipv4: 192.0.2.5, check: { tcp: 443, interval: 10, timeout: 2.5 } }
+${NO_NEIGHBORS}`);
+  const d = { intervalMs: 5000, timeoutMs: 2000, rise: 2, fall: 3 };
+  t.deepEqual(c.pops.map((p) => p.check), [
+    { kind: 'http', address: '192.0.2.1', port: 80, path: '/health?deep=1', host: 'a.example.test', ...d },
+    { kind: 'http', address: '2001:db8::b', port: 80, path: '/', host: null, intervalMs: 500, timeoutMs: 500, rise: 1, fall: 100 },
+    { kind: 'http', address: '192.0.2.3', port: 80, path: '/', host: '[2001:db8::c]', ...d, intervalMs: 1000, timeoutMs: 1000 },
+    { kind: 'http', address: '2001:db8::d', port: 81, path: '/a/b?c=d', host: 'd.example.test', ...d, intervalMs: 3600000, timeoutMs: 3600000 },
+    { kind: 'tcp', address: '192.0.2.5', port: 443, path: null, host: null, ...d, intervalMs: 10000, timeoutMs: 2500 },
+  ]);
+});
+
+test('reports bad health checks', (t) => {
+  const p = problems(`${BGP}pops:
+  a: { as: 1, ipv4: 192.0.2.1, check: { tcp: 80, http: /x } }
+  b: { as: 1, ipv4: 192.0.2.2, check: { interval: 5 } }
+  c: { as: 1, ipv4: 192.0.2.3, check: { http: "https://c.example.test/" } }
+  d: { as: 1, ipv4: 192.0.2.4, check: { http: "ftp://d.example.test/" } }
+  e: { as: 1, ipv4: 192.0.2.5, check: { http: "health" } }
+  f: { as: 1, ipv4: 192.0.2.6, check: { tcp: 0, interval: 0, timeout: 3601, rise: 0, fall: 101 } }
+  g: { as: 1, ipv4: 192.0.2.7, check: { tcp: 80, interval: 2, timeout: 3 } }
+  h: { as: 1, ipv4: 192.0.2.8, check: { tcp: 80, timeout: 6 } }
+  i: { as: 1, host: i.example.test, check: { tcp: 80 } }
+  j: { as: 1, host: j.example.test, check: { tcp: 80, address: j.example.test, port: 80 } }
+  k: { as: 1, ipv4: 192.0.2.11, check: { http: "http://user:pw@k.example.test/", interval: fast } }
+${NO_NEIGHBORS}`);
+  t.deepEqual(p, [
+    'test.yaml:3:39: pops.a.check: needs exactly one of tcp: PORT or http: URL',
+    'test.yaml:4:39: pops.b.check: needs exactly one of tcp: PORT or http: URL',
+    'test.yaml:5:47: pops.c.check.http: https is not supported: give an http:// URL or an absolute path such as /health',
+    'test.yaml:6:47: pops.d.check.http: must be an http:// URL or an absolute path such as /health',
+    'test.yaml:7:47: pops.e.check.http: must be an http:// URL or an absolute path such as /health',
+    'test.yaml:8:46: pops.f.check.tcp: must be a port 1..65535',
+    'test.yaml:8:59: pops.f.check.interval: must be a number of seconds, more than 0 and at most 3600',
+    'test.yaml:8:71: pops.f.check.timeout: must be a number of seconds, more than 0 and at most 3600',
+    'test.yaml:8:83: pops.f.check.rise: must be an integer 1..100',
+    'test.yaml:8:92: pops.f.check.fall: must be an integer 1..100',
+    'test.yaml:9:72: pops.g.check.timeout: must be at most the interval (2 s)',
+    'test.yaml:10:59: pops.h.check.timeout: must be at most the interval (5 s, the default)',
+    'test.yaml:11:44: pops.i.check: needs an address to probe: give the POP an ipv4 or ipv6 answer, or check.address',
+    'test.yaml:12:64: pops.j.check.address: must be an IPv4 or IPv6 address',
+    'test.yaml:12:80: pops.j.check.port: unknown key (expected one of: tcp, http, interval, timeout, rise, fall, address)',
+    'test.yaml:13:48: pops.k.check.http: must not carry a user name or password',
+    'test.yaml:13:92: pops.k.check.interval: must be a number of seconds, more than 0 and at most 3600',
+  ]);
+});
+
+test('proximity: the rule, and self naming a configured POP', (t) => {
+  const pops = 'pops:\n  x: { as: 1, ipv4: 192.0.2.1 }\n  y: { as: 2, ipv4: 192.0.2.2 }\n';
+  t.deepEqual(parseConfig(`${BGP}${pops}${NO_NEIGHBORS}`).proximity, { rule: 'classic', self: 'x' });
+  t.deepEqual(parseConfig(`${BGP}${pops}proximity: { self: y }\n${NO_NEIGHBORS}`).proximity, { rule: 'classic', self: 'y' });
+  t.deepEqual(parseConfig(`${BGP}${pops}proximity:\n${NO_NEIGHBORS}`).proximity, { rule: 'classic', self: 'x' });
+  t.deepEqual(parseConfig(`${BGP}proximity: { rule: classic }\n${NO_NEIGHBORS}`).proximity, { rule: 'classic', self: null });
+  t.deepEqual(problems(`${BGP}${pops}proximity: { rule: nearest, self: z, prefer: x }\n${NO_NEIGHBORS}`), [
+    'test.yaml:5:20: proximity.rule: must be one of classic, multi-view',
+    'test.yaml:5:35: proximity.self: names no POP; configured: x, y',
+    'test.yaml:5:38: proximity.prefer: unknown key (expected one of: rule, self)',
+  ]);
+  t.deepEqual(problems(`${BGP}proximity: { self: x }\n${NO_NEIGHBORS}`), [
+    'test.yaml:2:20: proximity.self: names no POP: no pops are configured',
+  ]);
+});
+
+test('overrides: canonical prefixes without host bits, each once, naming a POP', (t) => {
+  const pops = 'pops:\n  x: { as: 1, ipv4: 192.0.2.1 }\n  y: { as: 2, ipv4: 192.0.2.2 }\n';
+  const c = parseConfig(`${BGP}${pops}overrides:
+  198.51.100.0/24: y
+  "2001:DB8:0001:0000::/48": x
+  0.0.0.0/0: x
+  "::/0": y
+  "2001:db8:0:0:1:0:0:0/80": x
+  "::ffff:0:0/96": y
+${NO_NEIGHBORS}`);
+  t.deepEqual(c.overrides, [
+    { prefix: '198.51.100.0/24', pop: 'y' },
+    { prefix: '2001:db8:1::/48', pop: 'x' },
+    { prefix: '0.0.0.0/0', pop: 'x' },
+    { prefix: '::/0', pop: 'y' },
+    { prefix: '2001:db8:0:0:1::/80', pop: 'x' }, // RFC 5952: the longer run of zeros is the one compressed
+    { prefix: '::ffff:0:0/96', pop: 'y' },
+  ]);
+  const p = problems(`${BGP}${pops}overrides:
+  198.51.100.1/24: y
+  "2001:db8:1::1/48": x
+  198.51.100.0/33: x
+  198.51.100.0: x
+  "2001:db8::/129": x
+  10.0.0.0/8: z
+  "2001:db8:2::/48": x
+  "2001:DB8:2:0::/48": y
+  192.0.2.0/24:
+${NO_NEIGHBORS}`);
+  t.deepEqual(p, [
+    'test.yaml:6:3: overrides["198.51.100.1/24"]: has host bits set; did you mean 198.51.100.0/24?',
+    'test.yaml:7:3: overrides["2001:db8:1::1/48"]: has host bits set; did you mean 2001:db8:1::/48?',
+    'test.yaml:8:3: overrides["198.51.100.0/33"]: must be an IPv4 or IPv6 prefix ADDRESS/LENGTH (length 0..32 or 0..128)',
+    'test.yaml:9:3: overrides["198.51.100.0"]: must be an IPv4 or IPv6 prefix ADDRESS/LENGTH (length 0..32 or 0..128)',
+    'test.yaml:10:3: overrides["2001:db8::/129"]: must be an IPv4 or IPv6 prefix ADDRESS/LENGTH (length 0..32 or 0..128)',
+    'test.yaml:11:15: overrides["10.0.0.0/8"]: names no POP; configured: x, y',
+    'test.yaml:13:3: overrides["2001:DB8:2:0::/48"]: duplicates overrides["2001:db8:2::/48"]',
+    'test.yaml:14:3: overrides["192.0.2.0/24"]: must be the name of a POP',
+  ]);
+  t.deepEqual(problems(`${BGP}overrides: { 192.0.2.0/24: x }\n${NO_NEIGHBORS}`), [
+    'test.yaml:2:28: overrides["192.0.2.0/24"]: names no POP: no pops are configured',
+  ]);
+});
+
+test("a neighbor's pop must name a configured POP", (t) => {
+  const p = problems(`${BGP}pops:
+  x: { as: 1, ipv4: 192.0.2.1 }
+  y: { as: 2, ipv4: 192.0.2.2 }
+neighbors:
+  - { address: 127.0.0.1, remote-as: 1, pop: x }
+  - { address: 127.0.0.2, remote-as: 1, pop: w }
+`);
+  t.deepEqual(p, ['test.yaml:7:46: neighbors[1].pop: names no POP; configured: x, y']);
+});
+
+test('the multi-view rule needs a view of every POP: a tagged neighbor or a community', (t) => {
+  const text = (rule: string): string => `${BGP}pops:
+  x: { as: 1, ipv4: 192.0.2.1 }
+  y: { as: 2, ipv4: 192.0.2.2, community: "65000:2" }
+  z: { as: 3, ipv4: 192.0.2.3, large-community: "65000:0:3" }
+  w: { as: 4, ipv4: 192.0.2.4 }
+proximity: { rule: ${rule} }
+neighbors:
+  - { address: 127.0.0.1, remote-as: 1, pop: x }
+  - { address: 127.0.0.2, remote-as: 1 }
+`;
+  t.deepEqual(parseConfig(text('classic')).proximity, { rule: 'classic', self: 'x' }, 'the classic rule needs no views');
+  t.deepEqual(problems(text('multi-view')), [
+    'test.yaml:6:3: pops.w: the multi-view rule needs a view of this POP: tag its neighbors with `pop: NAME` or give it a community',
+  ]);
+  const c = parseConfig(text('multi-view').replace('remote-as: 1 }', 'remote-as: 1, pop: w }'));
+  t.deepEqual(c.proximity, { rule: 'multi-view', self: 'x' });
+  t.deepEqual(c.neighbors.map((n) => n.pop), ['x', 'w']);
 });
