@@ -24,16 +24,29 @@ const REGISTRATIONS: { names: readonly string[]; register: Registration }[] = [
     },
   },
   { names: ['routes'], register: async (p, s) => (await import('./routes.js')).registerRoutesCommand(p, s) },
+  {
+    names: ['query', 'explain', 'batch', 'pops', 'pop'],
+    register: async (p, s) => (await import('./decide.js')).registerDecisionCommands(p, s),
+  },
   { names: ['memory'], register: async (p, s) => (await import('./memory.js')).registerMemoryCommand(p, s) },
   { names: ['demo'], register: async (p, s) => (await import('./demo.js')).registerDemoCommand(p, s, main) },
 ];
 
 /** Entry point of the `supersparrow` command; returns the exit status instead of exiting so tests can call it in-process. */
 export async function main(argv: string[]): Promise<number> {
+  // The original program's invocation: options only, no command (`supersparrow --peer ... --source ADDR`).
+  const { isClassicInvocation } = await import('./classic-options.js');
+  if (isClassicInvocation(argv)) return (await import('./classic.js')).runClassic(argv);
   const program = new Command('supersparrow')
     .description('Which POP is network-wise closest to a client, from live BGP routing data')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      '\nThe original Super Sparrow invocation works too (see `supersparrow --peer x --help`):\n' +
+        '  supersparrow --peer AS=ANSWER,... --self ANSWER --source ADDR [--socket PATH | --mrt FILE] [--batch] [--verbose]\n' +
+        '  options may also come from /etc/supersparrow.conf (-f|--config_file FILE), one `key value` a line',
+    );
   let status = 0;
   const setStatus = (code: number): void => {
     status = code;

@@ -35,23 +35,23 @@ export function readAddress(text: string, out: ParsedAddress): boolean {
   let part = 0;
   let digits = 0;
   let parts = 0;
-  let i = 0;
-  for (; i < n; i++) {
+  let v4 = true;
+  for (let i = 0; i < n && v4; i++) {
     const ch = text.charCodeAt(i);
     if (ch >= 48 && ch <= 57) {
       // No leading zeros (they read as octal elsewhere) and at most 3 digits a part.
-      if (digits > 0 && part === 0) return false;
+      if (digits > 0 && part === 0) v4 = false;
       part = part * 10 + (ch - 48);
-      if (++digits > 3 || part > 255) return false;
+      if (++digits > 3 || part > 255) v4 = false;
     } else if (ch === 46) {
-      if (digits === 0 || parts === 3) return false;
+      if (digits === 0 || parts === 3) v4 = false;
       value = value * 256 + part;
       parts++;
       part = 0;
       digits = 0;
-    } else break;
+    } else v4 = false;
   }
-  if (i === n && parts === 3 && digits > 0) {
+  if (v4 && parts === 3 && digits > 0) {
     out.afi = Afi.IPv4;
     out.a = (value * 256 + part) >>> 0;
     out.b = out.c = out.d = 0;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { Afi, AsPathSegment, AsPathSegmentType } from '../../src/bgp/index.js';
-import { LookupResult, createRib, parseAddress, type RibReader, type RibWriter } from '../../src/rib/index.js';
+import { LookupResult, createRib, parseAddress, readAddress, type RibReader, type RibWriter } from '../../src/rib/index.js';
 import { seededRandom } from '../../src/util/index.js';
 import { announce, attrs, withdraw } from './helpers/routes.js';
 
@@ -261,4 +261,21 @@ test('explain: every path of the matched prefix decoded, best first, with its ne
   t.is(memory.ipv4.prefixes, 1);
   t.is(memory.routes.count, 2);
   t.is(memory.total, memory.ipv4.bytes + memory.ipv6.bytes + memory.attributes.bytes + memory.routes.bytes);
+});
+
+test('readAddress reads IPv4 and IPv6 text without throwing, and refuses what is not an address', (t) => {
+  const out = { afi: Afi.IPv4, a: 0, b: 0, c: 0, d: 0 };
+  t.true(readAddress('192.0.2.255', out));
+  t.deepEqual(out, { afi: Afi.IPv4, a: 0xc00002ff, b: 0, c: 0, d: 0 });
+  t.true(readAddress('0.0.0.0', out));
+  t.is(out.a, 0);
+  t.true(readAddress('255.255.255.255', out));
+  t.is(out.a, 0xffffffff);
+  t.true(readAddress('2001:db8::1', out));
+  t.deepEqual(out, { afi: Afi.IPv6, a: 0x20010db8, b: 0, c: 0, d: 1 });
+  t.true(readAddress('::ffff:192.0.2.1', out));
+  t.is(out.d, 0xc0000201);
+  for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.4 ', 'a.b.c.d', '1..2.3', '2001:db8::g', ':::', 'garbage']) {
+    t.false(readAddress(bad, out), bad);
+  }
 });
