@@ -9,7 +9,7 @@ export interface BatchOptions {
   answer(lines: string[]): Promise<string[]>;
   /** What to print for lines whose answer() failed (the daemon went away): one text each. */
   fallback(lines: string[], err: Error): string[];
-  /** Lines sent in one request at most. */
+  /** Lines sent in one request at most (a control-socket request line must stay under its 64 KiB limit). */
   maxPerRequest?: number;
   /** Requests in flight at most (the next is read while one is answered). */
   maxInFlight?: number;
@@ -22,7 +22,7 @@ export interface BatchOptions {
  * answer is out.
  */
 export function runBatch(options: BatchOptions): Promise<void> {
-  const maxPerRequest = options.maxPerRequest ?? 4096;
+  const maxPerRequest = options.maxPerRequest ?? 1024;
   const maxInFlight = options.maxInFlight ?? 2;
   const { input, output } = options;
   let carry = '';
@@ -66,18 +66,30 @@ export function runBatch(options: BatchOptions): Promise<void> {
     let nl: number;
     while ((nl = text.indexOf('\n', start)) >= 0) {
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      pending.push(text.slice(start, end));
+      pending.push(clip(text, start, end));
       start = nl + 1;
     }
     carry = text.slice(start);
+    // A line that never ends must not grow without bound: what is past the clip is never read.
+    if (carry.length > MAX_LINE) carry = carry.slice(0, MAX_LINE + 1);
     pump();
   });
   input.on('end', () => {
-    if (carry !== '') pending.push(carry);
+    if (carry !== '') pending.push(clip(carry, 0, carry.length));
     carry = '';
     ended = true;
     pump();
     if (inFlight === 0 && pending.length === 0) finish();
   });
   return done;
+}
+
+/**
+ * No address is longer than 45 characters (an IPv6 address with an embedded IPv4 one): a longer line is junk,
+ * answered as such, and clipped so that a request of 1024 lines stays far under the control socket's line limit.
+ */
+const MAX_LINE = 64;
+
+function clip(text: string, start: number, end: number): string {
+  return text.slice(start, end - start > MAX_LINE ? start + MAX_LINE : end);
 }

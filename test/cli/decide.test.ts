@@ -145,6 +145,8 @@ test('batch: one answer per input line, in order; bad lines get self; --format n
   t.deepEqual(names.stdout.split('\n'), ['y', 'x', ''], 'a last line without a newline is answered too');
   const hosts = await cli(['batch', '--format', 'host', '--socket', socket], '198.51.100.1\n');
   t.is(hosts.stdout, 'y.example.test\n');
+  const huge = await cli(['batch', '--socket', socket], `198.51.100.1\n${'9'.repeat(300_000)}\n198.51.100.1\n`);
+  t.is(huge.stdout, '192.0.2.22\n192.0.2.11\n192.0.2.22\n', 'a 300 kB line is junk (self), and costs nothing else');
   const away = await cli(['batch', '--socket', path.join(tempDir(t), 'none.sock')], '198.51.100.1\n10.0.0.1\n');
   t.is(away.code, 0);
   t.is(away.stdout, 'NULL\nNULL\n', 'no daemon: NULL for every line, and the reason on stderr');

@@ -635,14 +635,17 @@ test.serial('robustness: peers that reset the connection (RST) at every stage, m
 test.serial('robustness: an exception that is not a BgpError (a RIB bug) closes that session with Cease 6/8, nothing else', async (t) => {
   const fx = await fixture(t);
   const rib = fx.s.rib;
-  const announce = rib.announce.bind(rib);
+  const announceRows = rib.announceRows.bind(rib);
   const poison = prefix4('192.0.2.128/25');
-  // The RIB is not supposed to throw: simulate a bug for one prefix.
-  rib.announce = (...args: Parameters<typeof rib.announce>) => {
-    if (args[3] >>> 0 === poison.a && args[7] === poison.length) throw new TypeError('simulated RIB bug');
-    announce(...args);
+  // The RIB is not supposed to throw: simulate a bug for one prefix (the update sink installs rows of
+  // announcements: afi, pathId, a, b, c, d, length each).
+  rib.announceRows = (id: number, rows: Int32Array, count: number, attrId: number) => {
+    for (let o = 0; o < count * 7; o += 7) {
+      if (rows[o + 2]! >>> 0 === poison.a && rows[o + 6] === poison.length) throw new TypeError('simulated RIB bug');
+    }
+    announceRows(id, rows, count, attrId);
   };
-  t.teardown(() => { rib.announce = announce; });
+  t.teardown(() => { rib.announceRows = announceRows; });
   const peer = await fx.establishedAttacker();
   peer.announce([poison], attributes([ATTACKER_AS]));
   const n = await peer.notification();
