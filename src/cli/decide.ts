@@ -175,7 +175,7 @@ export function formatExplanation(e: ExplanationJson): string {
   // Closest first, then the POPs that are down.
   const byRank = [...e.candidates].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity));
   for (const c of byRank) {
-    const rank = c.rank === null ? " -" : `${c.rank}.`;
+    const rank = c.rank === null ? ' -' : `${c.rank}.`;
     const state = c.up ? 'up' : `down (${c.down.join(', ')})`;
     const view = c.view ? `  ${c.view.prefix} [${formatAsPathJson(c.view.asPath)}] lp ${c.view.localPref} med ${c.view.med ?? '-'} ${c.view.origin ?? ''} via ${c.view.neighbor}` : '';
     lines.push(`    ${rank.padStart(3)} ${c.pop.padEnd(width)} AS${c.as} pref ${c.preference} ${state}${c.rule ? ` [${c.rule}]` : ''}${view}`);
