@@ -10,6 +10,7 @@ import type { LineCounter as LineCounterType, Node, YAMLMap } from 'yaml';
 const require = createRequire(import.meta.url);
 const { Validator } = require('ip-num/dist/src/Validator.js') as typeof import('ip-num/dist/src/Validator.js');
 const { isMap, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
+import { formatPrefix, parseAddress, parsePrefix as parseRibPrefix, type ParsedAddress, type ParsedPrefix } from '../rib/index.js';
 import {
   DEFAULT_BGP_PORT,
   DEFAULT_CHECK_FALL,
@@ -671,62 +672,19 @@ function isDnsName(name: string): boolean {
  * bits cleared, and whether the text had any set; null if it is no prefix.
  */
 function parsePrefix(text: string): { text: string; hostBits: boolean } | null {
-  const match = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
-  if (!match) return null;
-  const [, address, lengthText] = match as unknown as [string, string, string];
-  const length = Number(lengthText);
-  let bits: number;
-  let value: bigint;
-  if (!address.includes(':')) {
-    if (!Validator.isValidIPv4String(address)[0]) return null;
-    bits = 32;
-    value = address.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
-  } else {
-    if (address.includes('%') || !Validator.isValidIPv6String(address)[0]) return null;
-    bits = 128;
-    let hex: string;
-    try {
-      hex = new URL(`http://[${address}]/`).hostname.slice(1, -1); // hex groups only, "::" at most once
-    } catch {
-      return null;
-    }
-    const [head, tail] = hex.includes('::') ? (hex.split('::') as [string, string]) : [hex, null];
-    const headGroups = head === '' ? [] : head.split(':');
-    const tailGroups = tail === null || tail === '' ? [] : tail.split(':');
-    const groups = tail === null ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
-    value = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  const t = text.trim();
+  if (!/^[^/]+\/\d{1,3}$/.test(t) || t.includes('%')) return null;
+  let masked: ParsedPrefix;
+  let address: ParsedAddress;
+  try {
+    masked = parseRibPrefix(t, false); // host bits cleared
+    address = parseAddress(t.slice(0, t.indexOf('/')));
+  } catch {
+    return null;
   }
-  if (length > bits) return null;
-  const hostMask = (1n << BigInt(bits - length)) - 1n;
-  const network = value & ~hostMask;
-  return { text: `${bits === 32 ? formatIPv4(network) : formatIPv6(network)}/${length}`, hostBits: (value & hostMask) !== 0n };
-}
-
-function formatIPv4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join('.');
-}
-
-/** RFC 5952: lower-case, no leading zeros, the longest (first of equals) run of two or more zero groups as "::". */
-function formatIPv6(value: bigint): string {
-  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) => Number((value >> shift) & 0xffffn));
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+  const canonical = formatPrefix(masked.afi, masked.a, masked.b, masked.c, masked.d, masked.length);
+  const hostBits = address.a !== masked.a || address.b !== masked.b || address.c !== masked.c || address.d !== masked.d;
+  return { text: canonical, hostBits };
 }
 
 function isIPv6(address: string): boolean {

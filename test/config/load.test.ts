@@ -379,7 +379,7 @@ ${NO_NEIGHBORS}`);
     { prefix: '0.0.0.0/0', pop: 'x' },
     { prefix: '::/0', pop: 'y' },
     { prefix: '2001:db8:0:0:1::/80', pop: 'x' }, // RFC 5952: the longer run of zeros is the one compressed
-    { prefix: '::ffff:0:0/96', pop: 'y' },
+    { prefix: '::ffff:0.0.0.0/96', pop: 'y' }, // RFC 5952 5: an IPv4-mapped prefix in mixed notation
   ]);
   const p = problems(`${BGP}${pops}overrides:
   198.51.100.1/24: y
