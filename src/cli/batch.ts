@@ -11,6 +11,12 @@ export interface BatchOptions {
   fallback(lines: string[], err: Error): string[];
   /** Lines sent in one request at most. */
   maxPerRequest?: number;
+  /**
+   * Characters of line text (plus 3 a line for JSON's quotes and comma) in one request at most, one line always:
+   * the daemon answers a request line over 64 KiB with an error and closes the connection, and 4096 IPv6
+   * addresses make ~160 KiB. Default 32 KiB, leaving room for escaped characters.
+   */
+  maxCharsPerRequest?: number;
   /** Requests in flight at most (the next is read while one is answered). */
   maxInFlight?: number;
 }
@@ -23,6 +29,7 @@ export interface BatchOptions {
  */
 export function runBatch(options: BatchOptions): Promise<void> {
   const maxPerRequest = options.maxPerRequest ?? 4096;
+  const maxCharsPerRequest = options.maxCharsPerRequest ?? 32 * 1024;
   const maxInFlight = options.maxInFlight ?? 2;
   const { input, output } = options;
   let carry = '';
@@ -36,8 +43,13 @@ export function runBatch(options: BatchOptions): Promise<void> {
 
   const pump = (): void => {
     while (inFlight < maxInFlight && pending.length > 0) {
-      const lines = pending.length <= maxPerRequest ? pending : pending.slice(0, maxPerRequest);
-      pending = pending.length <= maxPerRequest ? [] : pending.slice(maxPerRequest);
+      let n = 0;
+      for (let chars = 0; n < pending.length && n < maxPerRequest; n++) {
+        chars += pending[n]!.length + 3;
+        if (chars > maxCharsPerRequest && n > 0) break;
+      }
+      const lines = n === pending.length ? pending : pending.slice(0, n);
+      pending = n === pending.length ? [] : pending.slice(n);
       inFlight++;
       const answered = options.answer(lines).then(
         (answers) => answers,
