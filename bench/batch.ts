@@ -7,7 +7,8 @@
 //              2,000 warm-up, latency of each from just before the write to the arrival of the answer's newline.
 // Reference in the same run: the original Super Sparrow asked a route server per query; here BIRD 2 holding the
 // same table (same feed), asked `show route for ADDR` in lock-step over its own control socket (one connection,
-// no birdc per query), and `show route for ADDR all` (which also prints the AS_PATH the answer needs).
+// no birdc per query), as many queries as ours, and `show route for ADDR all` (which also prints the AS_PATH the
+// answer needs). All lock-step subjects run in turns of 200 lines, so that they share the machine's ups and downs.
 // Two more lock-step runs split the classic latency into its hops: a Node child that only echoes (the harness's
 // floor) and the daemon's control socket asked directly (no CLI process).
 // Every answer is checked: exactly one line per address, one of the possible answers, and the route's answer
@@ -33,12 +34,12 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const PIPED_LINES = Number(process.env['BENCH_PIPED_LINES'] ?? 100_000);
 const LOCKSTEP_WARMUP = 2_000;
 const LOCKSTEP_LINES = Number(process.env['BENCH_LOCKSTEP_LINES'] ?? 20_000);
-const BIRD_WARMUP = 200;
-const BIRD_QUERIES = Number(process.env['BENCH_BIRD_QUERIES'] ?? 2_000);
+/** BIRD gets as many queries as ours (BENCH_BIRD_QUERIES to lower it; at most LOCKSTEP_LINES), the same warm-up. */
+const BIRD_QUERIES = Math.min(LOCKSTEP_LINES, Number(process.env['BENCH_BIRD_QUERIES'] ?? LOCKSTEP_LINES));
 const BIRD_PATH = '/usr/sbin/bird';
 /**
  * Lock-step turns: each subject measures LOCKSTEP_LINES / BLOCKS (BIRD: BIRD_QUERIES / BLOCKS) addresses a turn,
- * so that every subject is sampled all along the run (ours ~30 ms a turn, BIRD ~2 ms).
+ * so that every subject is sampled all along the run and the machine's ups and downs fall on all of them.
  */
 const BLOCKS = 100;
 
@@ -386,7 +387,7 @@ async function main(): Promise<void> {
     // Closing checks that no process wrote more than its answers, or anything on stderr.
     const closing = await Promise.allSettled(runners.map((r) => r.close()));
     for (const c of closing) if (c.status === 'rejected') throw c.reason;
-    say(`lock-step in ${BLOCKS} turns over all subjects, after ${LOCKSTEP_WARMUP} lines of warm-up each (BIRD ${BIRD_WARMUP}):`);
+    say(`lock-step in ${BLOCKS} turns over all subjects, after ${LOCKSTEP_WARMUP} lines of warm-up each:`);
     say(`  classic --batch, ${LOCKSTEP_LINES} addresses: ${latencyLine(ours)}`);
     say(`  supersparrow batch, the same: ${latencyLine(modern)}`);
     say(`  floor, a Node child echoing each line (the harness's pipe hop, one read + one write): ${latencyLine(floor)}`);
