@@ -80,6 +80,11 @@ export class BirdReceiver implements Receiver {
     return path.join(this.dir, 'bird.ctl');
   }
 
+  /** BIRD's unix control socket (set once start() ran), for benchmarks that talk to it themselves. */
+  get controlSocket(): string {
+    return this.socket;
+  }
+
   async start(): Promise<void> {
     this.dir = await makeTempDir('bench-bird');
     const o = this.opts;
@@ -157,6 +162,8 @@ export class SupersparrowReceiver implements Receiver {
       queryNeighbors: NeighborsQuery;
       queryRoute: RouteQuery;
       queryMemory: MemoryQuery;
+      /** More top-level config sections (pops, proximity, ...) written into the daemon's YAML as they are. */
+      extraConfig?: Record<string, unknown>;
     },
   ) {}
 
@@ -168,6 +175,11 @@ export class SupersparrowReceiver implements Receiver {
     return path.join(this.dir, 'control.sock');
   }
 
+  /** The daemon's control socket (set once start() ran), for benchmarks that talk to it themselves. */
+  get controlSocket(): string {
+    return this.socket;
+  }
+
   async start(): Promise<void> {
     this.dir = await makeTempDir('bench-supersparrow');
     const o = this.opts;
@@ -176,6 +188,7 @@ export class SupersparrowReceiver implements Receiver {
       neighbors: [{ address: o.feederAddress, 'remote-as': o.feederAs, passive: true, 'hold-time': 240 }],
       control: { socket: this.socket },
       log: { level: 'error', file: path.join(this.dir, 'supersparrow.log') },
+      ...o.extraConfig,
     };
     const file = path.join(this.dir, 'supersparrow.yaml');
     await writeFile(file, stringify(config));
