@@ -2,7 +2,7 @@
 // explain, and the POPs' states.
 import { Afi } from '../bgp/index.js';
 import { asPathJson, formatAddress, readAddress, type ParsedAddress } from '../rib/index.js';
-import { answerFor, explain, hashPrefix, RULE_NAMES, DownReason, type ExplanationJson, type Pop, type Proximity } from '../proximity/index.js';
+import { answerFor, explain, hashPrefix, RULE_NAMES, DownReason, type Decision, type ExplanationJson, type Pop, type Proximity } from '../proximity/index.js';
 import type { AnswerFormat, FirstAsJson, PopJson, QueryJson } from './protocol.js';
 
 /** Most addresses one request may carry (a batch client sends what it has, in pieces of at most this). */
@@ -17,14 +17,28 @@ function addressList(value: unknown): string[] {
 /** Answers the decision requests of the control socket; one instance per daemon (it keeps scratch objects). */
 export class DecisionRequests {
   private readonly parsed: ParsedAddress = { afi: Afi.IPv4, a: 0, b: 0, c: 0, d: 0 };
+  /** Reused by every request (they run one at a time, synchronously): a request allocates only its answer. */
+  private decision: Decision;
+  /** Answer texts per POP for each format, made again when the POP table changes. */
+  private texts: { pops: readonly Pop[]; byFormat: Map<AnswerFormat, { v4: string; v6: string }[]> } = { pops: [], byFormat: new Map() };
 
-  constructor(private readonly proximity: Proximity) {}
+  constructor(private readonly proximity: Proximity) {
+    this.decision = proximity.newDecision();
+  }
+
+  private answerTexts(format: AnswerFormat): { v4: string; v6: string }[] {
+    const pops = this.proximity.pops;
+    if (this.texts.pops !== pops) this.texts = { pops, byFormat: new Map() };
+    let list = this.texts.byFormat.get(format);
+    if (!list) this.texts.byFormat.set(format, (list = pops.map((pop) => answerTexts(pop, format))));
+    return list;
+  }
 
   query(addresses: unknown, limit?: unknown): QueryJson[] {
     const list = addressList(addresses);
     if (limit !== undefined && !(Number.isInteger(limit) && (limit as number) >= 1)) throw new Error('"limit" must be a positive integer');
     const p = this.proximity;
-    const out = p.newDecision();
+    const out = this.decision;
     const rib = p.rib;
     return list.map((text) => {
       const addr = text.trim();
@@ -57,8 +71,8 @@ export class DecisionRequests {
     const list = addressList(addresses);
     if (format !== 'address' && format !== 'name' && format !== 'host') throw new Error('"format" must be address, name or host');
     const p = this.proximity;
-    const out = p.newDecision();
-    const texts = p.pops.map((pop) => answerTexts(pop, format));
+    const out = this.decision;
+    const texts = this.answerTexts(format);
     const result = new Array<string>(list.length);
     const a = this.parsed;
     for (let i = 0; i < list.length; i++) {
@@ -77,7 +91,7 @@ export class DecisionRequests {
   firstAs(addresses: unknown): FirstAsJson {
     const list = addressList(addresses);
     const rib = this.proximity.rib;
-    const out = this.proximity.newDecision().route;
+    const out = this.decision.route;
     const firstAs = new Array<number>(list.length);
     const hash = new Array<number>(list.length);
     const a = this.parsed;

@@ -19,7 +19,9 @@ export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: 
     if (!n) throw new Error(`no configured neighbor ${address}`);
     return n;
   };
-  return async (request: ControlRequest): Promise<unknown> => {
+  // A plain function, not async: what it can answer at once (lookups, decisions) it returns as a value, which the
+  // control server writes back without a round of promises; what must wait (shutdown, reload) returns a promise.
+  return (request: ControlRequest): unknown => {
     switch (request.command) {
       case 'neighbors':
         return speaker.status();
@@ -34,8 +36,7 @@ export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: 
       }
       case 'shutdown': {
         const n = neighborOf(request.neighbor);
-        await n.shutdown(typeof request.message === 'string' ? request.message : undefined);
-        return n.status();
+        return n.shutdown(typeof request.message === 'string' ? request.message : undefined).then(() => n.status());
       }
       case 'enable': {
         const n = neighborOf(request.neighbor);

@@ -60,6 +60,10 @@ export class ControlServer {
         const line = buffered.slice(0, nl).trim();
         buffered = buffered.slice(nl + 1);
         if (line === '') continue;
+        // Nothing queued before it: answer at once, without the queue's promises, when the handler answers
+        // synchronously (lookups and decisions do: batch mode's lock-step latency).
+        // A client that does not read its answers goes through the queue, which waits for it.
+        if (queued === 0 && socket.writableLength <= MAX_OUTPUT_BACKLOG && this.answerAtOnce(socket, line)) continue;
         queued++;
         this.queuedRequests++;
         if (queued >= MAX_QUEUED_REQUESTS) socket.pause();
@@ -86,25 +90,62 @@ export class ControlServer {
     socket.on('close', () => this.clients.delete(socket));
   }
 
-  private async answer(socket: Socket, line: string): Promise<void> {
+  /** Answers a request whose handler returns a plain value; false (nothing done) when it returns a promise. */
+  private answerAtOnce(socket: Socket, line: string): boolean {
     let response: ControlResponse;
     try {
       const request = JSON.parse(line) as ControlRequest;
       if (typeof request !== 'object' || request === null || typeof request.command !== 'string') {
         throw new Error('a request is a JSON object with a "command"');
       }
-      response = { ok: true, result: (await this.handle(request)) ?? null };
+      const result = this.handle(request);
+      if (isPromise(result)) {
+        // Not synchronous after all: queue it as any other. The promise already runs: hand it over, do not call
+        // the handler twice.
+        this.pendingFirst.set(socket, result);
+        return false;
+      }
+      response = { ok: true, result: result ?? null };
     } catch (err) {
       response = { ok: false, error: (err as Error).message };
     }
-    if (!socket.writable) return; // the client went away mid-request
+    this.write(socket, response);
+    return true;
+  }
+
+  private readonly pendingFirst = new WeakMap<Socket, Promise<unknown>>();
+
+  private write(socket: Socket, response: ControlResponse): boolean {
+    if (!socket.writable) return true;
     let text: string;
     try {
       text = JSON.stringify(response) + '\n';
     } catch (err) {
       text = JSON.stringify({ ok: false, error: `cannot encode the answer: ${(err as Error).message}` }) + '\n';
     }
-    if (!socket.write(text) && socket.writableLength > MAX_OUTPUT_BACKLOG) {
+    return socket.write(text) || socket.writableLength <= MAX_OUTPUT_BACKLOG;
+  }
+
+  private async answer(socket: Socket, line: string): Promise<void> {
+    let response: ControlResponse;
+    try {
+      const started = this.pendingFirst.get(socket);
+      if (started !== undefined) {
+        // answerAtOnce parsed this request and started its handler already.
+        this.pendingFirst.delete(socket);
+        response = { ok: true, result: (await started) ?? null };
+      } else {
+        const request = JSON.parse(line) as ControlRequest;
+        if (typeof request !== 'object' || request === null || typeof request.command !== 'string') {
+          throw new Error('a request is a JSON object with a "command"');
+        }
+        response = { ok: true, result: (await this.handle(request)) ?? null };
+      }
+    } catch (err) {
+      response = { ok: false, error: (err as Error).message };
+    }
+    if (!socket.writable) return; // the client went away mid-request
+    if (!this.write(socket, response)) {
       // A client that does not read its answers: wait for it (the queue, and so its reading, waits too).
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -157,4 +198,8 @@ function socketAnswers(path: string): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
