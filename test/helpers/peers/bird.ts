@@ -1,7 +1,9 @@
 // BIRD 2 driver: routes are static blackhole routes whose BGP attributes are set by a per-prefix export filter;
 // changes rewrite the config and `birdc configure`.
 import { writeFile } from 'node:fs/promises';
-import { run } from './process.js';
+import { createConnection } from 'node:net';
+import path from 'node:path';
+import { ManagedProcess, makeTempDir, readLog, removeDir, run, waitFor } from './process.js';
 import { DaemonPeer, allExecutable } from './daemon-peer.js';
 import { isIpv6Prefix, type PeerSessionView, type RouteSpec } from './types.js';
 
@@ -111,4 +113,201 @@ ${gr}${o.noCapabilities ? '  capabilities off;\n' : ''}  ipv4 { import all; expo
   static async installed(): Promise<boolean> {
     return allExecutable([BIRD, BIRDC]);
   }
+}
+
+/** BIRD's best (primary) route for an address, as `show route for ADDR primary all` prints it. */
+export interface BirdBestRoute {
+  /** The matched prefix, as BIRD prints it ("10.81.128.0/17"). */
+  prefix: string;
+  /** The route's protocol ("f1", "static4"). */
+  protocol: string;
+  /** BGP.as_path: ASes of AS_SEQUENCE segments as numbers, an AS_SET as an array; [] when the route has none. */
+  asPath: Array<number | number[]>;
+}
+
+/**
+ * A BIRD 2 instance run from a config the test writes itself: several BGP protocols, per-protocol local AS and
+ * source address, per-protocol export filters; what BirdPeer's one session cannot make. `render(files)` returns
+ * the config text (`files.log` is the log file the config should name). Queried with birdc, and over the control
+ * socket for many route look-ups at once.
+ */
+export class BirdRouter {
+  private dir = '';
+  private proc: ManagedProcess | undefined;
+
+  constructor(
+    readonly label: string,
+    private render: (files: { log: string }) => string,
+  ) {}
+
+  get socket(): string {
+    return path.join(this.dir, 'bird.ctl');
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.isRunning ? this.proc.pid : undefined;
+  }
+
+  private file(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  private async writeConfig(): Promise<void> {
+    await writeFile(this.file('bird.conf'), this.render({ log: this.file('bird.log') }));
+  }
+
+  async start(): Promise<void> {
+    if (!this.dir) this.dir = await makeTempDir(`bird-${this.label}`);
+    await this.writeConfig();
+    this.proc = new ManagedProcess(this.label, BIRD, ['-f', '-c', this.file('bird.conf'), '-s', this.socket, '-P', this.file('bird.pid')], {
+      cwd: this.dir,
+      logFile: this.file('stdout.log'),
+    });
+    await this.proc.waitReady(`${this.label}: BIRD control socket`, async () => (await this.birdc(['show', 'status'], true)).includes('Daemon is up'), () => this.log(), 10_000, 100);
+  }
+
+  /**
+   * The BGP protocols that could not open their listening socket. BIRD binds `local ADDR port P` when a protocol
+   * starts and, should another process hold that port (taken between freePort() and BIRD's start), gives the
+   * protocol up for good ("Error: No listening socket"): the caller then stops, picks other ports and starts again.
+   * Waits (up to 10 s) until no BGP protocol is still Idle, waiting to start.
+   */
+  async listenFailures(): Promise<string[]> {
+    const bgpLines = async (): Promise<string[]> =>
+      (await this.birdc(['show', 'protocols'])).split('\n').filter((l) => /^\S+\s+BGP\s/.test(l));
+    const lines = await waitFor(`${this.label}: BGP protocols to start`, async () => {
+      const l = await bgpLines();
+      return l.some((x) => /\sIdle\s*$/.test(x)) ? undefined : l;
+    }, 10_000, 100).catch(bgpLines);
+    return lines.filter((l) => /No listening socket/.test(l)).map((l) => l.split(/\s+/)[0]!);
+  }
+
+  /** A new config (from `render`, when given) and `birdc configure`. */
+  async configure(render?: (files: { log: string }) => string): Promise<void> {
+    if (render) this.render = render;
+    await this.writeConfig();
+    const out = await this.birdc(['configure']);
+    if (!/Reconfigured|Reconfiguration in progress|Reconfiguration already in progress/.test(out)) throw new Error(`${this.label}: birdc configure: ${out}`);
+  }
+
+  async birdc(args: string[], allowFailure = false): Promise<string> {
+    const r = await run(BIRDC, ['-s', this.socket, ...args], { allowFailure, timeoutMs: 10_000 });
+    return r.stdout + r.stderr;
+  }
+
+  /** `show protocols all NAME`: BIRD's protocol state ("up", "down", ...), its BGP state and routes imported. */
+  async protocol(name: string): Promise<{ state: string; bgpState: string; imported: number; raw: string }> {
+    const raw = await this.birdc(['show', 'protocols', 'all', name]);
+    const line = raw.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
+    return {
+      state: line.split(/\s+/)[3] ?? 'unknown',
+      bgpState: /BGP state:\s+(\S+)/.exec(raw)?.[1] ?? 'unknown',
+      imported: [...raw.matchAll(/Routes:\s+(\d+) imported/g)].reduce((sum, m) => sum + Number(m[1]), 0),
+      raw,
+    };
+  }
+
+  async waitEstablished(names: string[], timeoutMs = 30_000): Promise<void> {
+    for (const name of names) {
+      await waitFor(`${this.label}: protocol ${name} Established`, async () => {
+        const p = await this.protocol(name);
+        if (p.bgpState === 'Established') return true;
+        throw new Error(`BGP state ${p.bgpState}`);
+      }, timeoutMs, 200);
+    }
+  }
+
+  /** Sends commands over the control socket, one at a time; returns each reply's lines without their codes. */
+  async request(commands: string[]): Promise<string[][]> {
+    const sock = createConnection(this.socket);
+    sock.setEncoding('utf8');
+    const replies: string[][] = [];
+    let buffer = '';
+    let current: string[] = [];
+    let wantGreeting = true;
+    let waiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
+    let failure: Error | null = null;
+    const timer = setTimeout(() => sock.destroy(new Error(`${this.label}: control socket request timed out`)), 30_000);
+    sock.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        // "NNNN-text" continues a reply, "NNNN text" ends it, " text" continues the previous code's line.
+        const m = /^(\d{4})([ -])(.*)$/.exec(line);
+        if (m) current.push(m[3]!);
+        else current.push(line.slice(1));
+        if (m && m[2] === ' ') {
+          if (wantGreeting) wantGreeting = false;
+          else replies.push(current);
+          current = [];
+          waiter?.resolve();
+        }
+      }
+    });
+    sock.on('error', (err) => {
+      failure = err;
+      waiter?.reject(err);
+    });
+    const next = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (failure) reject(failure);
+        else waiter = { resolve, reject };
+      });
+    try {
+      while (wantGreeting) await next();
+      for (const c of commands) {
+        sock.write(`${c}\n`);
+        const before = replies.length;
+        while (replies.length === before) await next();
+      }
+    } finally {
+      clearTimeout(timer);
+      sock.destroy();
+    }
+    return replies;
+  }
+
+  /** BIRD's own best route for each address (`show route for ADDR primary all`), null when it has none. */
+  async bestRoutes(addresses: string[]): Promise<(BirdBestRoute | null)[]> {
+    const replies = await this.request(addresses.map((a) => `show route for ${a} primary all`));
+    return replies.map((lines) => {
+      let prefix: string | null = null;
+      let protocol = '';
+      let asPath: Array<number | number[]> = [];
+      for (const line of lines) {
+        const head = /^\s*([0-9a-fA-F.:]+\/\d+)\s+\S+\s+\[(\S+)/.exec(line);
+        if (head && prefix === null) {
+          prefix = head[1]!;
+          protocol = head[2]!;
+        }
+        const p = /^\s*BGP\.as_path:\s*(.*)$/.exec(line);
+        if (p && prefix !== null) asPath = parseBirdAsPath(p[1]!);
+      }
+      return prefix === null ? null : { prefix, protocol, asPath };
+    });
+  }
+
+  log(): Promise<string> {
+    return readLog(this.file('bird.log'));
+  }
+
+  /** Stops BIRD and removes its files; start() may be called again (with a new directory). */
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+    this.proc = undefined;
+    if (this.dir) await removeDir(this.dir);
+    this.dir = '';
+  }
+}
+
+/** "64750 64500 {64501 64502}" -> [64750, 64500, [64501, 64502]]. */
+export function parseBirdAsPath(text: string): Array<number | number[]> {
+  const out: Array<number | number[]> = [];
+  for (const m of text.matchAll(/\{([^}]*)\}|(\d+)/g)) {
+    if (m[1] !== undefined) out.push(m[1].trim().split(/\s+/).filter((x) => x !== '').map(Number));
+    else out.push(Number(m[2]));
+  }
+  return out;
 }

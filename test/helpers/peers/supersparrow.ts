@@ -1,5 +1,6 @@
 // Runs `supersparrow serve --config FILE` as a child process and queries it through the CLI, exactly as an
 // operator would (`neighbors --json`, `routes --json`).
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,21 @@ export interface SupersparrowNeighbor {
   holdTime?: number;
   connectRetry?: number;
   gracefulRestart?: boolean;
+  /** `pop: NAME`: the POP whose view this neighbor's routes are (multi-view) and whose availability it counts for. */
+  pop?: string;
+}
+
+/** One POP of the `pops:` section, as written in the YAML (see fixtures/supersparrow.yaml). */
+export interface SupersparrowPop {
+  as: number;
+  ipv4?: string;
+  ipv6?: string;
+  host?: string;
+  preference?: number;
+  community?: string;
+  'large-community'?: string;
+  down?: boolean;
+  check?: Record<string, unknown>;
 }
 
 export interface SupersparrowOptions {
@@ -28,6 +44,36 @@ export interface SupersparrowOptions {
   connectRetry?: number;
   neighbors: SupersparrowNeighbor[];
   logLevel?: string;
+  /** The `pops:` section, by POP name (omitted from the YAML when not given). */
+  pops?: Record<string, SupersparrowPop>;
+  /** The `proximity:` section. */
+  proximity?: { rule: 'classic' | 'multi-view'; self?: string };
+  /** The `overrides:` section: prefix -> POP name. */
+  overrides?: Record<string, string>;
+}
+
+/** `query --json`: one object per address. */
+export interface QueryAnswer {
+  addr: string;
+  pop: string | null;
+  answer: string | null;
+  rule: string;
+  prefix: string | null;
+  asPath: Array<number | number[]> | null;
+  scope: number;
+  ranking: string[];
+  error?: string;
+}
+
+/** `pops --json` entry (the fields the tests read; more are present). */
+export interface PopStatus {
+  name: string;
+  as: number;
+  up: boolean;
+  down: string[];
+  self: boolean;
+  neighbors: { address: string; up: boolean }[];
+  [more: string]: unknown;
 }
 
 /** `neighbors --json` entry (the fields issue 5 promises; more may be present). */
@@ -90,7 +136,11 @@ export class Supersparrow {
         'hold-time': n.holdTime ?? o.holdTime ?? 6,
         'connect-retry': n.connectRetry ?? o.connectRetry ?? 1,
         'graceful-restart': n.gracefulRestart ?? true,
+        ...(n.pop !== undefined ? { pop: n.pop } : {}),
       })),
+      ...(o.pops !== undefined ? { pops: o.pops } : {}),
+      ...(o.proximity !== undefined ? { proximity: o.proximity } : {}),
+      ...(o.overrides !== undefined ? { overrides: o.overrides } : {}),
       control: { socket: this.socket },
       log: { level: o.logLevel ?? 'debug', file: path.join(this.dir, 'supersparrow.log') },
     };
@@ -109,6 +159,45 @@ export class Supersparrow {
   cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
     const [cmd, ...rest] = args;
     return run(process.execPath, [SUPERSPARROW_BIN, cmd!, '--socket', this.socket, ...rest], { allowFailure: true, timeoutMs: 10_000 });
+  }
+
+  /**
+   * Runs `supersparrow ARGS...` exactly as given (no `--socket` added: the original invocation takes it among its
+   * options), with `input` on stdin. Never rejects on a non-zero exit; kills the command after timeoutMs.
+   */
+  exec(args: string[], input = '', timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; code: number }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [SUPERSPARROW_BIN, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ stdout, stderr: signal ? `${stderr}(killed by ${signal} after ${timeoutMs} ms)` : stderr, code: code ?? 99 });
+      });
+      child.stdin.on('error', () => undefined); // the command may exit before reading all of it: seen in its status
+      child.stdin.end(input);
+    });
+  }
+
+  /** `query --json ADDR...`: the daemon's POP decision for each address. */
+  async query(addresses: string[]): Promise<QueryAnswer[]> {
+    const r = await this.cli(['query', '--json', ...addresses]);
+    if (r.code !== 0) throw new Error(`query --json exited ${r.code}: ${r.stderr}`);
+    return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as QueryAnswer);
+  }
+
+  /** `pops --json`: every POP's state. */
+  async pops(): Promise<PopStatus[]> {
+    const r = await this.cli(['pops', '--json']);
+    if (r.code !== 0) throw new Error(`pops --json exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as PopStatus[];
   }
 
   async neighbors(): Promise<NeighborStatus[]> {
