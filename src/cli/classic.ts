@@ -8,8 +8,8 @@
 // made here with the --peer list, whatever the daemon's own POPs are.
 import { Afi } from '../bgp/index.js';
 import type { FirstAsJson, RouteJson } from '../control/index.js';
-import { Proximity, Rule, type PopConfig } from '../proximity/index.js';
-import { asPathJson, createRib, parseAddress, readAddress, type ParsedAddress, type RibReader } from '../rib/index.js';
+import { Proximity, Rule, unmapIpv4, type PopConfig } from '../proximity/index.js';
+import { asPathJson, createRib, formatAddress, parseAddress, readAddress, type ParsedAddress, type RibReader } from '../rib/index.js';
 import { runBatch } from './batch.js';
 import { CLASSIC_HELP, ClassicUsageError, parseClassicArgs, type ClassicOptions } from './classic-options.js';
 import { clientSocketPath, controlRequest } from './control-client.js';
@@ -121,6 +121,7 @@ export async function runClassic(argv: string[]): Promise<number> {
     // Offline: every decision is local.
     const decideLocal = (line: string): { answer: string | null; path: string | null } => {
       if (!readAddress(line.trim(), parsed)) return { answer: null, path: null };
+      unmapIpv4(parsed);
       const pop = proximity.decide(parsed.afi, parsed.a, parsed.b, parsed.c, parsed.d, out);
       const path = out.route.found ? formatAsPathJson(asPathOf(rib, out.route.attributes)) : null;
       return { answer: answerText(pop), path };
@@ -166,17 +167,19 @@ export async function runClassic(argv: string[]): Promise<number> {
     connections.close();
     return ANSWERED;
   }
-  const source = options.source!;
+  let source: string;
   try {
-    parseAddress(source.trim());
+    // A mapped IPv4 address (::ffff:a.b.c.d) is the IPv4 client it stands for.
+    const p = unmapIpv4(parseAddress(options.source!.trim()));
+    source = formatAddress(p.afi, p.a, p.b, p.c, p.d);
   } catch {
-    return badSource(source);
+    return badSource(options.source!);
   }
   let firstAs: FirstAsJson;
   let route: RouteJson | null = null;
   try {
     firstAs = await controlRequest<FirstAsJson>(socket, { command: 'first-as', addresses: [source] });
-    if (options.verbose) route = await controlRequest<RouteJson | null>(socket, { command: 'routes', target: source.trim() });
+    if (options.verbose) route = await controlRequest<RouteJson | null>(socket, { command: 'routes', target: source });
   } catch (err) {
     process.stderr.write(`supersparrow: ${(err as Error).message}\n`);
     return NO_ANSWER;

@@ -2,7 +2,7 @@
 // explain, and the POPs' states.
 import { Afi } from '../bgp/index.js';
 import { asPathJson, formatAddress, readAddress, type ParsedAddress } from '../rib/index.js';
-import { answerFor, explain, hashPrefix, RULE_NAMES, DownReason, type Decision, type ExplanationJson, type Pop, type Proximity } from '../proximity/index.js';
+import { answerFor, unmapIpv4, explain, hashPrefix, RULE_NAMES, DownReason, type Decision, type ExplanationJson, type Pop, type Proximity } from '../proximity/index.js';
 import type { AnswerFormat, FirstAsJson, PopJson, QueryJson } from './protocol.js';
 
 /** Most addresses one request may carry (a batch client sends what it has, in pieces of at most this). */
@@ -46,6 +46,7 @@ export class DecisionRequests {
         return { addr: text, pop: null, answer: null, rule: 'none', prefix: null, asPath: null, scope: 0, ranking: [], error: `not an IP address: ${text}` };
       }
       const a = this.parsed;
+      unmapIpv4(a);
       p.decide(a.afi, a.a, a.b, a.c, a.d, out, (limit as number | undefined) ?? 0x7fffffff);
       const pop = out.pop >= 0 ? p.pops[out.pop]! : null;
       const route = out.route;
@@ -79,6 +80,7 @@ export class DecisionRequests {
       let pop = p.self;
       let afi = Afi.IPv4;
       if (readAddress(list[i]!.trim(), a)) {
+        unmapIpv4(a);
         afi = a.afi;
         pop = p.decide(a.afi, a.a, a.b, a.c, a.d, out, 1);
       }
@@ -101,6 +103,7 @@ export class DecisionRequests {
         hash[i] = 0;
         continue;
       }
+      unmapIpv4(a);
       if (rib.lookup(a.afi, a.a, a.b, a.c, a.d, out)) {
         firstAs[i] = rib.firstAs(out.attributes);
         hash[i] = hashPrefix(out.a | 0, out.b | 0, out.c | 0, out.d | 0, out.length);

@@ -1,6 +1,6 @@
 // Why a decision came out as it did: built only when asked for (explain, the HTTP API), so it may allocate.
 import { Afi, originKeyword } from '../bgp/index.js';
-import { asPathJson, formatAddress, LookupResult, parseAddress, pathJson, type RouteJson } from '../rib/index.js';
+import { asPathJson, formatAddress, LookupResult, parseAddress, pathJson, type ParsedAddress, type RouteJson } from '../rib/index.js';
 import { RULE_NAMES, type Pop, type Proximity } from './proximity.js';
 
 /** One POP as a decision saw it. */
@@ -64,6 +64,19 @@ export interface ExplanationJson {
   summary: string;
 }
 
+/**
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it is, in place; any other unchanged. Clients
+ * of a server listening on :: come that way.
+ */
+export function unmapIpv4<T extends ParsedAddress>(p: T): T {
+  if (p.afi === Afi.IPv6 && p.a === 0 && p.b === 0 && p.c === 0xffff) {
+    p.afi = Afi.IPv4;
+    p.a = p.d;
+    p.b = p.c = p.d = 0;
+  }
+  return p;
+}
+
 /** The answer a POP gives a client of a family: its address of that family, else its other address, else its host. */
 export function answerFor(pop: Pop, afi: Afi): string | null {
   const c = pop.config;
@@ -72,7 +85,7 @@ export function answerFor(pop: Pop, afi: Afi): string | null {
 
 /** Explains the decision for an address given as text. Throws on text that is not an address. */
 export function explain(proximity: Proximity, address: string, now = Date.now()): ExplanationJson {
-  const p = parseAddress(address.trim());
+  const p = unmapIpv4(parseAddress(address.trim()));
   const out = proximity.newDecision();
   const trace = proximity.decideTraced(p.afi, p.a, p.b, p.c, p.d, out);
   const rib = proximity.rib;

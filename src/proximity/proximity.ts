@@ -356,6 +356,12 @@ export class Proximity {
   decide(afi: Afi, a: number, b: number, c: number, d: number, out: Decision, limit = 0x7fffffff): number {
     const n = this.pops.length;
     if (out.ranking.length < n) out.ranking = new Int32Array(n);
+    if (afi === Afi.IPv6 && a === 0 && b === 0 && c === 0xffff) {
+      // An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 2.5.5.2), as a web server listening on :: reports
+      // its IPv4 clients: the client is the IPv4 address.
+      afi = Afi.IPv4;
+      a = d;
+    }
     out.afi = afi;
     out.a = a;
     out.b = b;

@@ -137,10 +137,10 @@ test('pops, pop drain and undrain: a drained POP is not answered, and says why',
 
 test('batch: one answer per input line, in order; bad lines get self; --format name and host', async (t) => {
   const { socket } = await twoPops(t, 'classic');
-  const input = ['198.51.100.1', 'garbage', '', '203.0.113.9', '2001:db8::1', '192.0.2.129'].join('\n') + '\n';
+  const input = ['198.51.100.1', 'garbage', '', '203.0.113.9', '2001:db8::1', '192.0.2.129', '::ffff:198.51.100.1'].join('\n') + '\n';
   const r = await cli(['batch', '--socket', socket], input);
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(r.stdout.split('\n'), ['192.0.2.22', '192.0.2.11', '192.0.2.11', '192.0.2.22', '2001:db8::11', '192.0.2.22', '']);
+  t.deepEqual(r.stdout.split('\n'), ['192.0.2.22', '192.0.2.11', '192.0.2.11', '192.0.2.22', '2001:db8::11', '192.0.2.22', '192.0.2.22', '']);
   const names = await cli(['batch', '--format', 'name', '--socket', socket], '198.51.100.1\n10.0.0.1');
   t.deepEqual(names.stdout.split('\n'), ['y', 'x', ''], 'a last line without a newline is answered too');
   const hosts = await cli(['batch', '--format', 'host', '--socket', socket], '198.51.100.1\n');
@@ -163,12 +163,14 @@ test('the original invocation against the daemon: --peer/--self/--source, --verb
   t.is(verbose.stdout, 'PEERS: 65751=192.168.192.13 64750=192.168.193.11\nASPATH: 64750 64501\n192.168.193.11\n');
   const self = await cli([...peers, '-s', '192.168.192.99', '--source', '10.0.0.1']);
   t.is(self.stdout, '192.168.192.99\n', '-s overrides: self answers when no peer AS is first');
-  const lines = Array.from({ length: 500 }, (_, i) => (i % 3 === 0 ? '198.51.100.7' : i % 3 === 1 ? '10.1.2.3' : 'bad line'));
+  const mapped = await cli([...peers, '--source', '::ffff:198.51.100.7', '--verbose']);
+  t.is(mapped.stdout, 'PEERS: 65751=192.168.192.13 64750=192.168.193.11\nASPATH: 64750 64501\n192.168.193.11\n', 'an IPv4-mapped source is the IPv4 client');
+  const lines = Array.from({ length: 500 }, (_, i) => (i % 3 === 0 ? '198.51.100.7' : i % 3 === 1 ? '10.1.2.3' : i % 6 === 2 ? 'bad line' : '::ffff:198.51.100.7'));
   const batch = await cli([...peers, '--batch'], lines.join('\n') + '\n');
   t.is(batch.code, 0, batch.stderr);
   const out = batch.stdout.split('\n');
   t.is(out.length, 501);
-  t.deepEqual(out.slice(0, 6), ['192.168.193.11', '192.168.192.13', '192.168.192.13', '192.168.193.11', '192.168.192.13', '192.168.192.13']);
+  t.deepEqual(out.slice(0, 6), ['192.168.193.11', '192.168.192.13', '192.168.192.13', '192.168.193.11', '192.168.192.13', '192.168.193.11']);
   const usage = await cli(['--peer', '65751=192.168.192.13', '--self', '192.168.192.13', '--socket', socket]);
   t.is(usage.code, 2);
   t.regex(usage.stderr, /--source ADDRESS is required/);

@@ -70,6 +70,8 @@ test('classic: self when no POP AS is first — no route, another AS, an empty p
   t.like(ask(p, '10.2.2.3'), { pop: 'x', rule: 'self' }, 'empty AS path');
   t.like(ask(p, '10.3.2.3'), { pop: 'x', rule: 'self' }, 'AS_SET first');
   t.like(ask(p, '10.4.2.3'), { pop: 'y', rule: 'first-as' });
+  t.like(ask(p, '::ffff:10.4.2.3'), { pop: 'y', rule: 'first-as', scope: 16 }, 'an IPv4-mapped client is the IPv4 client');
+  t.is(explain(p, '::ffff:10.4.2.3').address, '10.4.2.3');
 });
 
 test('classic: a down POP is never answered while another is up; all down gives self', (t) => {
