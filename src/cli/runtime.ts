@@ -17,3 +17,16 @@ import v8 from 'node:v8';
 export function keepYoungGenerationSmall(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
+
+/** The V8 flag batch mode runs with: a 16 MiB young generation from the start (see bin/supersparrow.js). */
+export const BATCH_YOUNG_GENERATION = '--min-semi-space-size=16';
+
+/**
+ * Whether the command line asks for batch mode: `supersparrow batch ...`, or the original invocation with
+ * `--batch` (as the command line gives it; `batch` in /etc/supersparrow.conf alone does not count, and runs with
+ * the default young generation).
+ */
+export function isBatchInvocation(argv: readonly string[]): boolean {
+  if (argv[0] === 'batch') return !argv.includes('--help') && !argv.includes('-h');
+  return argv[0] !== undefined && argv[0].startsWith('-') && argv.includes('--batch') && !argv.includes('--help') && !argv.includes('-h');
+}
