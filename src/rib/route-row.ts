@@ -8,7 +8,10 @@ export const ROUTE_STALE = 0x8000;
 /** Neighbor ids must fit ROUTE_NEIGHBOR_MASK. */
 export const MAX_NEIGHBORS = ROUTE_NEIGHBOR_MASK + 1;
 
-/** Bytes of one route row: next route of the prefix (int32), attribute set (int32), neighbor + stale (uint16). */
-export const ROUTE_ROW_BYTES = 4 + 4 + 2;
+/**
+ * Bytes of one route row: next route of the prefix (int32), attribute set (int32), neighbor + stale (uint16),
+ * when it last changed (uint32 seconds).
+ */
+export const ROUTE_ROW_BYTES = 4 + 4 + 2 + 4;
 /** Bytes the ADD-PATH path id adds to every row once one non-zero path id has been seen (uint32). */
 export const ROUTE_PATH_ID_BYTES = 4;
