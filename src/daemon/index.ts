@@ -132,6 +132,9 @@ class HealthChecks {
         if (this.proximity.pop(name)) this.proximity.setCheck(name, up, reason);
       });
       this.running.set(name, { key: JSON.stringify(spec), check });
+      // A new check starts up (optimistic, as HealthCheck does): a failure of the old check's settings must not
+      // keep the POP down, since the new check only reports changes.
+      if (this.proximity.pop(name)) this.proximity.setCheck(name, true, 'check (re)started, not probed yet');
       check.start();
     }
   }

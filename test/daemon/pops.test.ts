@@ -62,7 +62,7 @@ test('a failing health check takes its POP down after `fall` failures, a passing
   const host = '127.62.200.1';
   const server = await listen(host);
   const port = (server.address() as { port: number }).port;
-  const { d, records, answer, requests } = await daemon(
+  const { d, records, answer, requests, write } = await daemon(
     t,
     (p) => `
 pops:
@@ -81,12 +81,25 @@ proximity: { rule: classic, self: x }`,
   t.regex(y.down[0]!, /^check failed: tcp 127\.62\.200\.1:\d+: .*ECONNREFUSED/);
   t.true(records.some((r) => r.msg.startsWith('POP y is down: check failed') && r.level === 40), 'logged as a warning');
   const reopened = await listen(host, port);
-  t.teardown(() => close(reopened));
   await until('y up', () => d.proximity.isUp(1), 10_000);
   t.is(answer('198.51.100.1'), 'y');
   const transitions = requests.pops()[1]!.transitions;
   t.true(transitions >= 2 && transitions % 2 === 0, `down and up again (${transitions} changes)`);
   t.true(records.some((r) => r.msg.startsWith('POP y is up')));
+  // The port closes again: y goes down. A reload that points its check at an open port brings y back at once
+  // (a changed check starts anew, up, as every check does), without waiting for `rise` probes of the new one.
+  await close(reopened);
+  await until('y down again', () => !d.proximity.isUp(1), 10_000);
+  const fixed = await listen(host);
+  t.teardown(() => close(fixed));
+  write(`
+pops:
+  x: { as: 65751, ipv4: 192.0.2.11 }
+  y: { as: 64750, ipv4: 192.0.2.22, check: { tcp: ${(fixed.address() as { port: number }).port}, address: ${host}, interval: 0.3, timeout: 0.3, rise: 2, fall: 2 } }
+proximity: { rule: classic, self: x }`);
+  await d.reload();
+  t.true(d.proximity.isUp(1), 'the changed check starts up');
+  t.is(answer('198.51.100.1'), 'y');
 });
 
 test('`down: true` keeps a POP out; a reload applies a new POP table and keeps an operator’s drain', async (t) => {
