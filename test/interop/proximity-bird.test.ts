@@ -130,6 +130,21 @@ async function startBird(t: ExecutionContext, label: string, o: { pickPorts: () 
 
 // ------------------------------------------------------------------------------------------------ 1. classic
 
+/** supersparrow with the classic POP table, passive towards one iBGP router (BIRD) at `router`. */
+function classicSupersparrow(address: string, listenPort: number, router: string): Supersparrow {
+  return new Supersparrow({
+    localAs: OUR_AS,
+    address,
+    listenPort,
+    holdTime: HOLD,
+    connectRetry: 1,
+    // supersparrow is passive: the port it would dial is never used.
+    neighbors: [{ address: router, remoteAs: OUR_AS, port: 179, passive: true, gracefulRestart: false }],
+    pops: POPS,
+    proximity: { rule: 'classic', self: 'x' },
+  });
+}
+
 run('classic: the POP whose AS is first on the best path, else self (IPv4, IPv6, 4-octet AS, longest match, changes)', async (t) => {
   const ssAddress = loopbackAddress(BLOCK);
   const birdAddress = loopbackAddress(BLOCK);
@@ -152,17 +167,7 @@ run('classic: the POP whose AS is first on the best path, else self (IPv4, IPv6,
   // BIRD (the existing driver, test/helpers/peers/bird.ts) connects; it also listens, on a port picked per attempt.
   const started: PeerDaemon[] = [];
   let peer!: PeerDaemon;
-  const ss = new Supersparrow({
-    localAs: OUR_AS,
-    address: ssAddress,
-    listenPort: ssPort,
-    holdTime: HOLD,
-    connectRetry: 1,
-    // supersparrow is passive: the port it would dial is never used.
-    neighbors: [{ address: birdAddress, remoteAs: OUR_AS, port: 179, passive: true, gracefulRestart: false }],
-    pops: POPS,
-    proximity: { rule: 'classic', self: 'x' },
-  });
+  const ss = classicSupersparrow(ssAddress, ssPort, birdAddress);
   t.teardown(async () => {
     if (!t.passed && peer) t.log(await diagnostics(ss, [{ label: 'bird', log: () => peer.log() }]));
     await Promise.allSettled([...started.map((p) => p.stop()), ss.stop()]);
@@ -518,17 +523,7 @@ protocol bgp ss {
   ipv6 { import none; export where source = RTS_BGP; };
 }
 `);
-  const ss = new Supersparrow({
-    localAs: OUR_AS,
-    address: ssAddress,
-    listenPort: ssPort,
-    holdTime: HOLD,
-    connectRetry: 1,
-    // supersparrow is passive: the port it would dial is never used.
-    neighbors: [{ address: routerAddress, remoteAs: OUR_AS, port: 179, passive: true, gracefulRestart: false }],
-    pops: POPS,
-    proximity: { rule: 'classic', self: 'x' },
-  });
+  const ss = classicSupersparrow(ssAddress, ssPort, routerAddress);
   t.teardown(async () => {
     if (!t.passed) t.log(await diagnostics(ss, [router, feeder]));
     await Promise.allSettled([feeder.stop(), router.stop(), ss.stop()]);
