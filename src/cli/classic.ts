@@ -123,7 +123,7 @@ export async function runClassic(argv: string[]): Promise<number> {
       if (!readAddress(line.trim(), parsed)) return { answer: null, path: null };
       unmapIpv4(parsed);
       const pop = proximity.decide(parsed.afi, parsed.a, parsed.b, parsed.c, parsed.d, out);
-      const path = out.route.found ? formatAsPathJson(asPathOf(rib, out.route.attributes)) : null;
+      const path = out.route.found ? formatAsPathJson(asPathJson(rib.attributesOf(out.route.attributes))) : null;
       return { answer: answerText(pop), path };
     };
     if (options.batch) {
@@ -190,10 +190,6 @@ export async function runClassic(argv: string[]): Promise<number> {
     process.stdout.write(`${peersLine}\nASPATH: ${route ? formatAsPathJson(route.asPath) : ''}\n`);
   }
   return printAnswer(answerText(pop));
-}
-
-function asPathOf(rib: RibReader, attributes: number): (number | number[])[] {
-  return asPathJson(rib.attributesOf(attributes));
 }
 
 function printAnswer(answer: string | null): number {
