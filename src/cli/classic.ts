@@ -121,7 +121,6 @@ export async function runClassic(argv: string[]): Promise<number> {
     // Offline: every decision is local.
     const decideLocal = (line: string): { answer: string | null; path: string | null } => {
       if (!readAddress(line.trim(), parsed)) return { answer: null, path: null };
-      unmapIpv4(parsed);
       const pop = proximity.decide(parsed.afi, parsed.a, parsed.b, parsed.c, parsed.d, out);
       const path = out.route.found ? formatAsPathJson(asPathJson(rib.attributesOf(out.route.attributes))) : null;
       return { answer: answerText(pop), path };

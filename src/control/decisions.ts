@@ -46,14 +46,14 @@ export class DecisionRequests {
         return { addr: text, pop: null, answer: null, rule: 'none', prefix: null, asPath: null, scope: 0, ranking: [], error: `not an IP address: ${text}` };
       }
       const a = this.parsed;
-      unmapIpv4(a);
       p.decide(a.afi, a.a, a.b, a.c, a.d, out, (limit as number | undefined) ?? 0x7fffffff);
       const pop = out.pop >= 0 ? p.pops[out.pop]! : null;
       const route = out.route;
       return {
-        addr: formatAddress(a.afi, a.a, a.b, a.c, a.d),
+        // The client as decided (an IPv4-mapped address as its IPv4 one).
+        addr: formatAddress(out.afi, out.a, out.b, out.c, out.d),
         pop: pop?.config.name ?? null,
-        answer: pop ? answerFor(pop, a.afi) : null,
+        answer: pop ? answerFor(pop, out.afi) : null,
         rule: RULE_NAMES[out.rule]!,
         prefix: rib.prefixText(route),
         asPath: route.found ? asPathJson(rib.attributesOf(route.attributes)) : null,
@@ -80,9 +80,8 @@ export class DecisionRequests {
       let pop = p.self;
       let afi = Afi.IPv4;
       if (readAddress(list[i]!.trim(), a)) {
-        unmapIpv4(a);
-        afi = a.afi;
         pop = p.decide(a.afi, a.a, a.b, a.c, a.d, out, 1);
+        afi = out.afi;
       }
       result[i] = pop < 0 ? 'NULL' : afi === Afi.IPv4 ? texts[pop]!.v4 : texts[pop]!.v6;
     }

@@ -85,7 +85,7 @@ export function answerFor(pop: Pop, afi: Afi): string | null {
 
 /** Explains the decision for an address given as text. Throws on text that is not an address. */
 export function explain(proximity: Proximity, address: string, now = Date.now()): ExplanationJson {
-  const p = unmapIpv4(parseAddress(address.trim()));
+  const p = parseAddress(address.trim());
   const out = proximity.newDecision();
   const trace = proximity.decideTraced(p.afi, p.a, p.b, p.c, p.d, out);
   const rib = proximity.rib;
@@ -98,7 +98,7 @@ export function explain(proximity: Proximity, address: string, now = Date.now())
   const rankOf = new Map<number, number>();
   for (let i = 0; i < out.ranked; i++) rankOf.set(out.ranking[i]!, i);
   // The override covering the client, whether it decided or its POP was down.
-  const override = out.override >= 0 ? proximity.overrideAt(p.afi, out.override) : null;
+  const override = out.override >= 0 ? proximity.overrideAt(out.afi, out.override) : null;
   const multiView = proximity.rule === 'multi-view';
   const winnerView = winner && multiView ? (trace.views[winner.index] ?? null) : null;
   const candidates: CandidateJson[] = pops.map((pop) => {
@@ -117,12 +117,12 @@ export function explain(proximity: Proximity, address: string, now = Date.now())
     };
   });
   const explanation: ExplanationJson = {
-    address: formatAddress(p.afi, p.a, p.b, p.c, p.d),
-    family: p.afi === Afi.IPv4 ? 'ipv4' : 'ipv6',
+    address: formatAddress(out.afi, out.a, out.b, out.c, out.d), // as decided: an IPv4-mapped one as IPv4
+    family: out.afi === Afi.IPv4 ? 'ipv4' : 'ipv6',
     rule: proximity.rule,
     decidedBy: RULE_NAMES[out.rule]!,
     pop: winner?.config.name ?? null,
-    answer: winner ? answerFor(winner, p.afi) : null,
+    answer: winner ? answerFor(winner, out.afi) : null,
     scope: out.scope,
     prefix: rib.prefixText(route),
     asPath: routeJson?.asPath ?? null,

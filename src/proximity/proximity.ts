@@ -47,7 +47,7 @@ export const enum DownReason {
  * Make it with Proximity.newDecision().
  */
 export class Decision {
-  /** The client's family and address words (as given). */
+  /** The client's family and address words (an IPv4-mapped IPv6 address as the IPv4 one it stands for). */
   afi: Afi = Afi.IPv4;
   a = 0;
   b = 0;
@@ -134,8 +134,8 @@ export class Proximity {
   self = -1;
   private readonly overrides4 = new OverrideTable(Afi.IPv4);
   private readonly overrides6 = new OverrideTable(Afi.IPv6);
-  /** POP index by AS, for the classic rule (several POPs may share an AS). */
-  private popsByAs = new Map<number, number[]>();
+  /** The POPs' ASes: a first AS among them whose POPs are all down makes self a fallback (classic). */
+  private popAses = new Set<number>();
   private seeds = new Int32Array(0);
   private preference = new Int32Array(0);
   private upFlags = new Uint8Array(0);
@@ -209,7 +209,6 @@ export class Proximity {
     this.rule = setup.proximity.rule;
     this.self = setup.proximity.self === null ? (n > 0 ? 0 : -1) : this.indexOf(setup.proximity.self);
     if (this.self < 0 && n > 0) this.self = 0;
-    this.popsByAs = new Map();
     this.seeds = new Int32Array(n);
     this.preference = new Int32Array(n);
     this.upFlags = new Uint8Array(n);
@@ -220,10 +219,8 @@ export class Proximity {
     this.remaining = new Uint8Array(n);
     this.tied = new Uint8Array(n);
     this.viewCount = this.pops.filter((p) => p.view !== null).length;
+    this.popAses = new Set(this.pops.map((p) => p.config.as));
     for (const p of this.pops) {
-      const list = this.popsByAs.get(p.config.as) ?? [];
-      list.push(p.index);
-      this.popsByAs.set(p.config.as, list);
       this.seeds[p.index] = hashName(p.config.name);
       this.preference[p.index] = p.config.preference;
       this.popAs[p.index] = p.config.as;
@@ -362,6 +359,7 @@ export class Proximity {
       afi = Afi.IPv4;
       a = d;
     }
+    if (afi === Afi.IPv4) b = c = d = 0;
     out.afi = afi;
     out.a = a;
     out.b = b;
@@ -369,7 +367,6 @@ export class Proximity {
     out.d = d;
     out.ranked = 0;
     out.override = -1;
-    if (afi === Afi.IPv4) b = c = d = 0;
     const route = out.route;
     if (n === 0) {
       this.rib.lookup(afi, a, b, c, d, route);
@@ -531,7 +528,7 @@ export class Proximity {
       }
     }
     if (out.ranked < limit && remaining[this.self] === 1) {
-      this.push(out, this.self, out.ranked === 0 && firstAs !== 0 && this.popsByAs.has(firstAs) ? Rule.Fallback : Rule.Self);
+      this.push(out, this.self, out.ranked === 0 && firstAs !== 0 && this.popAses.has(firstAs) ? Rule.Fallback : Rule.Self);
     }
     while (out.ranked < limit) {
       const i = this.pickAmong(remaining, key);
@@ -559,7 +556,7 @@ export class Proximity {
       scope = r.scope;
       routes[i] = r.found ? r.route : -1;
       if (r.found && (longest < 0 || r.length > this.views[longest]!.length)) longest = i;
-      if (this.trace) this.trace.views[i] = copyLookup(r);
+      if (this.trace) this.trace.views[i] = new LookupResult().copyFrom(r);
     }
     // Every view of a decision shares the whole table's scope; without any view, read it from the Loc-RIB.
     if (this.viewCount === 0) {
@@ -630,28 +627,6 @@ export class Proximity {
       out.route.neighbor = '';
       return;
     }
-    assignLookup(out.route, r);
+    out.route.copyFrom(r);
   }
-}
-
-function assignLookup(to: LookupResult, from: LookupResult): void {
-  to.afi = from.afi;
-  to.found = from.found;
-  to.a = from.a;
-  to.b = from.b;
-  to.c = from.c;
-  to.d = from.d;
-  to.length = from.length;
-  to.scope = from.scope;
-  to.prefix = from.prefix;
-  to.route = from.route;
-  to.attributes = from.attributes;
-  to.neighbor = from.neighbor;
-  to.stale = from.stale;
-}
-
-function copyLookup(from: LookupResult): LookupResult {
-  const r = new LookupResult();
-  assignLookup(r, from);
-  return r;
 }

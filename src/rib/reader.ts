@@ -37,6 +37,24 @@ export class LookupResult {
   neighbor = '';
   /** Whether the route is stale: its neighbor is restarting (graceful restart) and has not sent it again yet. */
   stale = false;
+
+  /** Copies another result into this one (allocation-free); returns this. */
+  copyFrom(from: LookupResult): this {
+    this.afi = from.afi;
+    this.found = from.found;
+    this.a = from.a;
+    this.b = from.b;
+    this.c = from.c;
+    this.d = from.d;
+    this.length = from.length;
+    this.scope = from.scope;
+    this.prefix = from.prefix;
+    this.route = from.route;
+    this.attributes = from.attributes;
+    this.neighbor = from.neighbor;
+    this.stale = from.stale;
+    return this;
+  }
 }
 
 /** The routes one front end treats as one view of the network (e.g. one POP's). */
