@@ -150,6 +150,9 @@ export class DnsResponder {
         if (query.ecsFamily === 1) this.proximity.decide(Afi.IPv4, query.ecsA, 0, 0, 0, decision, name.limit);
         else this.proximity.decide(Afi.IPv6, query.ecsA, query.ecsB, query.ecsC, query.ecsD, decision, name.limit);
         scope = decision.scope;
+        // An IPv4-mapped subnet (::ffff:a.b.c.d/96+) is decided as its IPv4 address, with an IPv4 scope; the echoed
+        // scope is an IPv6 length: the 96 bits of ::ffff:0:0/96 before it.
+        if (query.ecsFamily === 2 && decision.afi === Afi.IPv4) scope += 96;
       } else this.proximity.decide(afi, a, b, c, d, decision, name.limit);
       ranked = decision.ranked;
       this.stats.byRule[decision.rule]++;
