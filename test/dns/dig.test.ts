@@ -22,7 +22,7 @@
 import test, { type ExecutionContext } from 'ava';
 import {
   createPeer, freePort, loopbackAddress, missingReason, queryWith, Supersparrow, waitFor,
-  type DnsClientName, type DnsReply, type PeerDaemon, type RouteSpec,
+  type DnsClientName, type DnsReply, type PeerDaemon, type PeerOptions, type RouteSpec,
 } from '../helpers/peers/index.js';
 import type { QueryAnswer, SupersparrowPop } from '../helpers/peers/supersparrow.js';
 
@@ -108,7 +108,10 @@ interface World {
   v4: number;
   v6: number;
   birdAddress: string;
+  /** The iBGP BIRD, once its session is up. */
   bird: PeerDaemon | null;
+  /** Every BIRD started for the shared setup (stopped after the last test). */
+  birds: PeerDaemon[];
 }
 
 let world: World | null = null;
@@ -133,7 +136,7 @@ function startSupersparrow(): Promise<World> {
       overrides: OVERRIDES,
       dns: DNS,
     });
-    world = { ss, v4: 0, v6: 0, birdAddress, bird: null };
+    world = { ss, v4: 0, v6: 0, birdAddress, bird: null, birds: [] };
     await ss.start();
     const listening = await ss.dnsListening();
     world.v4 = listening.find((l) => l.address === '127.0.0.1')?.port ?? 0;
@@ -145,35 +148,46 @@ function startSupersparrow(): Promise<World> {
 }
 
 /**
- * BIRD started and its session up. BIRD gives a protocol up for good when another process took its listening
- * port between freePort() and its bind ("No listening socket"): then it is started again on another port.
+ * Starts a BIRD (BirdPeer: static routes, an export filter per prefix) with the options `make` gives for its
+ * listening port. BIRD gives a protocol up for good when another process took that port between freePort() and
+ * its bind ("No listening socket"): then it is started again on another port (3 attempts). `started` collects
+ * every BIRD started, for the caller's teardown.
  */
+async function startBird(address: string, make: (listenPort: number) => PeerOptions, started: PeerDaemon[]): Promise<PeerDaemon> {
+  for (let attempt = 1; ; attempt++) {
+    const bird = createPeer('bird', make(await freePort(address)));
+    started.push(bird);
+    await bird.start();
+    const view = await waitFor('BIRD\'s protocol to start', async () => {
+      const v = await bird.view();
+      return v.state === 'Idle' && v.lastError === '' ? undefined : v;
+    }, 10_000, 100).catch(() => bird.view());
+    if (!/No listening socket/.test(view.lastError)) return bird;
+    await bird.stop();
+    if (attempt === 3) throw new Error(`BIRD at ${address} could not open a listening socket in ${attempt} attempts`);
+  }
+}
+
+/** BIRD started (iBGP, in our AS) and its session with supersparrow up. */
 function startBgp(): Promise<World> {
   bgpUp ??= (async () => {
     const w = await startSupersparrow();
-    for (let attempt = 1; ; attempt++) {
-      const bird = createPeer('bird', {
+    const started: PeerDaemon[] = [];
+    try {
+      w.bird = await startBird(w.birdAddress, (listenPort) => ({
         address: w.birdAddress,
         as: OUR_AS,
         neighbor: { address: w.ss.options.address, as: OUR_AS, port: w.ss.options.listenPort },
         mode: 'active',
-        listenPort: await freePort(w.birdAddress),
+        listenPort,
         holdTime: HOLD,
         connectRetry: 1,
         routes: ROUTES,
         // BIRD sends End-of-RIB only with graceful restart on (its own setting, whatever supersparrow's OPEN says).
         gracefulRestart: { restartTime: 30 },
-      });
-      w.bird = bird;
-      await bird.start();
-      const view = await waitFor('BIRD\'s protocol to start', async () => {
-        const v = await bird.view();
-        return v.state === 'Idle' && v.lastError === '' ? undefined : v;
-      }, 10_000, 100).catch(() => bird.view());
-      if (!/No listening socket/.test(view.lastError)) break;
-      await bird.stop();
-      w.bird = null;
-      if (attempt === 3) throw new Error(`BIRD could not open a listening socket in ${attempt} attempts`);
+      }), started);
+    } finally {
+      world!.birds.push(...started);
     }
     await w.ss.waitEstablished(w.birdAddress, SESSION_UP_MS);
     return w;
@@ -182,22 +196,22 @@ function startBgp(): Promise<World> {
 }
 
 test.after.always(async () => {
-  await Promise.allSettled([world?.bird?.stop(), world?.ss.stop()]);
+  await Promise.allSettled([...(world?.birds ?? []).map((b) => b.stop()), world?.ss.stop()]);
 });
 
-/** What a failed test leaves in its log: supersparrow's view and log, BIRD's session and log. */
-async function diagnostics(): Promise<string> {
-  if (!world) return 'nothing started';
+/** What a failed test leaves in its log: supersparrow's view and log, each BIRD's session and log. */
+async function diagnostics(ss: Supersparrow | undefined, birds: PeerDaemon[]): Promise<string> {
+  if (!ss) return 'nothing started';
   const parts: string[] = [];
   try {
-    parts.push(`supersparrow neighbors: ${JSON.stringify(await world.ss.neighbors())}`);
+    parts.push(`supersparrow neighbors: ${JSON.stringify(await ss.neighbors())}`);
   } catch (err) {
     parts.push(`supersparrow CLI failed: ${(err as Error).message}`);
   }
-  parts.push(`supersparrow log (tail):\n${(await world.ss.log()).split('\n').slice(-40).join('\n')}`);
-  if (world.bird) {
-    parts.push(`bird: ${(await world.bird.view().catch((e: Error) => ({ raw: e.message }))).raw}`);
-    parts.push(`bird log (tail):\n${(await world.bird.log()).split('\n').slice(-30).join('\n')}`);
+  parts.push(`supersparrow log (tail):\n${(await ss.log()).split('\n').slice(-40).join('\n')}`);
+  for (const bird of birds) {
+    parts.push(`bird ${bird.options.address}: ${(await bird.view().catch((e: Error) => ({ raw: e.message }))).raw}`);
+    parts.push(`bird ${bird.options.address} log (tail):\n${(await bird.log()).split('\n').slice(-30).join('\n')}`);
   }
   return parts.join('\n');
 }
@@ -215,7 +229,7 @@ function run(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
       return;
     }
     t.teardown(async () => {
-      if (!t.passed) t.log(await diagnostics());
+      if (!t.passed) t.log(await diagnostics(world?.ss, world?.birds ?? []));
     });
     await fn(t);
   });
@@ -226,12 +240,14 @@ function run(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
 interface Ask {
   /** Ask the responder's ::1 address (from ::1) instead of 127.0.0.1 (from 127.0.0.1). */
   v6?: boolean;
+  /** Another responder's port on 127.0.0.1 (default: the shared supersparrow's). */
+  port?: number;
 }
 
 /** Asks with `client`: the server, port and a retry policy, then the test's own arguments. */
 function ask(client: DnsClientName, args: string[], o: Ask = {}): Promise<DnsReply> {
   const w = world!;
-  const server = o.v6 ? ['@::1', '-p', String(w.v6)] : ['@127.0.0.1', '-p', String(w.v4)];
+  const server = o.v6 ? ['@::1', '-p', String(w.v6)] : ['@127.0.0.1', '-p', String(o.port ?? w.v4)];
   const retries = client === 'dig' ? ['+time=5', '+tries=2'] : ['+time=5', '+retry=1'];
   return queryWith(client, [...server, ...retries, ...args]);
 }
@@ -605,4 +621,74 @@ run('a route BIRD withdraws moves both the answer and its ECS scope; announced a
   }, CONVERGE_MS, 200);
   check(t, back, answered([a('www.example.test', 'x')], '10.63.5.0/24/24'), 'announced again: x, scope 24');
   check(t, await ask('dig', ['www.example.test', 'A', '+subnet=10.63.0.0/16']), answered([a('www.example.test', 'y')], '10.63.0.0/16/22'), 'announced again: 10.63.0.0/16 scope 22');
+});
+
+// ------------------------------------------------------------------------------------------------ multi-view
+
+run('multi-view: the ECS scope is over the union of the views\' routes, not the answering view\'s alone', async (t) => {
+  // A supersparrow of its own: the multi-view rule, POPs x (self) and y, each with its router (a BIRD in the POP's
+  // AS, eBGP: the path arrives as [POP's AS, ...]). Both export 10.64.0.0/16, y with the shorter path; only x's
+  // router has the more-specific 10.64.77.0/24.
+  const ssAddress = loopbackAddress(BLOCK);
+  const routers = {
+    x: { address: loopbackAddress(BLOCK), as: X_AS, routes: [
+      { prefix: '10.64.0.0/16', nextHop: '192.0.2.171', asPath: [64510, 64511, 64500] },
+      { prefix: '10.64.77.0/24', nextHop: '192.0.2.171', asPath: [64500] },
+    ] },
+    y: { address: loopbackAddress(BLOCK), as: Y_AS, routes: [{ prefix: '10.64.0.0/16', nextHop: '192.0.2.172', asPath: [64500] }] },
+  };
+  const ss = new Supersparrow({
+    localAs: OUR_AS,
+    address: ssAddress,
+    listenPort: await freePort(ssAddress),
+    holdTime: HOLD,
+    connectRetry: 1,
+    neighbors: (['x', 'y'] as const).map((pop) => ({ address: routers[pop].address, remoteAs: routers[pop].as, port: 179, passive: true, gracefulRestart: false, pop })),
+    pops: { x: POPS['x']!, y: POPS['y']! },
+    proximity: { rule: 'multi-view', self: 'x' },
+    dns: { listen: ['127.0.0.1:0'], zone: ZONE, ttl: TTL, names: { www: {} }, ns: ['ns.elsewhere.test'], startup: { ttl: STARTUP_TTL, timeout: 300 } },
+  });
+  const birds: PeerDaemon[] = [];
+  t.teardown(async () => {
+    if (!t.passed) t.log(await diagnostics(ss, birds));
+    await Promise.allSettled([...birds.map((b) => b.stop()), ss.stop()]);
+  });
+  await ss.start();
+  const [listening] = await ss.dnsListening();
+  const port = listening!.port;
+  await Promise.all((['x', 'y'] as const).map((pop) => startBird(routers[pop].address, (listenPort) => ({
+    address: routers[pop].address,
+    as: routers[pop].as,
+    neighbor: { address: ssAddress, as: OUR_AS, port: ss.options.listenPort },
+    mode: 'active',
+    listenPort,
+    holdTime: HOLD,
+    connectRetry: 1,
+    routes: routers[pop].routes,
+    gracefulRestart: { restartTime: 30 },
+  }), birds)));
+  for (const pop of ['x', 'y'] as const) await ss.waitEstablished(routers[pop].address, SESSION_UP_MS);
+
+  // 10.64.1.0/24: both views match 10.64.0.0/16 and y's path is shorter: y. y's view holds nothing inside the /16,
+  // but x's 10.64.77.0/24 shares 17 bits with 10.64.1.0 (1 = 0000 0001, 77 = 0100 1101): scope 18, not 16 (which
+  // would let a resolver give y to 10.64.77.0/24's clients, whom x's more-specific route decides).
+  // 10.64.200.0/24: 200 = 1100 1000 shares 16 bits with 77: scope 17. 10.64.77.0/24 itself: 24.
+  const cases = [
+    { subnet: '10.64.1.0/24', scope: 18, pop: 'y' },
+    { subnet: '10.64.200.0/24', scope: 17, pop: 'y' },
+    { subnet: '10.64.77.0/24', scope: 24 },
+  ];
+  const probe = (subnet: string, client: DnsClientName = 'dig'): Promise<DnsReply> => ask(client, ['www.example.test', 'A', `+subnet=${subnet}`], { port });
+  await waitFor('the multi-view responder to answer from the decision', async () => {
+    const r = await probe('10.64.1.0/24');
+    return r.answer[0]?.ttl === TTL && r.answer[0]?.data === A_OF('y') ? r : undefined;
+  }, CONVERGE_MS, 200);
+  for (const c of cases) {
+    const [q] = await ss.query([c.subnet.split('/')[0]!]);
+    t.like(q, { scope: c.scope, ...(c.pop ? { pop: c.pop } : {}) }, `supersparrow query ${c.subnet}`);
+    const [dig, kdig] = await Promise.all([probe(c.subnet), probe(c.subnet, 'kdig')]);
+    const expected = answered([a('www.example.test', q!.pop!)], `${c.subnet}/${c.scope}`);
+    check(t, dig, expected, `multi-view: dig +subnet=${c.subnet}`);
+    check(t, kdig, expected, `multi-view: kdig +subnet=${c.subnet}`);
+  }
 });
