@@ -303,8 +303,9 @@ export class DnsResponder {
   private header(q: Uint8Array, qOff: number, out: Uint8Array, oOff: number, questions: number): number {
     out[oOff] = q[qOff]!;
     out[oOff + 1] = q[qOff + 1]!;
-    // QR; opcode QUERY; RD and CD copied (RFC 1035 4.1.1, RFC 6840 5.9); RA clear: we do not recurse.
-    out[oOff + 2] = 0x80 | (q[qOff + 2]! & 0x01);
+    // QR; OPCODE and RD copied (RFC 1035 4.1.1: a client takes no answer whose opcode is not its query's), CD
+    // copied (RFC 6840 5.9); RA clear: we do not recurse.
+    out[oOff + 2] = 0x80 | (q[qOff + 2]! & 0x79);
     out[oOff + 3] = q[qOff + 3]! & 0x10;
     out[oOff + 4] = 0;
     out[oOff + 5] = questions;

@@ -397,6 +397,21 @@ run('NXDOMAIN and NODATA carry the zone\'s SOA with the negative TTL; a name out
   replies.forEach((r, i) => check(t, r, cases[i]!.expected, `${cases[i]!.client} ${cases[i]!.args.join(' ')}`));
 });
 
+run('an opcode other than QUERY gets NOTIMP with the opcode copied (RFC 1035 4.1.1)', async (t) => {
+  await startBgp();
+  // STATUS (2) and NOTIFY (4): dig takes an answer only when its opcode is the query's.
+  const [status, notify] = await Promise.all([
+    ask('dig', ['www.example.test', 'A', '+opcode=2']),
+    ask('dig', ['www.example.test', 'SOA', '+opcode=4', '+noedns'], { v6: true }),
+  ]);
+  for (const [r, opcode] of [[status, 'STATUS'], [notify, 'NOTIFY']] as const) {
+    t.is(r.opcode, opcode, `the answer's opcode\n${r.raw}`);
+    t.is(r.status, 'NOTIMP', `+opcode ${opcode}\n${r.raw}`);
+    t.false(r.flags.includes('aa'), 'aa clear');
+    t.deepEqual(r.answer, []);
+  }
+});
+
 run('EDNS: OPT echoed (version 0, our UDP size, DO copied), none without EDNS; version 1 gets BADVERS; a malformed ECS option gets FORMERR', async (t) => {
   await startBgp();
   const [plain, dnssec, noedns, kdigEdns, kdigDo, badvers, kdigBadvers] = await Promise.all([

@@ -31,6 +31,8 @@ export interface DnsRecord {
 
 /** A reply as a client printed it; the last one when it printed several (dig after a TCP retry prints one). */
 export interface DnsReply {
+  /** OPCODE name ("QUERY", "STATUS", ...). */
+  opcode: string;
   /** RCODE name, extended RCODEs included ("BADVERS"). */
   status: string;
   /** Header flags, lower case ("qr", "aa", "tc", "rd", "ra"). */
@@ -65,6 +67,7 @@ export async function queryWith(client: DnsClientName, args: string[], timeoutMs
 /** Reads dig's or kdig's default output (the two differ in separators and in how they print the OPT record). */
 export function parseDnsClientOutput(text: string): Omit<DnsReply, 'code' | 'raw'> {
   const empty = (): Omit<DnsReply, 'code' | 'raw' | 'retriedOverTcp' | 'transport'> => ({
+    opcode: '',
     status: '',
     flags: [],
     counts: { query: 0, answer: 0, authority: 0, additional: 0 },
@@ -81,10 +84,11 @@ export function parseDnsClientOutput(text: string): Omit<DnsReply, 'code' | 'raw
   for (const line of text.split('\n')) {
     // dig: ";; Truncated, retrying in TCP mode."; kdig: ";; WARNING: truncated reply from ..., retrying over TCP".
     if (/Truncated, retrying in TCP mode|truncated reply .*retrying over TCP/.test(line)) retriedOverTcp = true;
-    const header = /->>HEADER<<- opcode: \w+[,;] status: (\w+)[,;]/.exec(line);
+    const header = /->>HEADER<<- opcode: (\w+)[,;] status: (\w+)[,;]/.exec(line);
     if (header) {
       reply = empty();
-      reply.status = header[1]!;
+      reply.opcode = header[1]!;
+      reply.status = header[2]!;
       section = null;
       continue;
     }
