@@ -1,24 +1,25 @@
-// The authoritative DNS responder end to end, as a resolver meets it: one spawned `supersparrow serve` with a
+// The authoritative DNS responder end to end, as a resolver meets it: a spawned `supersparrow serve` with a
 // `dns:` section (UDP and TCP on 127.0.0.1 and ::1), fed over iBGP by a real BIRD 2, asked by the real clients
 // `dig` (bind9-dnsutils) and `kdig` (knot-dnsutils). What the issue asks to be shown:
 //
-//   - A, AAAA, SOA, NS (with glue), NXDOMAIN, NODATA, REFUSED; aa set on our zone's answers, ra never;
+//   - A, AAAA, SOA, NS (with glue), NXDOMAIN, NODATA, REFUSED; aa set on our zone's answers, ra never; NOTIMP;
 //   - EDNS: the OPT record echoed (version 0, our UDP size, DO copied), BADVERS for version 1, FORMERR for a
 //     malformed ECS option, the requester's UDP payload size honoured to the octet, TC and the clients' TCP retry;
 //   - ECS: the answer is the POP `supersparrow query` gives for the subnet's address, with the scope of the rule
-//     (below), for a covered more-specific, no match, IPv6, a source shorter than the scope, an override;
-//     source /0 is answered for the resolver with scope /0;
+//     (below), for a covered more-specific, no match, IPv6, a source shorter than the scope, an override, an
+//     IPv4-mapped subnet; source /0 is answered for the resolver with scope /0;
 //   - `answers: 2`; the startup state (self with the startup TTL until BIRD's End-of-RIB); an answer and its scope
-//     that move when BIRD withdraws a route.
+//     that move when BIRD withdraws a route;
+//   - with the multi-view rule (a second supersparrow, two BIRDs), the scope over the union of the views' routes.
 //
 // The scope rule (RFC 7871 7.2.1 as the issue states it): with M the matched prefix, SCOPE = max(len(M), 1 + the
 // longest common prefix of the client address with any more-specific route inside M); with no match, 1 + the
 // longest common prefix with any route. Override prefixes count as routes. Every expected scope below is worked
 // out by hand from ROUTES and OVERRIDES, and cross-checked with `supersparrow query --json`.
 //
-// The tests share one supersparrow and one BIRD and run in order: the first starts supersparrow alone (the
-// startup state), then BIRD; the last withdraws a route. Every wait polls with a generous deadline; nothing
-// asserts on timing.
+// All but the multi-view test share one supersparrow and one BIRD and run in order: the first starts supersparrow
+// alone (the startup state), then BIRD; the route-change test comes after the others that read those routes. Every
+// wait polls with a generous deadline; nothing asserts on timing.
 import test, { type ExecutionContext } from 'ava';
 import {
   createPeer, freePort, loopbackAddress, missingReason, queryWith, Supersparrow, waitFor,
@@ -26,7 +27,7 @@ import {
 } from '../helpers/peers/index.js';
 import type { QueryAnswer, SupersparrowPop } from '../helpers/peers/supersparrow.js';
 
-/** This file's loopback block (not used elsewhere: interop 11..14, session and cli tests 41..53 and 60, 61). */
+/** This file's loopback block (not used elsewhere: interop 11..14, session and cli 41..53 and 60, proximity 61, pops 62). */
 const BLOCK = 63;
 /** supersparrow's AS; BIRD is in it too (iBGP: the AS paths arrive exactly as BIRD's export filter sets them). */
 const OUR_AS = 65010;
@@ -183,7 +184,8 @@ function startBgp(): Promise<World> {
         holdTime: HOLD,
         connectRetry: 1,
         routes: ROUTES,
-        // BIRD sends End-of-RIB only with graceful restart on (its own setting, whatever supersparrow's OPEN says).
+        // BIRD sends no End-of-RIB with `graceful restart off` (which BirdPeer writes unless told otherwise); its
+        // default (aware) and `on` send it. Without it the startup state would last the whole startup timeout.
         gracefulRestart: { restartTime: 30 },
       }), started);
     } finally {
@@ -216,8 +218,11 @@ async function diagnostics(ss: Supersparrow | undefined, birds: PeerDaemon[]): P
   return parts.join('\n');
 }
 
-/** Locally a missing BIRD, dig or kdig is a visible skip; under CI=true it fails. */
-function run(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
+/**
+ * Locally a missing BIRD, dig or kdig is a visible skip; under CI=true it fails. A failed test logs the shared
+ * setup's diagnostics unless `shared` is false (a test with its own supersparrow logs its own).
+ */
+function run(name: string, fn: (t: ExecutionContext) => Promise<void>, shared = true): void {
   const title = `dns with dig and kdig: ${name}`;
   if (missing.length > 0 && !ci) {
     test.serial.skip(`${title} (skipped: ${missing.join('; ')})`, () => undefined);
@@ -228,9 +233,11 @@ function run(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
       t.fail(`${missing.join('; ')}; CI=true requires BIRD, dig and kdig`);
       return;
     }
-    t.teardown(async () => {
-      if (!t.passed) t.log(await diagnostics(world?.ss, world?.birds ?? []));
-    });
+    if (shared) {
+      t.teardown(async () => {
+        if (!t.passed) t.log(await diagnostics(world?.ss, world?.birds ?? []));
+      });
+    }
     await fn(t);
   });
 }
@@ -246,8 +253,7 @@ interface Ask {
 
 /** Asks with `client`: the server, port and a retry policy, then the test's own arguments. */
 function ask(client: DnsClientName, args: string[], o: Ask = {}): Promise<DnsReply> {
-  const w = world!;
-  const server = o.v6 ? ['@::1', '-p', String(w.v6)] : ['@127.0.0.1', '-p', String(o.port ?? w.v4)];
+  const server = o.v6 ? ['@::1', '-p', String(world!.v6)] : ['@127.0.0.1', '-p', String(o.port ?? world!.v4)];
   const retries = client === 'dig' ? ['+time=5', '+tries=2'] : ['+time=5', '+retry=1'];
   return queryWith(client, [...server, ...retries, ...args]);
 }
@@ -294,6 +300,13 @@ function check(t: ExecutionContext, r: DnsReply, expected: Summary, what: string
   t.is(r.counts.answer, r.answer.length, `${what}: ANSWER count`);
   t.is(r.counts.authority, r.authority.length, `${what}: AUTHORITY count`);
   t.is(r.counts.additional, r.additional.length + (r.opt ? 1 : 0), `${what}: ADDITIONAL count`);
+}
+
+/** fn over items, a few at a time (each item spawns clients: not all at once on a busy machine); results in order. */
+async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, size = 3): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
 }
 
 /** `supersparrow query --json` for one address. */
@@ -497,25 +510,28 @@ const ECS_CASES: EcsCase[] = [
   { subnet: '::ffff:10.63.200.0/120', echo: '::ffff:10.63.200.0/120/114', pop: 'y', queryScope: 18, why: 'IPv4-mapped: decided as 10.63.200.0 (y, IPv4 scope 18): 96 + 18' },
 ];
 
-run('ECS: the answer is the POP `supersparrow query` gives for the subnet, with the scope of the rule: covered more-specific, no match, IPv6, source shorter than the match, override', async (t) => {
+run('ECS: the answer is the POP `supersparrow query` gives for the subnet, with the scope of the rule: covered more-specific, no match, IPv6, source shorter than the match, override, IPv4-mapped', async (t) => {
   await startBgp();
-  for (const c of ECS_CASES) {
-    const address = c.echo.split('/')[0]!;
+  // The decisions in one CLI call; then each subnet with both clients, both types (the subnet's family decides,
+  // not the question's) and both listeners, a few clients at a time.
+  const addresses = ECS_CASES.map((c) => c.echo.split('/')[0]!);
+  const decisions = await world!.ss.query(addresses);
+  const asked = await inBatches(ECS_CASES, (c) => Promise.all([
+    ask('dig', ['www.example.test', 'A', `+subnet=${c.subnet}`]),
+    ask('kdig', ['www.example.test', 'AAAA', `+subnet=${c.subnet}`]),
+    ask('dig', ['www.example.test', 'AAAA', `+subnet=${c.subnet}`], { v6: true }),
+    ask('kdig', ['www.example.test', 'A', `+subnet=${c.subnet}`], { v6: true }),
+  ]));
+  ECS_CASES.forEach((c, i) => {
+    const q = decisions[i]!;
     const scope = Number(c.echo.split('/')[2]);
-    // Each with both clients, both types (the subnet's family decides, not the question's), both listeners.
-    const [digA, kdigAaaa, digAaaa6, kdigA6, q] = await Promise.all([
-      ask('dig', ['www.example.test', 'A', `+subnet=${c.subnet}`]),
-      ask('kdig', ['www.example.test', 'AAAA', `+subnet=${c.subnet}`]),
-      ask('dig', ['www.example.test', 'AAAA', `+subnet=${c.subnet}`], { v6: true }),
-      ask('kdig', ['www.example.test', 'A', `+subnet=${c.subnet}`], { v6: true }),
-      decision(address),
-    ]);
-    t.like(q, { pop: c.pop, answer: q.addr.includes(':') ? AAAA_OF(c.pop) : A_OF(c.pop), scope: c.queryScope ?? scope }, `supersparrow query ${address}: ${c.why}`);
+    const [digA, kdigAaaa, digAaaa6, kdigA6] = asked[i]!;
+    t.like(q, { pop: c.pop, answer: q.addr.includes(':') ? AAAA_OF(c.pop) : A_OF(c.pop), scope: c.queryScope ?? scope }, `supersparrow query ${addresses[i]}: ${c.why}`);
     check(t, digA, answered([a('www.example.test', c.pop)], c.echo), `dig A +subnet=${c.subnet}: ${c.why}`);
     check(t, kdigAaaa, answered([aaaa('www.example.test', c.pop)], c.echo), `kdig AAAA +subnet=${c.subnet}: ${c.why}`);
     check(t, digAaaa6, answered([aaaa('www.example.test', c.pop)], c.echo), `dig AAAA +subnet=${c.subnet} over ::1`);
     check(t, kdigA6, answered([a('www.example.test', c.pop)], c.echo), `kdig A +subnet=${c.subnet} over ::1`);
-  }
+  });
 });
 
 run('ECS source /0 (and no ECS): decided for the resolver\'s address, scope /0', async (t) => {
@@ -546,19 +562,20 @@ run('answers: 2 gives the two closest POPs of the name, closest first, as `super
     { subnet: '2001:db8:63:ff42::/64', address: '2001:db8:63:ff42::', expected: ['z', 'x'] },
     { subnet: '10.99.0.0/16', address: '10.99.0.0' },
   ];
-  for (const c of cases) {
-    const q = await decision(c.address);
+  const decisions = await world!.ss.query(cases.map((c) => c.address));
+  const asked = await inBatches(cases, (c) => Promise.all([
+    ask('dig', ['two.example.test', 'A', `+subnet=${c.subnet}`]),
+    ask('kdig', ['two.example.test', 'AAAA', `+subnet=${c.subnet}`], { v6: true }),
+  ]));
+  cases.forEach((c, i) => {
+    const q = decisions[i]!;
     const best = q.ranking.filter((p) => ['x', 'y', 'z'].includes(p)).slice(0, 2);
     if (c.expected) t.deepEqual(best, c.expected, `supersparrow query ${c.address}: ranking ${q.ranking.join(' ')}`);
     else t.is(best[0], 'x', 'no route: self first');
-    const scope = q.scope;
-    const [digA, kdigAaaa] = await Promise.all([
-      ask('dig', ['two.example.test', 'A', `+subnet=${c.subnet}`]),
-      ask('kdig', ['two.example.test', 'AAAA', `+subnet=${c.subnet}`], { v6: true }),
-    ]);
-    check(t, digA, answered(best.map((p) => a('two.example.test', p, TWO_TTL)), `${c.subnet}/${scope}`), `dig two A +subnet=${c.subnet}`);
-    check(t, kdigAaaa, answered(best.map((p) => aaaa('two.example.test', p, TWO_TTL)), `${c.subnet}/${scope}`), `kdig two AAAA +subnet=${c.subnet}`);
-  }
+    const [digA, kdigAaaa] = asked[i]!;
+    check(t, digA, answered(best.map((p) => a('two.example.test', p, TWO_TTL)), `${c.subnet}/${q.scope}`), `dig two A +subnet=${c.subnet}`);
+    check(t, kdigAaaa, answered(best.map((p) => aaaa('two.example.test', p, TWO_TTL)), `${c.subnet}/${q.scope}`), `kdig two AAAA +subnet=${c.subnet}`);
+  });
 });
 
 run('TC: 20 AAAA records do not fit 512 octets: TC and no answer over UDP, all 20 after the clients\' TCP retry; the EDNS UDP size is honoured to the octet', async (t) => {
@@ -706,4 +723,4 @@ run('multi-view: the ECS scope is over the union of the views\' routes, not the 
     check(t, dig, expected, `multi-view: dig +subnet=${c.subnet}`);
     check(t, kdig, expected, `multi-view: kdig +subnet=${c.subnet}`);
   }
-});
+}, false);
