@@ -155,6 +155,9 @@ export class DnsResponder {
         if (query.ecsFamily === 1) this.proximity.decide(Afi.IPv4, query.ecsA, 0, 0, 0, decision, name.limit);
         else this.proximity.decide(Afi.IPv6, query.ecsA, query.ecsB, query.ecsC, query.ecsD, decision, name.limit);
         scope = decision.scope;
+        // An IPv4-mapped subnet (::ffff:a.b.c.d/96+) is decided as its IPv4 address, with an IPv4 scope; the echoed
+        // scope is an IPv6 length: the 96 bits of ::ffff:0:0/96 before it.
+        if (query.ecsFamily === 2 && decision.afi === Afi.IPv4) scope += 96;
       } else this.proximity.decide(afi, a, b, c, d, decision, name.limit);
       ranked = decision.ranked;
       this.stats.byRule[decision.rule]++;
@@ -308,8 +311,9 @@ export class DnsResponder {
   private header(q: Uint8Array, qOff: number, out: Uint8Array, oOff: number, questions: number): number {
     out[oOff] = q[qOff]!;
     out[oOff + 1] = q[qOff + 1]!;
-    // QR; opcode QUERY; RD and CD copied (RFC 1035 4.1.1, RFC 6840 5.9); RA clear: we do not recurse.
-    out[oOff + 2] = 0x80 | (q[qOff + 2]! & 0x01);
+    // QR; OPCODE and RD copied (RFC 1035 4.1.1: a client takes no answer whose opcode is not its query's), CD
+    // copied (RFC 6840 5.9); RA clear: we do not recurse.
+    out[oOff + 2] = 0x80 | (q[qOff + 2]! & 0x79);
     out[oOff + 3] = q[qOff + 3]! & 0x10;
     out[oOff + 4] = 0;
     out[oOff + 5] = questions;

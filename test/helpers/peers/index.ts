@@ -15,13 +15,15 @@ import { FrrPeer } from './frr.js';
 import { GobgpPeer } from './gobgp.js';
 import { ExabgpPeer } from './exabgp.js';
 import type { DaemonName, PeerDaemon, PeerOptions } from './types.js';
+import { dnsClientInstalled, isDnsClient, type DnsClientName } from './dns-clients.js';
 
 export * from './types.js';
 export { BirdPeer } from './bird.js';
 export { FrrPeer } from './frr.js';
 export { GobgpPeer } from './gobgp.js';
 export { ExabgpPeer } from './exabgp.js';
-export { Supersparrow, REPO_ROOT, type NeighborStatus, type RouteAnswer, type SupersparrowOptions, type SupersparrowNeighbor } from './supersparrow.js';
+export { Supersparrow, REPO_ROOT, type NeighborStatus, type RouteAnswer, type SupersparrowOptions, type SupersparrowNeighbor, type DnsListening } from './supersparrow.js';
+export { queryWith, parseDnsClientOutput, DNS_CLIENT_BINARIES, type DnsClientName, type DnsReply, type DnsRecord } from './dns-clients.js';
 export { freePort, loopbackAddress, waitFor, sleep, run, ManagedProcess, makeTempDir, removeDir } from './process.js';
 
 export const DAEMONS: readonly DaemonName[] = ['bird', 'frr', 'gobgp', 'exabgp'];
@@ -53,13 +55,17 @@ export async function isInstalled(name: DaemonName): Promise<boolean> {
 }
 
 /**
- * Why a test of `name` cannot run here, or null when it can. Under CI (CI=true) a missing daemon is not a reason
- * to skip: the caller must fail instead.
+ * Why a test of `name` (a BGP daemon, or the DNS clients dig and kdig) cannot run here, or null when it can. Under
+ * CI (CI=true) a missing program is not a reason to skip: the caller must fail instead.
  */
-export async function missingReason(name: DaemonName): Promise<string | null> {
-  // SUPERSPARROW_PEERS_DISABLE=bird,frr treats those as missing (to see the skip/CI paths, or to save time).
+export async function missingReason(name: DaemonName | DnsClientName): Promise<string | null> {
+  // SUPERSPARROW_PEERS_DISABLE=bird,frr,kdig treats those as missing (to see the skip/CI paths, or to save time).
   const disabled = (process.env['SUPERSPARROW_PEERS_DISABLE'] ?? '').split(',').map((s) => s.trim());
   if (disabled.includes(name)) return `${name} disabled by SUPERSPARROW_PEERS_DISABLE`;
+  if (isDnsClient(name)) {
+    if (await dnsClientInstalled(name)) return null;
+    return `${name} is not installed (Debian ${name === 'dig' ? 'bind9-dnsutils' : 'knot-dnsutils'})`;
+  }
   if (await isInstalled(name)) return null;
   return `${name} is not installed (see PEERS.md)`;
 }

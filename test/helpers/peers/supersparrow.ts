@@ -50,6 +50,18 @@ export interface SupersparrowOptions {
   proximity?: { rule: 'classic' | 'multi-view'; self?: string };
   /** The `overrides:` section: prefix -> POP name. */
   overrides?: Record<string, string>;
+  /**
+   * The `dns:` section exactly as the YAML gives it (see `dns:` in src/config/load.ts): `listen`, one zone inline
+   * (`zone`, `ttl`, `ns-ttl`, `names`, `ns`, `soa`) or `zones`, `startup`, `udp-size`, `tcp`. A listen port 0
+   * takes a free one: dnsListening() says which.
+   */
+  dns?: Record<string, unknown>;
+}
+
+/** An address the DNS responder listens on (UDP and TCP) and the port it got. */
+export interface DnsListening {
+  address: string;
+  port: number;
 }
 
 /** `query --json`: one object per address. */
@@ -141,6 +153,7 @@ export class Supersparrow {
       ...(o.pops !== undefined ? { pops: o.pops } : {}),
       ...(o.proximity !== undefined ? { proximity: o.proximity } : {}),
       ...(o.overrides !== undefined ? { overrides: o.overrides } : {}),
+      ...(o.dns !== undefined ? { dns: o.dns } : {}),
       control: { socket: this.socket },
       log: { level: o.logLevel ?? 'debug', file: path.join(this.dir, 'supersparrow.log') },
     };
@@ -231,6 +244,31 @@ export class Supersparrow {
 
   async waitEstablished(address: string, timeoutMs = 20_000): Promise<NeighborStatus> {
     return this.waitForState(address, (s) => s === 'Established', 'to be Established', timeoutMs);
+  }
+
+  /**
+   * Where the DNS responder listens, from its log line "DNS responder listening on ..." (the ports it bound, port 0
+   * in the config picking free ones). The responder starts after the control socket: polled until it is there.
+   */
+  async dnsListening(timeoutMs = 15_000): Promise<DnsListening[]> {
+    return waitFor('supersparrow\'s DNS responder to listen', async () => {
+      const record = (await this.logRecords()).find((r) => typeof r['msg'] === 'string' && r['msg'].startsWith('DNS responder listening on'));
+      return record ? (record['listen'] as DnsListening[]) : undefined;
+    }, timeoutMs, 100);
+  }
+
+  /** The JSON records of the daemon's log file so far (lines that are not JSON are left out). */
+  async logRecords(): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for (const line of (await readLog(path.join(this.dir, 'supersparrow.log'))).split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        out.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // a line being written as we read
+      }
+    }
+    return out;
   }
 
   async log(): Promise<string> {
