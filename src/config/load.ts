@@ -13,6 +13,15 @@ const { isMap, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') a
 import { formatPrefix, parseAddress, parsePrefix as parseRibPrefix, type ParsedAddress, type ParsedPrefix } from '../rib/index.js';
 import {
   DEFAULT_BGP_PORT,
+  DEFAULT_DNS_PORT,
+  DEFAULT_DNS_NS_TTL,
+  DEFAULT_DNS_STARTUP_TIMEOUT,
+  DEFAULT_DNS_STARTUP_TTL,
+  DEFAULT_DNS_TCP_IDLE_TIMEOUT,
+  DEFAULT_DNS_TCP_MAX_CONNECTIONS,
+  DEFAULT_DNS_TTL,
+  DEFAULT_DNS_UDP_SIZE,
+  DEFAULT_SOA,
   DEFAULT_CHECK_FALL,
   DEFAULT_CHECK_INTERVAL_MS,
   DEFAULT_CHECK_RISE,
@@ -25,6 +34,11 @@ import {
   LOG_LEVELS,
   type BgpConfig,
   type Config,
+  type DnsConfig,
+  type DnsNameConfig,
+  type DnsNameServerConfig,
+  type DnsSoaConfig,
+  type DnsZoneConfig,
   type GracefulRestartConfig,
   type ListenConfig,
   type LogLevel,
@@ -102,7 +116,7 @@ class Validator_ {
   }
 
   config(root: Node | null, file: string): Config {
-    const top = this.map(root, root, '', ['bgp', 'neighbors', 'pops', 'proximity', 'overrides', 'control', 'log']);
+    const top = this.map(root, root, '', ['bgp', 'neighbors', 'pops', 'proximity', 'overrides', 'control', 'log', 'dns']);
     const bgp = this.bgp(this.get(top, 'bgp'), root);
     const pops = this.pops(this.get(top, 'pops'), root);
     const neighborsNode = this.get(top, 'neighbors');
@@ -165,7 +179,229 @@ class Validator_ {
       overrides,
       control: { socket: this.optString(control, 'socket', 'control.socket') },
       log: { level: level as LogLevel, file: this.optString(log, 'file', 'log.file') },
+      dns: this.dns(this.get(top, 'dns'), root, pops),
     };
+  }
+
+  // ---- DNS -----------------------------------------------------------------------------------------------------
+
+  /**
+   * `dns: { listen, zone, ttl, ns-ttl, names, ns, soa | zones: [...], startup, workers, udp-size, tcp }`: one zone
+   * written inline, or several under `zones:`.
+   */
+  private dns(node: Located, parent: Located, pops: PopsRead): DnsConfig | null {
+    const zoneKeys = ['zone', 'ttl', 'ns-ttl', 'names', 'ns', 'soa'];
+    const m = this.map(node, parent, 'dns', ['listen', 'zones', 'startup', 'workers', 'udp-size', 'tcp', ...zoneKeys], true);
+    if (!m) return null;
+    const listen: ListenConfig[] = [];
+    const listenNode = this.get(m, 'listen');
+    if (listenNode === undefined) this.report(m, m, 'dns.listen', 'is required (a list of "ADDRESS:PORT")');
+    else {
+      const items = isSeq(listenNode) ? (listenNode.items as Node[]) : [listenNode];
+      items.forEach((item, i) => {
+        const l = this.listenAddress(item, m, isSeq(listenNode) ? `dns.listen[${i}]` : 'dns.listen');
+        if (l) listen.push(l);
+      });
+    }
+    const zones: DnsZoneConfig[] = [];
+    const zonesNode = this.get(m, 'zones');
+    const inline = zoneKeys.some((k) => this.get(m, k) !== undefined);
+    if (zonesNode !== undefined && inline) {
+      this.report(zonesNode, m, 'dns.zones', 'give one zone inline (zone, names, ns, ...) or a list under zones, not both');
+    } else if (zonesNode !== undefined) {
+      if (!isSeq(zonesNode) || zonesNode.items.length === 0) this.report(zonesNode, m, 'dns.zones', 'must be a list of zones');
+      else {
+        zonesNode.items.forEach((item, i) => {
+          const zm = this.map(item as Node, zonesNode, `dns.zones[${i}]`, zoneKeys);
+          const z = zm ? this.dnsZone(zm, `dns.zones[${i}]`, pops) : null;
+          if (z) zones.push(z);
+        });
+      }
+    } else {
+      const z = this.dnsZone(m, 'dns', pops);
+      if (z) zones.push(z);
+    }
+    for (let i = 0; i < zones.length; i++) {
+      for (let j = 0; j < zones.length; j++) {
+        const a = zones[i]!.zone;
+        const b = zones[j]!.zone;
+        if (i !== j && (a === b || (b.endsWith('.' + a) && j > i))) {
+          this.report(zonesNode ?? m, m, `dns.zones[${j}].zone`, a === b ? `duplicates zone ${a}` : `lies inside zone ${a}: configure its names there`);
+        }
+      }
+    }
+    const startup = this.map(this.get(m, 'startup'), m, 'dns.startup', ['ttl', 'timeout'], true);
+    const tcp = this.map(this.get(m, 'tcp'), m, 'dns.tcp', ['idle-timeout', 'max-connections'], true);
+    return {
+      listen,
+      zones,
+      startup: {
+        ttl: this.int(startup, 'ttl', 'dns.startup.ttl', 0, 86400, false, 'a TTL in seconds') ?? DEFAULT_DNS_STARTUP_TTL,
+        timeoutSeconds: this.seconds(startup, 'timeout', 'dns.startup.timeout', 0) ?? DEFAULT_DNS_STARTUP_TIMEOUT,
+      },
+      workers: this.int(m, 'workers', 'dns.workers', 0, 256, false, 'a number of threads') ?? 0,
+      udpSize: this.int(m, 'udp-size', 'dns.udp-size', 512, 4096, false, 'a size in bytes') ?? DEFAULT_DNS_UDP_SIZE,
+      tcp: {
+        idleTimeoutSeconds: this.seconds(tcp, 'idle-timeout', 'dns.tcp.idle-timeout', 1) ?? DEFAULT_DNS_TCP_IDLE_TIMEOUT,
+        maxConnections: this.int(tcp, 'max-connections', 'dns.tcp.max-connections', 1, 65535) ?? DEFAULT_DNS_TCP_MAX_CONNECTIONS,
+      },
+    };
+  }
+
+  /** `"ADDRESS:PORT"`, `"[IPV6]:PORT"`, `"ADDRESS"` (port 53), or `{ address, port }`. */
+  private listenAddress(node: Node, parent: Located, path: string): ListenConfig | null {
+    if (isMap(node)) {
+      const l = this.map(node, parent, path, ['address', 'port']);
+      const address = this.address(l, 'address', `${path}.address`, true);
+      const port = this.int(l, 'port', `${path}.port`, 0, 65535, false, 'a port') ?? DEFAULT_DNS_PORT;
+      return address === null ? null : { address, port };
+    }
+    const text = scalarText(node);
+    const match = text === null ? null : /^\[([^\]]+)\](?::(\d{1,5}))?$|^([^:\[\]]+)(?::(\d{1,5}))?$|^([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/.exec(text);
+    const address = match ? (match[1] ?? match[3] ?? match[5])! : '';
+    const portText = match ? (match[2] ?? match[4]) : undefined;
+    const port = portText === undefined ? DEFAULT_DNS_PORT : Number(portText);
+    const valid = match !== null && port <= 65535 && (Validator.isValidIPv4String(address)[0] || (address.includes(':') && Validator.isValidIPv6String(address)[0]));
+    if (!valid) {
+      this.report(node, parent, path, 'must be "ADDRESS:PORT" ("[IPV6]:PORT" for IPv6), or a mapping { address, port }');
+      return null;
+    }
+    return { address: canonicalAddress(address), port };
+  }
+
+  /** One zone: `zone`, `ttl`, `ns-ttl`, `names`, `ns`, `soa` (read from `m`, the zone's mapping). */
+  private dnsZone(m: YAMLMap, path: string, pops: PopsRead): DnsZoneConfig | null {
+    const zoneText = this.optString(m, 'zone', `${path}.zone`);
+    if (zoneText === null) {
+      if (this.get(m, 'zone') === undefined) this.report(m, m, `${path}.zone`, 'is required (the zone apex, e.g. example.com)');
+      return null;
+    }
+    if (!isDnsName(zoneText)) {
+      this.report(this.get(m, 'zone'), m, `${path}.zone`, 'must be a DNS name');
+      return null;
+    }
+    const zone = fqdn(zoneText);
+    const ttl = this.int(m, 'ttl', `${path}.ttl`, 0, 86400, false, 'a TTL in seconds') ?? DEFAULT_DNS_TTL;
+    const nsTtl = this.int(m, 'ns-ttl', `${path}.ns-ttl`, 0, 604800, false, 'a TTL in seconds') ?? DEFAULT_DNS_NS_TTL;
+    // A name in the zone: absolute (ending in the zone), relative (`www`), or `@` for the apex.
+    const inZone = (text: string): string | null => {
+      if (text === '@') return zone;
+      if (!isDnsName(text)) return null;
+      const n = fqdn(text);
+      if (n === zone || n.endsWith('.' + zone)) return n;
+      return text.endsWith('.') ? null : `${n}.${zone}`;
+    };
+    const ns: DnsNameServerConfig[] = [];
+    const nsNode = this.get(m, 'ns');
+    if (nsNode === undefined) this.report(m, m, `${path}.ns`, 'is required: the zone\'s name servers (e.g. [ ns1.example.com ])');
+    else if (isSeq(nsNode)) {
+      nsNode.items.forEach((item, i) => {
+        const text = scalarText(item as Node);
+        if (text === null || !isDnsName(text)) this.report(item as Node, nsNode, `${path}.ns[${i}]`, 'must be a DNS name');
+        else ns.push({ name: fqdn(text), addresses: [] });
+      });
+    } else if (isMap(nsNode)) {
+      for (const pair of nsNode.items) {
+        const keyNode = pair.key as Node;
+        const text = scalarText(keyNode);
+        const p = `${path}.ns.${text}`;
+        if (text === null || !isDnsName(text)) {
+          this.report(keyNode, nsNode, p, 'must be a DNS name');
+          continue;
+        }
+        const addresses: string[] = [];
+        const v = (pair.value ?? null) as Node | null;
+        const items = v === null || (isScalar(v) && v.value === null) ? [] : isSeq(v) ? (v.items as Node[]) : [v];
+        items.forEach((item, i) => {
+          const a = scalarText(item);
+          if (a === null || !(Validator.isValidIPv4String(a)[0] || (a.includes(':') && Validator.isValidIPv6String(a)[0]))) {
+            this.report(item, nsNode, `${p}[${i}]`, 'must be an IPv4 or IPv6 address');
+          } else addresses.push(canonicalAddress(a));
+        });
+        ns.push({ name: fqdn(text), addresses });
+      }
+    } else this.report(nsNode, m, `${path}.ns`, 'must be a list of name server names, or a mapping of names to their addresses');
+    if (nsNode !== undefined && ns.length === 0 && (isSeq(nsNode) || isMap(nsNode)) && nsNode.items.length === 0) {
+      this.report(nsNode, m, `${path}.ns`, 'needs at least one name server');
+    }
+    for (const s of ns) {
+      const inside = s.name === zone || s.name.endsWith('.' + zone);
+      if (inside && s.addresses.length === 0) {
+        this.report(nsNode, m, `${path}.ns.${s.name}`, 'lies inside the zone, so it needs its addresses here (ns: { NAME: [ ADDRESS ] }): nothing else could answer for it');
+      } else if (!inside && s.addresses.length > 0) {
+        this.report(nsNode, m, `${path}.ns.${s.name}`, 'lies outside the zone: its addresses are not ours to give');
+      }
+    }
+    const names: DnsNameConfig[] = [];
+    const namesNode = this.get(m, 'names');
+    if (namesNode === undefined || (isScalar(namesNode) && namesNode.value === null)) {
+      this.report(namesNode ?? m, m, `${path}.names`, 'is required: the names answered with the closest POP');
+    } else if (!isMap(namesNode)) {
+      this.report(namesNode, m, `${path}.names`, 'must be a mapping of names to { pops, answers, ttl }');
+    } else {
+      for (const pair of namesNode.items) {
+        const keyNode = pair.key as Node;
+        const text = scalarText(keyNode) ?? String(pair.key);
+        const p = `${path}.names.${text}`;
+        const name = inZone(text);
+        if (name === null) {
+          this.report(keyNode, namesNode, p, `must be a name in zone ${zone} (absolute, relative, or @ for the apex)`);
+          continue;
+        }
+        if (names.some((n) => n.name === name)) {
+          this.report(keyNode, namesNode, p, 'is given twice');
+          continue;
+        }
+        if (ns.some((s) => s.name === name && s.addresses.length > 0)) {
+          this.report(keyNode, namesNode, p, 'is a name server with fixed addresses (ns:); it cannot also be answered by the decision');
+          continue;
+        }
+        const v = (pair.value ?? null) as Node | null;
+        const nm = this.map(isScalar(v) && v.value === null ? null : v, namesNode, p, ['pops', 'answers', 'ttl'], true);
+        let popList: string[] | null = null;
+        const popsNode = this.get(nm, 'pops');
+        if (popsNode !== undefined) {
+          if (!isSeq(popsNode) || popsNode.items.length === 0) this.report(popsNode, nm, `${p}.pops`, 'must be a list of POP names');
+          else {
+            popList = [];
+            popsNode.items.forEach((item, i) => {
+              const pop = this.popName(item as Node, popsNode, `${p}.pops[${i}]`, pops.names);
+              if (pop !== null && !popList!.includes(pop)) popList!.push(pop);
+            });
+          }
+        }
+        names.push({
+          name,
+          pops: popList,
+          answers: this.int(nm, 'answers', `${p}.answers`, 1, 64, false, 'a number of records') ?? 1,
+          ttl: this.int(nm, 'ttl', `${p}.ttl`, 0, 86400, false, 'a TTL in seconds') ?? ttl,
+        });
+      }
+    }
+    const soaNode = this.map(this.get(m, 'soa'), m, `${path}.soa`, ['mname', 'rname', 'serial', 'refresh', 'retry', 'expire', 'minimum'], true);
+    const soaName = (key: string, fallback: string): string => {
+      const t = this.optString(soaNode, key, `${path}.soa.${key}`);
+      if (t === null) return fallback;
+      // rname may be written as a mail address (hostmaster@example.com): RFC 1035 8 puts a dot for the @.
+      const name = key === 'rname' ? t.replace('@', '.') : t;
+      if (!isDnsName(name)) {
+        this.report(this.get(soaNode, key), soaNode, `${path}.soa.${key}`, 'must be a DNS name');
+        return fallback;
+      }
+      return fqdn(name);
+    };
+    const timer = (key: keyof typeof DEFAULT_SOA): number =>
+      this.int(soaNode, key, `${path}.soa.${key}`, 0, 0xffffffff, false, key === 'serial' ? 'a serial number' : 'a number of seconds') ?? DEFAULT_SOA[key];
+    const soa: DnsSoaConfig = {
+      mname: soaName('mname', ns[0]?.name ?? `ns.${zone}`),
+      rname: soaName('rname', `hostmaster.${zone}`),
+      serial: timer('serial'),
+      refresh: timer('refresh'),
+      retry: timer('retry'),
+      expire: timer('expire'),
+      minimum: timer('minimum'),
+    };
+    return { zone, ttl, nsTtl, names, ns, soa };
   }
 
   private bgp(node: Located, parent: Located): BgpConfig {
@@ -659,6 +895,11 @@ const PROXIMITY_RULES: readonly ProximityRule[] = ['classic', 'multi-view'];
 function scalarText(node: Located): string | null {
   if (!isScalar(node) || node.value === null || typeof node.value === 'object') return null;
   return typeof node.source === 'string' ? node.source : String(node.value);
+}
+
+/** A DNS name as the responder keys it: lower case, no trailing dot. */
+function fqdn(name: string): string {
+  return (name.endsWith('.') ? name.slice(0, -1) : name).toLowerCase();
 }
 
 /** Labels of letters, digits and hyphens (not at either end), 1..63 each; an optional trailing dot; <= 253. */

@@ -70,7 +70,76 @@ export interface Config {
   overrides: OverrideConfig[];
   control: { socket: string | null };
   log: { level: LogLevel; file: string | null };
+  /** The authoritative DNS responder; null when not configured. */
+  dns: DnsConfig | null;
 }
+
+/** A name the responder answers from the decision: `names: { www.example.test: { pops, answers, ttl } }`. */
+export interface DnsNameConfig {
+  /** Lower-case, fully qualified, without the trailing dot. */
+  name: string;
+  /** The POPs it may answer, in configuration order; null = every POP. */
+  pops: string[] | null;
+  /** How many records an answer carries: the N closest up POPs, closest first (the original's result count). */
+  answers: number;
+  ttl: number;
+}
+
+/** A name server of a zone (`ns:`), with its addresses when it lies inside the zone (served and given as glue). */
+export interface DnsNameServerConfig {
+  name: string;
+  addresses: string[];
+}
+
+/** The zone's SOA (RFC 1035 3.3.13); the last field is the negative-caching TTL (RFC 2308). */
+export interface DnsSoaConfig {
+  mname: string;
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+
+export interface DnsZoneConfig {
+  /** The apex: lower-case, without the trailing dot. */
+  zone: string;
+  /** TTL of the decided answers (a name may set its own). */
+  ttl: number;
+  /** TTL of the SOA, NS and name server address records, which change only with the configuration. */
+  nsTtl: number;
+  names: DnsNameConfig[];
+  ns: DnsNameServerConfig[];
+  soa: DnsSoaConfig;
+}
+
+export interface DnsConfig {
+  listen: ListenConfig[];
+  zones: DnsZoneConfig[];
+  /**
+   * Until the table has loaded (End-of-RIB from every neighbor, or `timeoutSeconds`), every decided name answers
+   * self with `ttl`, so that nothing caches a guess made from half a table for long.
+   */
+  startup: { ttl: number; timeoutSeconds: number };
+  /** Extra responder threads (each with its own copy of the RIB) sharing the port; 0 = the daemon answers. */
+  workers: number;
+  /** The largest UDP response we send to an EDNS client (RFC 6891 6.2.5; 1232 avoids fragmentation). */
+  udpSize: number;
+  tcp: { idleTimeoutSeconds: number; maxConnections: number };
+}
+
+export const DEFAULT_DNS_PORT = 53;
+export const DEFAULT_DNS_TTL = 20;
+export const DEFAULT_DNS_NS_TTL = 3600;
+export const DEFAULT_DNS_STARTUP_TTL = 5;
+export const DEFAULT_DNS_STARTUP_TIMEOUT = 30;
+export const DEFAULT_DNS_UDP_SIZE = 1232;
+/** RFC 7766 6.2.3: a few seconds of idleness, to keep connection slots free. */
+export const DEFAULT_DNS_TCP_IDLE_TIMEOUT = 10;
+export const DEFAULT_DNS_TCP_MAX_CONNECTIONS = 256;
+/** SOA timers when none are configured (RIPE-203's recommendations; minimum: how long NXDOMAIN is cached). */
+export const DEFAULT_SOA = { serial: 1, refresh: 86400, retry: 7200, expire: 3600000, minimum: 60 } as const;
 
 export const DEFAULT_BGP_PORT = 179;
 /** RFC 4271 10 suggests 90 s. */

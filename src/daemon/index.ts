@@ -7,6 +7,7 @@ import type bunyanType from 'bunyan';
 import { CeaseSubcode } from '../bgp/index.js';
 import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
 import { ControlServer, createControlHandler } from '../control/index.js';
+import { DnsResponder, DnsServer } from '../dns/index.js';
 import { Proximity, type ProximitySetup } from '../proximity/index.js';
 import { createRib, type RibReader } from '../rib/index.js';
 import { HealthCheck } from './health.js';
@@ -23,6 +24,8 @@ export interface Daemon {
   /** The POP decision the front ends answer with. */
   readonly proximity: Proximity;
   readonly control: ControlServer;
+  /** The DNS responder and its sockets, when `dns:` is configured. */
+  readonly dns: { responder: DnsResponder; server: DnsServer } | null;
   readonly log: bunyan;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
@@ -210,6 +213,11 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     if (next.log.file !== current.log.file) result.needsRestart.push('log.file');
     proximity.configure(proximitySetup(next));
     checks.apply(next);
+    if (dns && next.dns) {
+      dns.responder.configure(next.dns);
+      dns.server.reconfigure(next.dns);
+      if (JSON.stringify(next.dns.listen) !== JSON.stringify(current.dns!.listen) || next.dns.workers !== current.dns!.workers) result.needsRestart.push('dns.listen');
+    } else if ((dns === null) !== (next.dns === null)) result.needsRestart.push('dns');
     log.level(next.log.level);
     // Keep the settings that are actually running, so that the next reload compares against them.
     current = { ...next, control: current.control, log: { ...next.log, file: current.log.file } };
@@ -224,9 +232,20 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   };
   const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity), log);
   await control.start();
+  let dns: Daemon['dns'] = null;
+  let startupTimer: NodeJS.Timeout | null = null;
   try {
+    if (config.dns) {
+      const responder = new DnsResponder(proximity, config.dns);
+      const server = new DnsServer(responder, config.dns, log);
+      await server.start();
+      dns = { responder, server };
+      startupTimer = watchTableLoad(speaker, responder, config, log);
+    }
     await speaker.start();
   } catch (err) {
+    if (startupTimer) clearTimeout(startupTimer);
+    await dns?.server.stop();
     await control.stop();
     throw err;
   }
@@ -237,9 +256,12 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     speaker,
     proximity,
     control,
+    dns,
     log,
     reload: reloadOnce,
     async stop(message?: string) {
+      if (startupTimer) clearTimeout(startupTimer);
+      await dns?.server.stop();
       checks.stop();
       proximity.close();
       await speaker.shutdown(message);
@@ -247,6 +269,38 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
       log.info('supersparrow stopped');
     },
   };
+}
+
+/**
+ * The responder's defined state at startup: until every neighbor has sent End-of-RIB (or the startup timeout
+ * passed), a decision would rest on half a table, so every decided name answers self with the short startup
+ * TTL. Logs the switch. Returns the timeout's timer.
+ */
+function watchTableLoad(speaker: Speaker, responder: DnsResponder, config: Config, log: bunyan): NodeJS.Timeout | null {
+  const { ttl, timeoutSeconds } = config.dns!.startup;
+  const loaded = (why: string) => {
+    if (responder.loaded) return;
+    responder.loaded = true;
+    if (timer) clearTimeout(timer);
+    unsubscribe();
+    log.info({ why }, `DNS: answering from the decision: ${why}`);
+  };
+  let timer: NodeJS.Timeout | null = null;
+  const unsubscribe = speaker.onTableLoaded((n) => {
+    log.debug({ neighbor: n.address }, 'DNS: a neighbor has brought its table');
+    if (speaker.tablesLoaded) loaded('End-of-RIB from every neighbor');
+  });
+  if (speaker.neighbors.length === 0 || speaker.tablesLoaded) {
+    loaded('no neighbor to wait for');
+    return null;
+  }
+  log.info({ ttl, timeoutSeconds }, `DNS: answering self with TTL ${ttl} until every neighbor has sent End-of-RIB (at most ${timeoutSeconds} s)`);
+  timer = setTimeout(() => {
+    const waiting = speaker.neighbors.filter((n) => !n.tableLoaded).map((n) => n.address);
+    loaded(`the startup timeout (${timeoutSeconds} s) passed; no End-of-RIB yet from ${waiting.join(', ')}`);
+  }, timeoutSeconds * 1000);
+  timer.unref();
+  return timer;
 }
 
 function isWildcard(address: string): boolean {

@@ -76,6 +76,13 @@ export class Neighbor implements ConnectionOwner {
   private capabilitiesRefused = false;
   lastError: string | null = null;
   private readonly endOfRib = new Set<Afi>();
+  /**
+   * True once a session has brought the whole table: End-of-RIB in every negotiated family (RFC 4724 2). Stays
+   * true: a later flap does not make the table unloaded, it keeps or withdraws routes as graceful restart says.
+   */
+  tableLoaded = false;
+  /** Called the first time tableLoaded becomes true. */
+  onTableLoaded: (() => void) | null = null;
   private progressTimer: NodeJS.Timeout | null = null;
   private progressLast = 0;
   private updateErrors = 0;
@@ -470,7 +477,13 @@ export class Neighbor implements ConnectionOwner {
     this.log.info({ afi: afiName(afi), prefixes: count, seconds }, `End-of-RIB received after ${count} prefixes in ${seconds.toFixed(2)} s`);
     if (this.staleFamilies.has(afi)) this.sweep(afi, 'End-of-RIB');
     const families = this.session?.negotiated?.families ?? [];
-    if (families.every((f) => this.endOfRib.has(f))) this.stopProgress();
+    if (families.every((f) => this.endOfRib.has(f))) {
+      this.stopProgress();
+      if (!this.tableLoaded) {
+        this.tableLoaded = true;
+        this.onTableLoaded?.();
+      }
+    }
   }
 
   private checkMaxPrefixes(conn: Connection): void {

@@ -37,6 +37,7 @@ export class Speaker {
   private refusedOpen = 0;
 
   private readonly options: SpeakerOptions;
+  private readonly tableLoadedListeners: ((n: Neighbor) => void)[] = [];
 
   constructor(options: SpeakerOptions) {
     // A copy: reload changes the listener and identity in place.
@@ -53,8 +54,24 @@ export class Speaker {
       this.options.rib,
       this.log,
     );
+    n.onTableLoaded = () => this.tableLoadedListeners.forEach((l) => l(n));
     this.neighborsByAddress.set(key, n);
     return n;
+  }
+
+  /** Calls `listener` each time a neighbor has brought its whole table for the first time (End-of-RIB). */
+  onTableLoaded(listener: (n: Neighbor) => void): () => void {
+    this.tableLoadedListeners.push(listener);
+    return () => {
+      const i = this.tableLoadedListeners.indexOf(listener);
+      if (i >= 0) this.tableLoadedListeners.splice(i, 1);
+    };
+  }
+
+  /** Every configured neighbor has brought its whole table at least once. */
+  get tablesLoaded(): boolean {
+    for (const n of this.neighborsByAddress.values()) if (!n.tableLoaded) return false;
+    return true;
   }
 
   /**
