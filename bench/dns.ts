@@ -30,7 +30,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Afi, AsPathSegment, AsPathSegmentType, DEFAULT_DECODE_OPTIONS, encodeUpdate, PathAttributes, type NlriPrefix } from '../src/bgp/index.js';
 import type { QueryJson } from '../src/control/index.js';
-import { ControlConnection } from '../src/cli/control-client.js';
 import { BgpFeeder } from '../src/replay/index.js';
 import { canonicalAddress, parsePrefix } from '../src/rib/index.js';
 import { installCleanup, trackDir, untrackDir } from './lib/cleanup.js';
@@ -57,8 +56,6 @@ const SOCKETS = env('BENCH_DNS_SOCKETS', 4);
 const OUTSTANDING = env('BENCH_DNS_OUTSTANDING', 200);
 const UPDATE_ROUNDS = env('BENCH_DNS_UPDATE_ROUNDS', 20);
 const VIEWS = process.env['BENCH_DNS_VIEWS'] ?? 'synthetic';
-/** `off`: a daemon without the responder (before src/dns): gdnsd's figures, the load, update to decision. */
-const RESPONDER = process.env['BENCH_DNS_RESPONDER'] !== 'off';
 const CHECK_A = 200;
 const CHECK_OTHER = 50;
 const UPDATE_DEADLINE_MS = 5_000;
@@ -167,6 +164,7 @@ async function checkAnswers(daemon: DnsDaemon, probe: DnsProbe, clients: Client[
     if (r.ecs === null) problems.push('no ECS option in the response');
     else {
       const matched = prefixLength(d.prefix);
+      if (r.ecs.family !== (c.subnet.afi === Afi.IPv4 ? 1 : 2)) problems.push(`ECS family ${r.ecs.family}`);
       if (r.ecs.source !== c.subnet.source) problems.push(`ECS source ${r.ecs.source}, sent ${c.subnet.source}`);
       if (r.ecs.scope < matched) problems.push(`ECS scope ${r.ecs.scope} is shorter than the matched prefix ${d.prefix}`);
       if (type === QType.A && name.startsWith('www.') && r.ecs.scope === d.scope) scopeEqual++;
@@ -276,69 +274,29 @@ interface UpdateTimes {
   queries: number[];
 }
 
-/** How the probe learns a client's answer: over DNS (the responder) or, without one, the control socket. */
-interface Asker {
-  readonly what: string;
-  /** The POP a client is answered now. */
-  current(client: Client): Promise<string>;
-  /** Asks, one question at a time, until the client is answered `pop`; the time of that answer. */
-  until(client: Client, pop: PopSpec, deadlineNs: bigint): Promise<{ at: bigint; queries: number }>;
-  close(): void;
-}
-
-function dnsAsker(probe: DnsProbe): Asker {
-  const wwwA = (c: Client): Buffer => encodeQuery(0, `www.${ZONE}`, QType.A, c.subnet);
-  return {
-    what: 'DNS www A, one query outstanding',
-    async current(c) {
-      return popsOf(await probe.ask(wwwA(c)), QType.A).join(',');
-    },
-    until(c, pop, deadlineNs) {
-      return probe.until(wwwA(c), (r) => {
-        const a = addressesOf(r, QType.A);
-        return a.length === 1 && a[0] === pop.ipv4;
-      }, deadlineNs);
-    },
-    close: () => probe.close(),
-  };
-}
-
-/** Without a responder (BENCH_DNS_RESPONDER=off): the decision as the control socket's `query` gives it. */
-async function controlAsker(socket: string): Promise<Asker> {
-  const conn = await ControlConnection.open(socket);
-  const ask = async (c: Client): Promise<string> => (await conn.request<QueryJson[]>({ command: 'query', addresses: [ecsAddressText(c.subnet)] }))[0]!.pop ?? '-';
-  return {
-    what: 'control socket query, one request outstanding (no DNS responder)',
-    current: ask,
-    async until(c, pop, deadlineNs) {
-      for (let queries = 1; ; queries++) {
-        const got = await ask(c);
-        const now = process.hrtime.bigint();
-        if (got === pop.name) return { at: now, queries };
-        if (now > deadlineNs) throw new Error(`the answer did not change before the deadline (${queries} queries; last: ${got})`);
-      }
-    },
-    close: () => conn.close(),
-  };
-}
-
-async function updateToAnswer(feeders: Map<string, BgpFeeder>, asker: Asker, candidates: Array<{ client: Client; prefix: string }>): Promise<UpdateTimes> {
+async function updateToAnswer(feeders: Map<string, BgpFeeder>, probe: DnsProbe, candidates: Array<{ client: Client; prefix: string }>): Promise<UpdateTimes> {
   const x = POPS[0]!;
   const y = POPS[1]!;
   const feeder = feeders.get(y.name)!;
   const times: UpdateTimes = { toY: [], backToX: [], queries: [] };
+  const answers = (pop: PopSpec) => (r: Response): boolean => {
+    const a = addressesOf(r, QType.A);
+    return a.length === 1 && a[0] === pop.ipv4;
+  };
   for (const [i, { client, prefix }] of candidates.entries()) {
-    const before = await asker.current(client);
-    if (before !== x.name) throw new Error(`update probe: ${prefix} is answered ${before} before the change, expected x`);
+    const query = encodeQuery(0, `www.${ZONE}`, QType.A, client.subnet);
+    const before = await probe.ask(query);
+    if (!answers(x)(before)) throw new Error(`update probe: ${prefix} is answered ${popsOf(before, QType.A).join(',')} before the change, expected x`);
     for (const [message, target, list] of [
       [announceFrom(y, prefix), y, times.toY],
       [withdrawal(prefix), x, times.backToX],
     ] as const) {
       const t0 = process.hrtime.bigint();
+      // The feeder writes the message before send() first awaits: t0 is just before the write.
       const sent = feeder.send([message]);
       let got;
       try {
-        got = await asker.until(client, target, t0 + BigInt(UPDATE_DEADLINE_MS) * 1_000_000n);
+        got = await probe.until(query, answers(target), t0 + BigInt(UPDATE_DEADLINE_MS) * 1_000_000n);
       } catch (err) {
         throw new Error(`update probe, round ${i + 1}: ${target === y ? `after y announced ${prefix}` : `after y withdrew ${prefix}`}, ${(err as Error).message} (${UPDATE_DEADLINE_MS} ms)`);
       }
@@ -392,7 +350,7 @@ async function main(): Promise<void> {
     say(
       `clients: ${thousands(clients.length)} addresses, each in a different real prefix (${thousands(v4.length / 2)} IPv4 prefixes of ${RIS_IPV4}, ` +
         `${thousands(v6.length / 5)} IPv6 of ${RIS_IPV6.join(' and ')}; ECS /24 and /48); queries: ${thousands(QUERIES)} (www A ${c.wwwA}, www AAAA ${c.wwwAaaa}, ` +
-        `ftp A ${c.ftpA}; ${c.v4Clients} with an IPv4 client, ${c.v6Clients} IPv6), ${(queryFile.bytes / 1048576).toFixed(1)} MiB (${seconds(started)})`,
+        `ftp A ${c.ftpA}; ${c.v4Queries} with an IPv4 client, ${c.v6Queries} IPv6), ${(queryFile.bytes / 1048576).toFixed(1)} MiB (${seconds(started)})`,
     );
 
     // The POPs' views.
@@ -438,24 +396,20 @@ async function main(): Promise<void> {
       config: {
         pops,
         proximity: { rule: 'multi-view' },
-        ...(RESPONDER
-          ? {
-              dns: {
-                listen: [`${DNS_ADDRESS}:${dnsPort}`],
-                zone: ZONE,
-                ttl: TTL,
-                names: { [`www.${ZONE}`]: {}, [`ftp.${ZONE}`]: { answers: 2 } },
-                ns: { [NS.name]: [NS.address] },
-                startup: { ttl: STARTUP_TTL, timeout: 30 },
-                workers: 0,
-              },
-            }
-          : {}),
+        dns: {
+          listen: [`${DNS_ADDRESS}:${dnsPort}`],
+          zone: ZONE,
+          ttl: TTL,
+          names: { [`www.${ZONE}`]: {}, [`ftp.${ZONE}`]: { answers: 2 } },
+          ns: { [NS.name]: [NS.address] },
+          startup: { ttl: STARTUP_TTL, timeout: 30 },
+          workers: 0,
+        },
       },
     });
     stops.push(() => daemon.stop());
     await daemon.start();
-    say(`supersparrow serve (pid ${daemon.pid}, CPU ${SERVER_CPUS}): idle ${(await daemon.rssMiB()).toFixed(1)} MiB RSS; ${RESPONDER ? `DNS on ${DNS_ADDRESS}:${dnsPort}` : 'no DNS responder (BENCH_DNS_RESPONDER=off)'}`);
+    say(`supersparrow serve (pid ${daemon.pid}, CPU ${SERVER_CPUS}): idle ${(await daemon.rssMiB()).toFixed(1)} MiB RSS; DNS on ${DNS_ADDRESS}:${dnsPort}`);
     const feeders = new Map<string, BgpFeeder>();
     const loadStarted = Date.now();
     for (const v of views) {
@@ -476,78 +430,62 @@ async function main(): Promise<void> {
 
     // The answers, before any timing.
     const tally = (m: Map<string, number>): string => [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-    let asker: Asker;
-    if (RESPONDER) {
-      const probe = await DnsProbe.open(DNS_ADDRESS, dnsPort);
-      asker = dnsAsker(probe);
-      stops.push(async () => asker.close());
-      await waitForConfiguredTtl(probe, clients[0]!);
-      const checked = await checkAnswers(daemon, probe, clients);
-      say(
-        `checked: ${CHECK_A} www A, ${CHECK_OTHER} www AAAA and ${CHECK_OTHER} ftp A answers are the daemon's decisions, ECS scope >= the matched prefix; ` +
-          `www A sample: POPs ${tally(checked.pops)}; rules ${tally(checked.rules)}; ECS scope = the decision's scope in ${checked.scopeEqual} of ${CHECK_A}`,
-      );
-    } else {
-      const decisions = await daemon.query(clients.slice(0, CHECK_A).map((c) => ecsAddressText(c.subnet)));
-      const pops = new Map<string, number>();
-      const rules = new Map<string, number>();
-      for (const d of decisions) {
-        pops.set(d.pop ?? '-', (pops.get(d.pop ?? '-') ?? 0) + 1);
-        rules.set(d.rule, (rules.get(d.rule) ?? 0) + 1);
-      }
-      say(`no responder: the daemon's decisions for ${CHECK_A} clients: POPs ${tally(pops)}; rules ${tally(rules)}`);
-      asker = await controlAsker(daemon.controlSocket);
-      stops.push(async () => asker.close());
-    }
+    const probe = await DnsProbe.open(DNS_ADDRESS, dnsPort);
+    stops.push(async () => probe.close());
+    await waitForConfiguredTtl(probe, clients[0]!);
+    const checked = await checkAnswers(daemon, probe, clients);
+    say(
+      `checked: ${CHECK_A} www A, ${CHECK_OTHER} www AAAA and ${CHECK_OTHER} ftp A answers are the daemon's decisions, ECS scope >= the matched prefix; ` +
+        `www A sample: POPs ${tally(checked.pops)}; rules ${tally(checked.rules)}; ECS scope = the decision's scope in ${checked.scopeEqual} of ${CHECK_A}`,
+    );
 
     // Load, in rounds.
     say(`dnsperf 2.10 on CPU ${CLIENT_CPUS}: -B ${path.basename(queryFile.path)} -c ${SOCKETS} -q ${OUTSTANDING} -T 1, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured; servers on CPU ${SERVER_CPUS}`);
-    const servers: Server[] = [{ name: 'gdnsd', pid: gdnsd.pid, port: gdnsdPort }];
-    if (RESPONDER) servers.push({ name: 'supersparrow', pid: daemon.pid, port: dnsPort });
+    const servers: Server[] = [
+      { name: 'gdnsd', pid: gdnsd.pid, port: gdnsdPort },
+      { name: 'supersparrow', pid: daemon.pid, port: dnsPort },
+    ];
     const runs: Record<Server['name'], Run[]> = { gdnsd: [], supersparrow: [] };
     for (let r = 1; r <= ROUNDS; r++) for (const s of servers) runs[s.name].push(await measure(s, queryFile.path, r));
     const gd = medianRun(runs.gdnsd);
-    const ss = RESPONDER ? medianRun(runs.supersparrow) : null;
-    const ratio = ss ? ss.perCoreSecond / gd.perCoreSecond : NaN;
+    const ss = medianRun(runs.supersparrow);
+    const ratio = ss.perCoreSecond / gd.perCoreSecond;
 
     // Update to answer.
     const candidates = await updateCandidates(daemon, clients, UPDATE_ROUNDS);
-    const times = await updateToAnswer(feeders, asker, candidates);
+    const times = await updateToAnswer(feeders, probe, candidates);
     const all = [...times.toY, ...times.backToX];
     const p = percentiles(Float64Array.from(all));
 
     say('');
     say(`summary (${ROUNDS} rounds of ${SECONDS} s, the run with each server's median qps per core-second; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}):`);
     say(`  gdnsd:        ${describeRun(gd.result)}`);
-    if (ss) {
-      say(`  supersparrow: ${describeRun(ss.result)}`);
-      say(
-        `  qps per core-second, supersparrow / gdnsd: ${ratio.toFixed(2)} (rounds: ${runs.supersparrow.map((s, i) => (s.perCoreSecond / runs.gdnsd[i]!.perCoreSecond).toFixed(2)).join(', ')}); ` +
-          `target >= ${TARGET_PER_CORE_RATIO}: ${ratio >= TARGET_PER_CORE_RATIO ? 'met' : 'NOT met'}`,
-      );
-    } else say('  supersparrow: not measured (BENCH_DNS_RESPONDER=off)');
-    say(`  update to answer over BGP, ${UPDATE_ROUNDS} rounds, ${asker.what} (${median(times.queries)} questions per change at the median):`);
+    say(`  supersparrow: ${describeRun(ss.result)}`);
+    say(
+      `  qps per core-second, supersparrow / gdnsd: ${ratio.toFixed(2)} (rounds: ${runs.supersparrow.map((s, i) => (s.perCoreSecond / runs.gdnsd[i]!.perCoreSecond).toFixed(2)).join(', ')}); ` +
+        `target >= ${TARGET_PER_CORE_RATIO}: ${ratio >= TARGET_PER_CORE_RATIO ? 'met' : 'NOT met'}`,
+    );
+    say(`  update to answer over BGP, ${UPDATE_ROUNDS} rounds, one DNS query outstanding (queries until the answer changed: median ${median(times.queries)}, max ${Math.max(...times.queries)}):`);
     say(`    ${describeTimes('y announces a /24, answer x -> y', times.toY)}`);
     say(`    ${describeTimes('y withdraws it, answer y -> x', times.backToX)}`);
     say(`    ${describeTimes('both', all)}; target p50 <= ${TARGET_UPDATE_MS} ms: ${p.p50 <= TARGET_UPDATE_MS ? 'met' : 'NOT met'}`);
-    const out: Record<string, unknown> = {
+    const out = {
       bench: 'dns',
-      supersparrow_qps: ss ? Math.round(ss.result.qps) : null,
-      supersparrow_cpu: ss ? round(ss.result.serverCpu, 2) : null,
+      supersparrow_qps: Math.round(ss.result.qps),
+      supersparrow_cpu: round(ss.result.serverCpu, 2),
       gdnsd_qps: Math.round(gd.result.qps),
       gdnsd_cpu: round(gd.result.serverCpu, 2),
-      per_core_ratio: ss ? round(ratio, 2) : null,
-      avg_ms: ss ? round(ss.result.avgLatencyS * 1000, 3) : null,
-      max_ms: ss ? round(ss.result.maxLatencyS * 1000, 2) : null,
+      per_core_ratio: round(ratio, 2),
+      avg_ms: round(ss.result.avgLatencyS * 1000, 3),
+      max_ms: round(ss.result.maxLatencyS * 1000, 2),
       update_to_answer_ms: round(p.p50, 2),
       update_to_answer_p90_ms: round(p.p90, 2),
       update_to_answer_max_ms: round(p.max, 2),
-      supersparrow_lost: ss ? ss.result.lost : null,
+      supersparrow_lost: ss.result.lost,
       gdnsd_lost: gd.result.lost,
       gdnsd_avg_ms: round(gd.result.avgLatencyS * 1000, 3),
       gdnsd_max_ms: round(gd.result.maxLatencyS * 1000, 2),
     };
-    if (!RESPONDER) out['update_to_answer_via'] = 'control-socket';
     say(JSON.stringify(out));
   } finally {
     for (const stop of stops.reverse()) await stop().catch((err: Error) => process.stderr.write(`cleanup: ${err.message}\n`));

@@ -98,7 +98,7 @@ export interface QueryFile {
   path: string;
   queries: number;
   bytes: number;
-  counts: { wwwA: number; wwwAaaa: number; ftpA: number; v4Clients: number; v6Clients: number };
+  counts: { wwwA: number; wwwAaaa: number; ftpA: number; v4Queries: number; v6Queries: number };
 }
 
 /**
@@ -108,7 +108,7 @@ export interface QueryFile {
 export async function writeQueryFile(file: string, zone: string, clients: Client[], queries: number, mix: QueryMix, seed: number): Promise<QueryFile> {
   const rand = seededRandom(seed);
   const parts: Buffer[] = [];
-  const counts = { wwwA: 0, wwwAaaa: 0, ftpA: 0, v4Clients: 0, v6Clients: 0 };
+  const counts = { wwwA: 0, wwwAaaa: 0, ftpA: 0, v4Queries: 0, v6Queries: 0 };
   let bytes = 0;
   for (let i = 0; i < queries; i++) {
     const client = clients[Math.floor(rand() * clients.length)]!;
@@ -124,8 +124,8 @@ export async function writeQueryFile(file: string, zone: string, clients: Client
       q = encodeQuery(0, `www.${zone}`, QType.A, client.subnet);
       counts.wwwA++;
     }
-    if (client.subnet.afi === Afi.IPv4) counts.v4Clients++;
-    else counts.v6Clients++;
+    if (client.subnet.afi === Afi.IPv4) counts.v4Queries++;
+    else counts.v6Queries++;
     const len = Buffer.alloc(2);
     len.writeUInt16BE(q.length);
     parts.push(len, q);
