@@ -8,9 +8,11 @@
 //   queries    BENCH_DNS_QUERIES (100,000) in dnsperf's binary format under os.tmpdir(), each for a client drawn at
 //              random: 80% `www A`, 10% `www AAAA`, 10% `ftp A` (the two closest POPs), EDNS0 UDP size 1232;
 //   servers    `supersparrow serve` with the multi-view rule and three POPs x, y, z, each fed a full table by its own
-//              built-in router peer over real BGP (see lib/pop-views.ts; BENCH_DNS_VIEWS=mrt:FILE replays real
-//              peers of a multi-peer MRT file instead), and gdnsd 3 with a zone file; each pinned to CPU 0, dnsperf
-//              and this process to CPU 1;
+//              built-in router peer over real BGP, and gdnsd 3 with a zone file; each pinned to CPU 0, dnsperf and
+//              this process to CPU 1. ../shared/data/mrt holds no full RIB dump of several peers (its one full
+//              table is one peer's, the 2015 file), so by default each POP's view is the synthetic full table
+//              drawn with its own seed (lib/pop-views.ts); BENCH_DNS_VIEWS=mrt:FILE gives each POP the table of
+//              one real peer of a multi-peer MRT file instead;
 //   checks     before timing: for 200 clients the `www A` answer must be the daemon's decision (control socket
 //              `query`) and the ECS scope at least the matched prefix's length; 50 `www AAAA` and 50 `ftp A` the
 //              same way; answers with the configured TTL (the startup TTL means the views are not all in);
@@ -18,7 +20,8 @@
 //              BENCH_DNS_SECONDS (10) with -c BENCH_DNS_SOCKETS -q BENCH_DNS_OUTSTANDING; qps, average and max
 //              latency and lost queries from dnsperf, the server's CPU use from /proc/PID/stat (utime + stime of
 //              all its threads over the steady part of the run); the run with each server's median qps per
-//              core-second is reported and compared;
+//              core-second is reported and compared. -c 4 -q 200 keeps gdnsd busy whenever dnsperf has its core;
+//              more (-c 8 -q 500) only made both servers drop queries on this 2-core machine;
 //   update     BENCH_DNS_UPDATE_ROUNDS (20) rounds, the daemon loaded and otherwise idle: for a client answered x,
 //              POP y's router announces the client's /24 with the AS path [y] (shorter than any of x's), and a
 //              probe asks DNS, one query outstanding, until the answer is y; then y withdraws it and the probe asks
@@ -211,7 +214,7 @@ interface Run {
 
 const describeRun = (r: DnsperfResult): string =>
   `${thousands(r.qps)} qps, avg ${(r.avgLatencyS * 1000).toFixed(3)} ms (min ${(r.minLatencyS * 1000).toFixed(3)}, max ${(r.maxLatencyS * 1000).toFixed(2)}), ` +
-  `lost ${r.lost} of ${thousands(r.sent)}, server CPU ${r.serverCpu.toFixed(2)} cores, dnsperf CPU ${r.dnsperfCpu.toFixed(2)}; ` +
+  `lost ${r.lost} of ${thousands(r.sent)} (${r.socketDrops} dropped at the server's socket), server CPU ${r.serverCpu.toFixed(2)} cores, dnsperf CPU ${r.dnsperfCpu.toFixed(2)}; ` +
   `${thousands(r.qps / r.serverCpu)} qps per core-second [${r.rcodes}]`;
 
 async function measure(server: Server, file: string, roundNo: number): Promise<Run> {
@@ -256,13 +259,16 @@ const pathLength = (d: QueryJson): number => (d.asPath ?? []).length;
  * every view and its withdrawal restores the table as it was).
  */
 async function updateCandidates(daemon: DnsDaemon, clients: Client[], count: number): Promise<Array<{ client: Client; prefix: string }>> {
-  const v4 = clients.filter((c) => c.subnet.afi === Afi.IPv4).slice(0, 5_000);
-  const decisions = await daemon.query(v4.map((c) => ecsAddressText(c.subnet)));
+  const v4 = clients.filter((c) => c.subnet.afi === Afi.IPv4);
   const out: Array<{ client: Client; prefix: string }> = [];
-  for (let i = 0; i < v4.length && out.length < count; i++) {
-    const d = decisions[i]!;
-    if (d.pop !== 'x' || d.prefix === null || d.scope >= 24 || pathLength(d) < 2) continue;
-    out.push({ client: v4[i]!, prefix: `${ecsAddressText(v4[i]!.subnet)}/24` });
+  for (let from = 0; from < v4.length && out.length < count; from += 5_000) {
+    const batch = v4.slice(from, from + 5_000);
+    const decisions = await daemon.query(batch.map((c) => ecsAddressText(c.subnet)));
+    for (let i = 0; i < batch.length && out.length < count; i++) {
+      const d = decisions[i]!;
+      if (d.pop !== 'x' || d.prefix === null || d.scope >= 24 || pathLength(d) < 2) continue;
+      out.push({ client: batch[i]!, prefix: `${ecsAddressText(batch[i]!.subnet)}/24` });
+    }
   }
   if (out.length < count) throw new Error(`only ${out.length} of ${count} clients answered x on a route shorter than /24 and with a path of 2+ ASes`);
   return out;

@@ -1,5 +1,6 @@
 // The DNS benchmark's clients and the query file dnsperf replays: client addresses drawn from real prefixes of RIS
-// MRT files (one address at random inside each of N prefixes, seeded), sent as EDNS Client Subnet (/24 for IPv4,
+// MRT files (one address at random inside each of N prefixes, seeded; prefixes drawn again when a family has fewer
+// than N), sent as EDNS Client Subnet (/24 for IPv4,
 // /48 for IPv6), written in dnsperf's binary input format (`-B`: each message as a 2-byte big-endian length and
 // the raw DNS query).
 import { writeFile } from 'node:fs/promises';

@@ -4,6 +4,7 @@
 // and closes WINDOW_MARGIN_MS before the time limit, so neither dnsperf's start nor its wait for the last answers
 // counts as idle server time.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { trackChild } from './cleanup.js';
 import { coresBusy, sampleCpu, type CpuSample } from './proc-cpu.js';
 
@@ -40,6 +41,8 @@ export interface DnsperfResult {
   serverCpu: number;
   /** The same for dnsperf itself (near 1.0: dnsperf is the limit). */
   dnsperfCpu: number;
+  /** Datagrams the kernel dropped at the server's UDP socket during the run (its receive buffer was full). */
+  socketDrops: number;
   /** dnsperf's whole output, for when something looks off. */
   output: string;
 }
@@ -51,7 +54,7 @@ const number = (output: string, re: RegExp, what: string): number => {
 };
 
 /** Parses dnsperf 2.x's statistics block. */
-export function parseDnsperf(output: string): Omit<DnsperfResult, 'serverCpu' | 'dnsperfCpu' | 'output'> {
+export function parseDnsperf(output: string): Omit<DnsperfResult, 'serverCpu' | 'dnsperfCpu' | 'socketDrops' | 'output'> {
   const latency = /Average Latency \(s\):\s+([\d.]+) \(min ([\d.]+), max ([\d.]+)\)/.exec(output);
   if (!latency) throw new Error(`dnsperf: no "Average Latency" in its output:\n${output}`);
   return {
@@ -67,7 +70,30 @@ export function parseDnsperf(output: string): Omit<DnsperfResult, 'serverCpu' | 
   };
 }
 
+/**
+ * Datagrams dropped so far at the UDP sockets bound to `port` (the `drops` column of /proc/net/udp and udp6):
+ * a server that falls behind loses queries there, before it sees them.
+ */
+export function udpSocketDrops(port: number): number {
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let drops = 0;
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 12 && f[1]!.endsWith(hexPort)) drops += Number(f[f.length - 1]);
+    }
+  }
+  return drops;
+}
+
 export function runDnsperf(o: DnsperfOptions): Promise<DnsperfResult> {
+  const dropsBefore = udpSocketDrops(o.port);
   const args = [
     '-c', o.cpus, 'stdbuf', '-oL',
     'dnsperf', '-s', o.server, '-p', String(o.port), '-d', o.file, '-B',
@@ -122,7 +148,13 @@ export function runDnsperf(o: DnsperfOptions): Promise<DnsperfResult> {
       try {
         const f = from as { server: CpuSample; dnsperf: CpuSample };
         const t = to as { server: CpuSample; dnsperf: CpuSample };
-        resolve({ ...parseDnsperf(output), serverCpu: coresBusy(f.server, t.server), dnsperfCpu: coresBusy(f.dnsperf, t.dnsperf), output });
+        resolve({
+          ...parseDnsperf(output),
+          serverCpu: coresBusy(f.server, t.server),
+          dnsperfCpu: coresBusy(f.dnsperf, t.dnsperf),
+          socketDrops: udpSocketDrops(o.port) - dropsBefore,
+          output,
+        });
       } catch (err) {
         reject(err as Error);
       }
