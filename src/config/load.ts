@@ -292,13 +292,18 @@ class Validator_ {
       return text.endsWith('.') ? null : `${n}.${zone}`;
     };
     const ns: DnsNameServerConfig[] = [];
+    /** Where each name server was written (its problems are reported there). */
+    const nsAt: Node[] = [];
     const nsNode = this.get(m, 'ns');
     if (nsNode === undefined) this.report(m, m, `${path}.ns`, 'is required: the zone\'s name servers (e.g. [ ns1.example.com ])');
     else if (isSeq(nsNode)) {
       nsNode.items.forEach((item, i) => {
         const text = scalarText(item as Node);
         if (text === null || !isDnsName(text)) this.report(item as Node, nsNode, `${path}.ns[${i}]`, 'must be a DNS name');
-        else ns.push({ name: fqdn(text), addresses: [] });
+        else {
+          ns.push({ name: fqdn(text), addresses: [] });
+          nsAt.push(item as Node);
+        }
       });
     } else if (isMap(nsNode)) {
       for (const pair of nsNode.items) {
@@ -319,17 +324,18 @@ class Validator_ {
           } else addresses.push(canonicalAddress(a));
         });
         ns.push({ name: fqdn(text), addresses });
+        nsAt.push(keyNode);
       }
     } else this.report(nsNode, m, `${path}.ns`, 'must be a list of name server names, or a mapping of names to their addresses');
     if (nsNode !== undefined && ns.length === 0 && (isSeq(nsNode) || isMap(nsNode)) && nsNode.items.length === 0) {
       this.report(nsNode, m, `${path}.ns`, 'needs at least one name server');
     }
-    for (const s of ns) {
+    for (const [i, s] of ns.entries()) {
       const inside = s.name === zone || s.name.endsWith('.' + zone);
       if (inside && s.addresses.length === 0) {
-        this.report(nsNode, m, `${path}.ns.${s.name}`, 'lies inside the zone, so it needs its addresses here (ns: { NAME: [ ADDRESS ] }): nothing else could answer for it');
+        this.report(nsAt[i], m, `${path}.ns.${s.name}`, 'lies inside the zone, so it needs its addresses here (ns: { NAME: [ ADDRESS ] }): nothing else could answer for it');
       } else if (!inside && s.addresses.length > 0) {
-        this.report(nsNode, m, `${path}.ns.${s.name}`, 'lies outside the zone: its addresses are not ours to give');
+        this.report(nsAt[i], m, `${path}.ns.${s.name}`, 'lies outside the zone: its addresses are not ours to give');
       }
     }
     const names: DnsNameConfig[] = [];

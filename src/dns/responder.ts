@@ -93,6 +93,11 @@ export class DnsResponder {
   answer(q: Uint8Array, qOff: number, qLen: number, afi: Afi, a: number, b: number, c: number, d: number, tcp: boolean, out: Uint8Array, oOff: number, oMax: number): number {
     const query = this.query;
     const stats = this.stats;
+    // int32 (the same bits): a uint32 word above 2^31 is a double, boxed at every call the JIT did not inline.
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    d |= 0;
     const parsed = query.parse(q, qOff, qLen);
     this.packet = q;
     if (parsed === Parsed.Drop) {
@@ -104,7 +109,7 @@ export class DnsResponder {
     stats.byType[qt === TYPE_A ? 0 : qt === TYPE_AAAA ? 1 : qt === TYPE_SOA ? 2 : qt === TYPE_NS ? 3 : qt === TYPE_ANY ? 4 : 5]++;
     if (query.ecs) stats.ecs++;
     // The largest answer we may send: the requester's EDNS size (at least 512) capped by ours; TCP: the buffer.
-    let max = tcp ? oMax : query.edns ? Math.min(Math.max(query.udpSize, CLASSIC_UDP_SIZE), this.config.udpSize) : CLASSIC_UDP_SIZE;
+    let max = tcp ? oMax : query.edns ? (query.udpSize > this.config.udpSize ? this.config.udpSize : query.udpSize < CLASSIC_UDP_SIZE ? CLASSIC_UDP_SIZE : query.udpSize) : CLASSIC_UDP_SIZE;
     if (max > oMax) max = oMax;
     if (max < 12) return 0;
     if (parsed !== Parsed.Ok) return this.error(q, qOff, out, oOff, max, parsed);
@@ -160,7 +165,9 @@ export class DnsResponder {
     const has = v6 ? name.hasAaaa : name.hasA;
     const records = v6 ? name.aaaa : name.a;
     const size = v6 ? AAAA_RECORD : A_RECORD;
-    const ttl = this.loaded ? -1 : this.config.startup.ttl;
+    // The decision's answers carry the name's TTL (prepared); the others (startup, every POP of the name down)
+    // the short startup TTL, so that resolvers ask again soon.
+    let ttl = this.loaded ? -1 : this.config.startup.ttl;
 
     let o = this.begin(q, qOff, out, oOff, max, true);
     if (o < 0) return this.truncated(q, qOff, out, oOff);
@@ -181,6 +188,7 @@ export class DnsResponder {
       // Not loaded yet, or none of the name's POPs is up: self when the name has it, then the name's POPs in the
       // order configured. An answer, never an empty one, while the name has an address of the family at all.
       scope = 0;
+      ttl = this.config.startup.ttl;
       const self = this.self;
       if (self >= 0 && name.allowed[self] === 1 && has[self] === 1) {
         if (want === 0) return this.truncated(q, qOff, out, oOff);

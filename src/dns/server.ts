@@ -13,6 +13,8 @@ import { loadUdpBatch, udpBatchUnavailableReason, type UdpBatchSocket } from './
 /** Datagrams read per batch by the native socket, and the room for each (a query or its answer). */
 const BATCH = 64;
 const SLOT = 4096;
+/** UDP socket buffers asked for (the native socket asks the same). */
+const UDP_BUFFER = 4 << 20;
 /** Bytes a TCP client may leave unread before we drop it (it asks but does not read). */
 const TCP_MAX_UNREAD = 1 << 20;
 
@@ -161,6 +163,14 @@ export class DnsServer {
       socket.once('error', reject);
       socket.bind(l.port, l.address, () => {
         socket.off('error', reject);
+        // A burst of queries waits in the socket's buffer while we answer: the default (~200 KiB, ~270
+        // datagrams) drops some. Linux caps it at net.core.rmem_max without complaint.
+        try {
+          socket.setRecvBufferSize(UDP_BUFFER);
+          socket.setSendBufferSize(UDP_BUFFER);
+        } catch (err) {
+          this.log.debug({ err }, 'DNS: could not enlarge the UDP socket buffers');
+        }
         resolve({ port: socket.address().port, close: () => socket.close() });
       });
     });

@@ -15,7 +15,9 @@ export function mix32(h: number): number {
 
 /** Hash of a prefix (four words, host bits zero, and its length). */
 export function hashPrefix(a: number, b: number, c: number, d: number, length: number): number {
-  let h = mix32(length + 0x9e3779b9);
+  // | 0: length + 0x9e3779b9 is above 2^31, a double, boxed when it crosses a call the JIT did not inline (the
+  // same bits after mix32's first ToInt32: the hashes are unchanged).
+  let h = mix32((length + 0x9e3779b9) | 0);
   h = mix32(h ^ a);
   h = mix32(h ^ b);
   h = mix32(h ^ c);

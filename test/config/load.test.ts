@@ -200,6 +200,17 @@ test('the example configuration in fixtures/ is valid and says what its comments
   ]);
   t.deepEqual(c.proximity, { rule: 'classic', self: 'x' });
   t.deepEqual(c.overrides, [{ prefix: '198.51.100.0/24', pop: 'y' }, { prefix: '2001:db8:1::/48', pop: 'x' }]);
+  const dns = c.dns!;
+  t.deepEqual(dns.listen, [{ address: '127.0.0.1', port: 5300 }, { address: '::1', port: 5300 }]);
+  t.deepEqual(dns.zones.map((z) => [z.zone, z.ttl, z.nsTtl]), [['example.test', 20, 3600]]);
+  t.deepEqual(dns.zones[0]!.names, [
+    { name: 'www.example.test', pops: null, answers: 1, ttl: 20 },
+    { name: 'ftp.example.test', pops: ['x', 'y'], answers: 2, ttl: 20 },
+    { name: 'example.test', pops: null, answers: 1, ttl: 60 },
+  ]);
+  t.deepEqual(dns.zones[0]!.ns, [{ name: 'ns1.example.test', addresses: ['192.0.2.53', '2001:db8::53'] }, { name: 'ns.example.net', addresses: [] }]);
+  t.deepEqual(dns.zones[0]!.soa, { mname: 'ns1.example.test', rname: 'hostmaster.example.test', serial: 2026113001, refresh: 86400, retry: 7200, expire: 3600000, minimum: 60 });
+  t.deepEqual([dns.startup, dns.workers, dns.udpSize, dns.tcp], [{ ttl: 5, timeoutSeconds: 30 }, 0, 1232, { idleTimeoutSeconds: 10, maxConnections: 256 }]);
   // Every POP has a view (x through the tagged neighbor, y and z through their communities), as the comment says.
   const text = readFileSync(file, 'utf8');
   t.true(text.includes('rule: classic'));
@@ -436,4 +447,51 @@ neighbors:
   const c = parseConfig(text('multi-view').replace('remote-as: 1 }', 'remote-as: 1, pop: w }'));
   t.deepEqual(c.proximity, { rule: 'multi-view', self: 'x' });
   t.deepEqual(c.neighbors.map((n) => n.pop), ['x', 'w']);
+});
+
+// ---- DNS -----------------------------------------------------------------------------------------------------
+
+test('dns: several zones, listen forms, defaults', (t) => {
+  const c = parseConfig(`${BGP}pops: { x: { as: 1, ipv4: 192.0.2.1 } }
+dns:
+  listen: [ "0.0.0.0", "[::]:5353", { address: 127.0.0.1, port: 0 } ]
+  zones:
+    - { zone: Example.COM., names: { www: {} }, ns: [ ns.example.net ] }
+    - { zone: example.net, names: { "@": {}, cdn.example.net.: { pops: [x] } }, ns: { ns.example.net: [ 192.0.2.9 ] } }
+${NO_NEIGHBORS}`);
+  const dns = c.dns!;
+  t.deepEqual(dns.listen, [{ address: '0.0.0.0', port: 53 }, { address: '::', port: 5353 }, { address: '127.0.0.1', port: 0 }]);
+  t.deepEqual(dns.zones.map((z) => z.zone), ['example.com', 'example.net']);
+  t.deepEqual(dns.zones[0]!.names.map((n) => n.name), ['www.example.com']);
+  t.deepEqual(dns.zones[1]!.names.map((n) => [n.name, n.pops]), [['example.net', null], ['cdn.example.net', ['x']]]);
+  t.like(dns.zones[0]!.soa, { mname: 'ns.example.net', rname: 'hostmaster.example.com', serial: 1, minimum: 60 });
+  t.deepEqual([dns.startup, dns.workers, dns.udpSize], [{ ttl: 5, timeoutSeconds: 30 }, 0, 1232]);
+  t.is(parseConfig(`${BGP}${NO_NEIGHBORS}`).dns, null, 'off unless configured');
+});
+
+test('dns: problems are reported with line, column and path', (t) => {
+  const p = problems(`${BGP}pops: { x: { as: 1, ipv4: 192.0.2.1 } }
+dns:
+  listen: [ "127.0.0.1:99999", "nonsense" ]
+  zone: example.test
+  names:
+    www: { pops: [ q ], answers: 0 }
+    www.example.org.: {}
+  ns: { ns1.example.test: [], ns.example.net: [ 192.0.2.1 ] }
+  workers: -1
+${NO_NEIGHBORS}`);
+  t.deepEqual(p, [
+    'test.yaml:4:13: dns.listen[0]: must be "ADDRESS:PORT" ("[IPV6]:PORT" for IPv6), or a mapping { address, port }',
+    'test.yaml:4:32: dns.listen[1]: must be "ADDRESS:PORT" ("[IPV6]:PORT" for IPv6), or a mapping { address, port }',
+    'test.yaml:7:20: dns.names.www.pops[0]: names no POP; configured: x',
+    'test.yaml:7:34: dns.names.www.answers: must be a number of records 1..64',
+    'test.yaml:8:5: dns.names.www.example.org.: must be a name in zone example.test (absolute, relative, or @ for the apex)',
+    'test.yaml:9:9: dns.ns.ns1.example.test: lies inside the zone, so it needs its addresses here (ns: { NAME: [ ADDRESS ] }): nothing else could answer for it',
+    'test.yaml:9:31: dns.ns.ns.example.net: lies outside the zone: its addresses are not ours to give',
+    'test.yaml:10:12: dns.workers: must be a number of threads 0..256',
+  ]);
+  t.deepEqual(problems(`${BGP}dns: { listen: [ "127.0.0.1" ], zone: example.test, ns: [ ns.example.net ] }
+${NO_NEIGHBORS}`), [
+    'test.yaml:2:6: dns.names: is required: the names answered with the closest POP',
+  ]);
 });
