@@ -19,7 +19,7 @@ export interface FeedOptions {
 }
 
 /** Sends the whole table and resolves, with the feeder still Established, once the receiver has it all. */
-export async function feedTable(receiver: Receiver, table: PackedTable, o: FeedOptions): Promise<{ feeder: BgpFeeder; seconds: number }> {
+export async function feedTable(receiver: Pick<Receiver, 'name' | 'installed'>, table: PackedTable, o: FeedOptions): Promise<{ feeder: BgpFeeder; seconds: number }> {
   const feeder = await connectRetrying(o);
   try {
     const t0 = process.hrtime.bigint();
