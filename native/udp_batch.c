@@ -376,7 +376,8 @@ static bool get_int(napi_env env, napi_value obj, const char *name, int64_t lo, 
   double d;
   char msg[96];
   if (!get_prop(env, obj, name, napi_number, &v) || napi_get_value_double(env, v, &d) != napi_ok) return false;
-  if (d == (double)(int64_t)d && d >= (double)lo && d <= (double)hi) {
+  /* Range first: converting NaN or a huge double to an integer is undefined. */
+  if (d >= (double)lo && d <= (double)hi && d == (double)(int64_t)d) {
     *out = (int64_t)d;
     return true;
   }
