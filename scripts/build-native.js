@@ -64,6 +64,6 @@ if (failure === null) {
   process.exit(1);
 } else {
   warn(`WARNING: building the udp_batch addon failed (${failure}).\n` +
-    'The DNS responder will use node:dgram, at about half the queries per second per core.\n' +
+    'The DNS responder will use node:dgram, at less than half the queries per core-second.\n' +
     'A C compiler, make and python3 are needed; then run: npm run build:native');
 }
