@@ -143,6 +143,8 @@ export class Proximity {
   private popAs = new Int32Array(0);
   // scratch (sized with the POPs)
   private views: LookupResult[] = [];
+  /** Each POP's view (null for none), in POP order: what lookupInViews reads. */
+  private viewList: (RibView | null)[] = [];
   private viewRoute = new Int32Array(0);
   private cand = new Int32Array(0);
   private remaining = new Uint8Array(0);
@@ -215,6 +217,7 @@ export class Proximity {
     this.upFlags = new Uint8Array(n);
     this.popAs = new Int32Array(n);
     this.views = this.pops.map(() => new LookupResult());
+    this.viewList = this.pops.map((p) => p.view);
     this.viewRoute = new Int32Array(n);
     this.cand = new Int32Array(n);
     this.remaining = new Uint8Array(n);
@@ -545,18 +548,16 @@ export class Proximity {
     const remaining = this.remaining;
     const routes = this.viewRoute;
     const rib = this.rib;
-    // Every view's own longest match and best route (down POPs too: explain shows them; they are few).
+    // Every view's own longest match and best route (down POPs too: explain shows them; they are few), from one
+    // descent of the table.
+    let scope = rib.lookupInViews(this.viewList, afi, a, b, c, d, this.views);
     let longest = -1;
-    let scope = 0;
     for (let i = 0; i < n; i++) {
-      const view = this.pops[i]!.view;
       const r = this.views[i]!;
-      if (view === null) {
+      if (this.viewList[i] === null) {
         routes[i] = -1;
         continue;
       }
-      rib.lookupInView(view, afi, a, b, c, d, r);
-      scope = r.scope;
       routes[i] = r.found ? r.route : -1;
       if (r.found && (longest < 0 || r.length > this.views[longest]!.length)) longest = i;
       if (this.trace) this.trace.views[i] = new LookupResult().copyFrom(r);

@@ -218,6 +218,38 @@ export class RibReader {
    * the decision, is the same for every address of the block. (It is the scope over the union of the views'
    * routes when the views cover every neighbor, and never wider than that when they do not.)
    */
+  /**
+   * lookupInView for several views at once: one descent of the table (its longest match and ECS scope are every
+   * view's starting point and scope), then each view's best route there or at a shorter covering prefix. outs[i]
+   * gets views[i]'s answer (a null view is skipped). Returns the scope. Allocation-free.
+   */
+  lookupInViews(views: readonly (RibView | null)[], afi: Afi, a: number, b: number, c: number, d: number, outs: readonly LookupResult[]): number {
+    const rib = this.rib;
+    const table = rib.table(afi);
+    const packed = table.lookupScoped(a | 0, b | 0, c | 0, d | 0);
+    const first = PrefixTable.scopedId(packed);
+    const scope = PrefixTable.scopeOf(packed);
+    const w = this.words;
+    for (let i = 0; i < views.length; i++) {
+      const view = views[i]!;
+      if (view === null) continue;
+      const out = outs[i]!;
+      out.afi = afi;
+      out.scope = scope;
+      if (view.generation !== rib.neighborGeneration) this.resolve(view);
+      let p = first;
+      let r = -1;
+      while (p >= 0) {
+        r = rib.bestInView(afi, p, view.mask, view.community, view.large);
+        if (r >= 0) break;
+        table.wordsOf(p, w);
+        p = table.coveringOf(w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!);
+      }
+      this.fill(table, p, r, out);
+    }
+    return scope;
+  }
+
   lookupInView(view: RibView, afi: Afi, a: number, b: number, c: number, d: number, out: LookupResult): boolean {
     const rib = this.rib;
     const table = rib.table(afi);
