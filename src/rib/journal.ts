@@ -229,7 +229,7 @@ export class RibJournal implements RibWriter {
     try {
       removed = this.rib.removeNeighbor(id);
     } catch (err) {
-      this.recordNeighborOp(Op.RemoveNeighbor | THREW, id);
+      this.recordNeighborOp(Op.RemoveNeighbor | THREW, wireNeighbor(id));
       throw err;
     }
     this.recordNeighborOp(Op.RemoveNeighbor, id);
@@ -241,7 +241,7 @@ export class RibJournal implements RibWriter {
     try {
       this.rib.setSessionUp(id, up);
     } catch (err) {
-      this.recordSessionUp(id, up, THREW);
+      this.recordSessionUp(wireNeighbor(id), up, THREW);
       throw err;
     }
     this.recordSessionUp(id, up, 0);
@@ -262,7 +262,7 @@ export class RibJournal implements RibWriter {
     try {
       this.rib.retain(attrId);
     } catch (err) {
-      this.recordSetOp(Op.Retain | THREW, attrId);
+      this.recordSetOp(Op.Retain | THREW, wireSet(attrId));
       throw err;
     }
     this.recordSetOp(Op.Retain, attrId);
@@ -273,7 +273,7 @@ export class RibJournal implements RibWriter {
     try {
       this.rib.release(attrId);
     } catch (err) {
-      this.recordSetOp(Op.Release | THREW, attrId);
+      this.recordSetOp(Op.Release | THREW, wireSet(attrId));
       throw err;
     }
     this.recordSetOp(Op.Release, attrId);
@@ -284,7 +284,7 @@ export class RibJournal implements RibWriter {
     try {
       this.rib.announce(id, afi, pathId, a, b, c, d, length, attrId);
     } catch (err) {
-      this.beginThrewRows(Op.Announce, id, attrId, 1);
+      this.beginThrewRows(Op.Announce, wireNeighbor(id), wireSet(attrId), 1);
       this.row(afi, pathId, a, b, c, d, length);
       throw err;
     }
@@ -298,7 +298,7 @@ export class RibJournal implements RibWriter {
     try {
       this.rib.announceRows(id, rows, count, attrId);
     } catch (err) {
-      this.beginThrewRows(Op.Announce, id, attrId, count);
+      this.beginThrewRows(Op.Announce, wireNeighbor(id), wireSet(attrId), count);
       for (let i = 0, o = 0; i < count; i++, o += ROW) {
         this.row(rows[o]!, rows[o + 1]!, rows[o + 2]!, rows[o + 3]!, rows[o + 4]!, rows[o + 5]!, rows[o + 6]!);
       }
@@ -317,7 +317,7 @@ export class RibJournal implements RibWriter {
     try {
       withdrawn = this.rib.withdraw(id, afi, pathId, a, b, c, d, length);
     } catch (err) {
-      this.beginThrewRows(Op.Withdraw, id, -1, 1);
+      this.beginThrewRows(Op.Withdraw, wireNeighbor(id), -1, 1);
       this.row(afi, pathId, a, b, c, d, length);
       throw err;
     }
@@ -351,7 +351,7 @@ export class RibJournal implements RibWriter {
     try {
       n = op === Op.MarkStale ? rib.markStale(id, afi) : rib.sweepStale(id, afi);
     } catch (err) {
-      this.recordStaleOp(op | THREW, id, afi);
+      this.recordStaleOp(op | THREW, wireNeighbor(id), afi);
       throw err;
     }
     if (n !== 0) this.recordStaleOp(op, id, afi); // no route marked or swept: nothing changed
@@ -687,6 +687,19 @@ export class RibJournal implements RibWriter {
   }
 }
 
+/**
+ * A neighbor id as a record of a call that threw carries it: one the primary may have refused for not being an id
+ * at all becomes 0xffff, which no neighbor has (MAX_NEIGHBORS), rather than some other neighbor's id mod 2^16.
+ */
+function wireNeighbor(id: number): number {
+  return Number.isInteger(id) && id >= 0 && id < MAX_NEIGHBORS ? id : 0xffff;
+}
+
+/** An attribute set id likewise: 0xffffffff for what cannot be one. */
+function wireSet(id: number): number {
+  return Number.isInteger(id) && id >= 0 && id < 0x7fffffff ? id : 0xffffffff;
+}
+
 /** Whether an IPv6 prefix has bits set past its first n bytes. */
 function spills6(a: number, b: number, c: number, d: number, n: number): boolean {
   const bits = n << 3;
@@ -873,6 +886,7 @@ export class RibReplica {
         const info: NeighborConfig = { address, remoteAs, localAs, routerId };
         if ((flags & 1) !== 0) info.ibgp = (flags & 2) !== 0;
         if (name !== undefined) info.name = name;
+        if (this.neighborIds[id]! >= 0) throw this.corrupt(`neighbor ${id} added again before it was removed`);
         this.neighborIds[id] = target.addNeighbor(info);
         return;
       }
