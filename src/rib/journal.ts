@@ -38,6 +38,10 @@ import type { RibWriter } from './writer.js';
 // stored already: the replica has it, since every set alive when a subscriber came was in its snapshot and every
 // set stored since was shipped when it was stored. An id the primary frees and hands out again therefore arrives
 // with the new set's bytes. (Option internBytes 'every-intern' ships the bytes on every intern, for comparison.)
+//
+// What a replica does not copy: the RIB's own handles (neighbor, route and set ids: readers never rely on them),
+// when each route last changed (changedAt, explain's age: the replica's clock, at the time it applied the call),
+// and, after a snapshot, the order of a prefix's paths other than the best one and of neighbors() (by id).
 
 /** Bytes of a chunk before it is shipped: a record that does not fit in what is left starts the next chunk. */
 export const JOURNAL_CHUNK_BYTES = 64 * 1024;
