@@ -155,6 +155,28 @@ export class AttributeStore {
     if (this.arenaDead > 1 << 20 && this.arenaDead * 2 > this.arenaUsed) this.compact();
   }
 
+  /** One past the highest set id handed out so far (ids below it may be free: see has()). */
+  get idLimit(): number {
+    return this.highWater;
+  }
+
+  /** Bytes of set id's canonical encoding (see encode()). */
+  encodedLength(id: number): number {
+    return this.byteLength[id]!;
+  }
+
+  /**
+   * Copies set id's canonical encoding to out[at..]: what decodeAttributeSet reads back (a journal ships sets
+   * this way, rib/journal.ts). The caller has made room for encodedLength(id) bytes.
+   */
+  copyEncoded(id: number, out: Uint8Array, at: number): void {
+    const o = this.offset[id]!;
+    const n = this.byteLength[id]!;
+    const a = this.out.bytes;
+    if (n > 64) out.set(a.subarray(o, o + n), at);
+    else for (let i = 0; i < n; i++) out[at + i] = a[o + i]!; // most sets: no view object
+  }
+
   /** Whether id names a stored set. */
   has(id: number): boolean {
     return id >= 0 && id < this.highWater && this.refs[id]! > 0;
@@ -163,13 +185,7 @@ export class AttributeStore {
   /** Decodes set id back into a PathAttributes (a new object each call). */
   get(id: number): PathAttributes {
     if (!this.has(id)) throw new RangeError(`no attribute set ${id}`);
-    const a = this.out.bytes;
-    const at = this.offset[id]!;
-    const mask = readMask(a, at);
-    const r = this.reader.setBuffer(a, at + MASK_BYTES);
-    const attrs = new PathAttributes();
-    for (let i = 0; i < STORE_ROWS.length; i++) if ((mask & (1 << i)) !== 0) STORE_ROWS[i]!.decode(r, attrs);
-    return attrs;
+    return decodeRows(this.reader, this.out.bytes, this.offset[id]!);
   }
 
   /**
@@ -461,6 +477,9 @@ function readVarint(r: BufferReader): number {
     const b = r.uint8();
     v += (b & 0x7f) * 2 ** shift;
     if (b < 0x80) return v;
+    // Stored sets never have more than 5 bytes of varint; bytes from elsewhere (decodeAttributeSet) may, or may
+    // run off their buffer (undefined, which is never < 0x80): stop there rather than loop.
+    if (shift >= 28) throw new RangeError('varint longer than 5 bytes');
   }
 }
 
@@ -712,6 +731,41 @@ function readMask(a: Uint8Array, at: number): number {
   for (let i = 0; i < MASK_BYTES; i++) m = (m << 8) | a[at + i]!;
   return m;
 }
+
+/** Decodes the canonical encoding at a[at..] (its mask, then its rows) into a new PathAttributes. */
+function decodeRows(r: BufferReader, a: Uint8Array, at: number): PathAttributes {
+  const mask = readMask(a, at);
+  r.setBuffer(a, at + MASK_BYTES);
+  const attrs = new PathAttributes();
+  for (let i = 0; i < STORE_ROWS.length; i++) if ((mask & (1 << i)) !== 0) STORE_ROWS[i]!.decode(r, attrs);
+  return attrs;
+}
+
+const checkReader = new BufferReader();
+
+/**
+ * Decodes a set's canonical encoding (AttributeStore.copyEncoded) out of bytes[at, at + length) that came from
+ * elsewhere (another thread, rib/journal.ts): first steps over every field checking that it stays inside the
+ * range and that the fields fill it exactly, then decodes. Throws a RangeError when they do not.
+ */
+export function decodeAttributeSet(bytes: Uint8Array, at: number, length: number): PathAttributes {
+  const end = at + length;
+  if (length < MASK_BYTES || end > bytes.length) throw new RangeError('attribute set shorter than its presence mask');
+  const mask = readMask(bytes, at);
+  if (STORE_ROWS.length < 32 && mask >>> STORE_ROWS.length !== 0) throw new RangeError('attribute set names unknown fields');
+  const r = checkReader.setBuffer(bytes, at + MASK_BYTES);
+  for (let i = 0; i < STORE_ROWS.length; i++) {
+    if ((mask & (1 << i)) === 0) continue;
+    STORE_ROWS[i]!.skip(r);
+    if (r.offset > end) throw new RangeError(`attribute set field ${STORE_ROWS[i]!.field} runs past its end`);
+  }
+  if (r.offset !== end) throw new RangeError(`attribute set has ${end - r.offset} bytes after its fields`);
+  const attrs = decodeRows(r, bytes, at);
+  checkReader.setBuffer(EMPTY_BYTES); // keeps no chunk alive
+  return attrs;
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
 
 function hashBytes(b: Uint8Array, start: number, len: number): number {
   let h = 0x811c9dc5 ^ len;

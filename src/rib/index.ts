@@ -1,7 +1,8 @@
-// The face of the RIB. Writers (the session layer, the MRT loader) go through RibWriter and RibUpdateSink; every
-// front end reads through RibReader: lookups that fill a caller-owned LookupResult (matched prefix, route,
-// attribute set and ECS scope, computed on the same descent), per-view lookups, neighbors by configured
-// address, change notifications and readers of an attribute set. The tables themselves stay inside.
+// The face of the RIB. Writers (the session layer, the MRT loader) go through RibWriter and RibUpdateSink, or a
+// RibJournal in front of the RIB that also ships their calls to RibReplicas in other threads; every front end reads
+// through RibReader: lookups that fill a caller-owned LookupResult (matched prefix, route, attribute set and ECS
+// scope, computed on the same descent), per-view lookups, neighbors by configured address, change notifications and
+// readers of an attribute set. The tables themselves stay inside.
 // Numbers follow the codec's NlriSink convention (IPv4: a = address as uint32, b = c = d = 0; IPv6: a..d = the
 // four 32-bit words, most significant first).
 
@@ -12,6 +13,8 @@ import type { RibWriter } from './writer.js';
 export type { RibOptions, RoutesChangeListener, NeighborStateListener } from './rib.js';
 export type { RibWriter } from './writer.js';
 export { RibUpdateSink } from './update-sink.js';
+export { RibJournal, RibReplica, RibJournalError, JOURNAL_CHUNK_BYTES } from './journal.js';
+export type { RibJournalOptions, RibJournalErrorCode } from './journal.js';
 export { RibReader, LookupResult, RibView } from './reader.js';
 export type { ViewSpec, NeighborView, PathView, RouteRecord, RibMemory } from './reader.js';
 export { pathJson, asPathJson, type RouteJson } from './route-json.js';

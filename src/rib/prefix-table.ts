@@ -406,6 +406,11 @@ export class PrefixTable {
     this.freeHead = id;
   }
 
+  /** One past the highest prefix id handed out so far (ids below it may be free: see has()). */
+  get idLimit(): number {
+    return this.highWater;
+  }
+
   /** Whether id names a live prefix. */
   has(id: number): boolean {
     return id >= 0 && id < this.highWater && this.lengths[id] !== FREE_LENGTH;

@@ -285,6 +285,12 @@ export class Rib implements RibWriter, DecisionInputs {
     return this.attributes.intern(attrs);
   }
 
+  /** One more reference on set attrId for the caller (as intern of the same attributes); RangeError if it is not stored. */
+  retain(attrId: number): void {
+    if (!this.attributes.has(attrId)) throw new RangeError(`no attribute set ${attrId} (intern it first)`);
+    this.attributes.addRef(attrId);
+  }
+
   release(attrId: number): void {
     this.attributes.release(attrId);
   }
@@ -563,6 +569,20 @@ export class Rib implements RibWriter, DecisionInputs {
   /** Prefixes inside the given one (itself included), in prefix order, as prefix ids. */
   covered(afi: Afi, a: number, b: number, c: number, d: number, length: number): number[] {
     return afi === Afi.IPv4 ? this.ipv4.covered(a | 0, 0, 0, 0, length) : this.ipv6.covered(a | 0, b | 0, c | 0, d | 0, length);
+  }
+
+  /**
+   * Calls visit(prefixId, routeId) for every route (path) of one family, prefix by prefix in storage order (not
+   * prefix order), each prefix's paths best first: for a journal's snapshot (journal.ts), which reads the rows
+   * itself. Not a hot path; allocates nothing.
+   */
+  forEachRouteRow(afi: Afi, visit: (prefixId: number, routeId: number) => void): void {
+    const table = this.table(afi);
+    const head = table.head;
+    for (let p = 0, n = table.idLimit; p < n; p++) {
+      if (!table.has(p)) continue;
+      for (let r = head[p]!; r >= 0; r = this.nextRoute(r)) visit(p, r);
+    }
   }
 
   /** Prefix ids of one family in prefix order (address, then length). */

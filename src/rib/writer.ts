@@ -16,7 +16,9 @@ export interface RibWriter {
   setSessionUp(id: number, up: boolean): void;
   /** Interns an attribute set and takes one reference for the caller (give it back with release). */
   intern(attrs: PathAttributes): number;
-  /** Gives back one reference taken by intern (the routes hold their own). */
+  /** Takes one more reference on an interned set, as interning the same attributes again would (give it back with release). */
+  retain(attrId: number): void;
+  /** Gives back one reference taken by intern or retain (the routes hold their own). */
   release(attrId: number): void;
   announce(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number, attrId: number): void;
   withdraw(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): unknown;
