@@ -7,10 +7,14 @@ import type bunyanType from 'bunyan';
 import { CeaseSubcode } from '../bgp/index.js';
 import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
 import { ControlServer, createControlHandler } from '../control/index.js';
-import { DnsResponder, DnsServer } from '../dns/index.js';
-import { Proximity, type ProximitySetup } from '../proximity/index.js';
-import { createRib, type RibReader } from '../rib/index.js';
+import { DnsResponder, DnsServer, loadUdpBatch } from '../dns/index.js';
+import { Proximity } from '../proximity/index.js';
+import { createRib, RibJournal, type RibReader } from '../rib/index.js';
+import { DnsWorkers } from './dns-workers.js';
 import { HealthCheck } from './health.js';
+import { proximitySetup } from './setup.js';
+
+export { proximitySetup };
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
 // A CommonJS package: require(), not import (RSS; see src/config/load.ts).
@@ -24,8 +28,8 @@ export interface Daemon {
   /** The POP decision the front ends answer with. */
   readonly proximity: Proximity;
   readonly control: ControlServer;
-  /** The DNS responder and its sockets, when `dns:` is configured. */
-  readonly dns: { responder: DnsResponder; server: DnsServer } | null;
+  /** The DNS responder and its sockets, when `dns:` is configured, and its worker threads (`dns.workers`). */
+  readonly dns: { responder: DnsResponder; server: DnsServer; workers: DnsWorkers | null } | null;
   readonly log: bunyan;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
@@ -97,16 +101,6 @@ export function neighborOptions(n: NeighborConfig, listen: Config['bgp']['listen
   };
 }
 
-/** What the decision takes from a configuration. */
-export function proximitySetup(config: Config): ProximitySetup {
-  return {
-    pops: config.pops,
-    proximity: config.proximity,
-    overrides: config.overrides,
-    neighborPops: config.neighbors.flatMap((n) => (n.pop === null ? [] : [{ address: n.address, pop: n.pop }])),
-  };
-}
-
 /**
  * The POPs' health checks, one per POP with `check:`, feeding the decision. A reload keeps a check whose
  * settings did not change (and its rise/fall counts), restarts a changed one and stops a removed one.
@@ -150,7 +144,25 @@ class HealthChecks {
 
 /** Starts the daemon: control socket first (so a second daemon fails early), then the speaker. */
 export async function startDaemon(config: Config, socketPath: string, log: bunyan = createLogger(config)): Promise<Daemon> {
-  const { writer, reader: rib } = createRib();
+  const { writer: ribWriter, reader: rib } = createRib();
+  // With DNS worker threads, every write to the RIB also goes out as a journal to their replicas: flushed once per
+  // turn of the event loop that wrote something, so a change reaches them within a turn.
+  let journal: RibJournal | null = null;
+  if ((config.dns?.workers ?? 0) > 0) {
+    let flushing = false;
+    journal = new RibJournal(ribWriter, {
+      onPending: () => {
+        if (flushing) return;
+        flushing = true;
+        setImmediate(() => {
+          flushing = false;
+          journal!.flush();
+        });
+      },
+      onListenerError: (err) => log.error({ err }, 'DNS workers: a replica stream failed'),
+    });
+  }
+  const writer = journal ?? ribWriter;
   const speaker = new Speaker({
     localAs: config.bgp.localAs,
     routerId: config.bgp.routerId,
@@ -216,6 +228,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     if (dns && next.dns) {
       dns.responder.configure(next.dns);
       dns.server.reconfigure(next.dns);
+      dns.workers?.reconfigure(next);
       if (JSON.stringify(next.dns.listen) !== JSON.stringify(current.dns!.listen) || next.dns.workers !== current.dns!.workers) result.needsRestart.push('dns.listen');
     } else if ((dns === null) !== (next.dns === null)) result.needsRestart.push('dns');
     log.level(next.log.level);
@@ -237,14 +250,27 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   try {
     if (config.dns) {
       const responder = new DnsResponder(proximity, config.dns);
-      const server = new DnsServer(responder, config.dns, log);
+      let threads = config.dns.workers;
+      if (threads > 0 && loadUdpBatch() === null) {
+        log.error({ workers: threads }, 'DNS: dns.workers needs the native UDP socket (not built: see README); the daemon answers alone');
+        threads = 0;
+      }
+      const server = new DnsServer(responder, config.dns, log, { reusePort: threads > 0 });
       await server.start();
-      dns = { responder, server };
-      startupTimer = watchTableLoad(speaker, responder, config, log);
+      dns = { responder, server, workers: null };
+      if (threads > 0 && journal) {
+        const workers = new DnsWorkers(config, server.bound, journal, proximity, log);
+        dns.workers = workers;
+        await workers.start();
+        log.info({ workers: workers.count }, `DNS: ${workers.count} worker threads answer UDP beside the daemon`);
+      }
+      const workers = dns.workers;
+      startupTimer = watchTableLoad(speaker, responder, config, log, () => workers?.setLoaded());
     }
     await speaker.start();
   } catch (err) {
     if (startupTimer) clearTimeout(startupTimer);
+    await dns?.workers?.stop();
     await dns?.server.stop();
     await control.stop();
     throw err;
@@ -261,6 +287,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     reload: reloadOnce,
     async stop(message?: string) {
       if (startupTimer) clearTimeout(startupTimer);
+      await dns?.workers?.stop();
       await dns?.server.stop();
       checks.stop();
       proximity.close();
@@ -276,11 +303,12 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
  * passed), a decision would rest on half a table, so every decided name answers self with the short startup
  * TTL. Logs the switch. Returns the timeout's timer.
  */
-function watchTableLoad(speaker: Speaker, responder: DnsResponder, config: Config, log: bunyan): NodeJS.Timeout | null {
+function watchTableLoad(speaker: Speaker, responder: DnsResponder, config: Config, log: bunyan, onLoaded: () => void): NodeJS.Timeout | null {
   const { ttl, timeoutSeconds } = config.dns!.startup;
   const loaded = (why: string) => {
     if (responder.loaded) return;
     responder.loaded = true;
+    onLoaded();
     if (timer) clearTimeout(timer);
     unsubscribe();
     log.info({ why }, `DNS: answering from the decision: ${why}`);

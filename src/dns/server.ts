@@ -23,6 +23,8 @@ export interface DnsServerOptions {
   native?: boolean;
   /** SO_REUSEPORT on the UDP sockets, so several threads can answer on one port (native only). */
   reusePort?: boolean;
+  /** Listen on TCP too (default true): a DNS worker thread answers UDP only (TCP stays with the daemon). */
+  tcp?: boolean;
 }
 
 /** A bound address: what the listener asked for and the port it got (port 0 picks a free one). */
@@ -69,9 +71,8 @@ export class DnsServer {
         for (let attempt = 0; ; attempt++) {
           const udp = batch ? this.nativeUdp(batch, l) : await this.dgramUdp(l);
           try {
-            const tcp = await this.listenTcp({ address: l.address, port: udp.port });
+            if (this.options.tcp !== false) this.tcp.push(await this.listenTcp({ address: l.address, port: udp.port }));
             this.udp.push(udp);
-            this.tcp.push(tcp);
             this.bound.push({ address: l.address, port: udp.port });
             break;
           } catch (err) {
@@ -85,7 +86,8 @@ export class DnsServer {
       await this.stop();
       throw err;
     }
-    this.log.info({ listen: this.bound, udp: this.udpPath }, `DNS responder listening on ${this.bound.map(formatBound).join(', ')} (UDP through ${this.udpPath === 'native' ? 'recvmmsg/sendmmsg' : 'node:dgram'}, and TCP)`);
+    const tcp = this.options.tcp !== false ? ', and TCP' : '';
+    this.log.info({ listen: this.bound, udp: this.udpPath }, `DNS responder listening on ${this.bound.map(formatBound).join(', ')} (UDP through ${this.udpPath === 'native' ? 'recvmmsg/sendmmsg' : 'node:dgram'}${tcp})`);
   }
 
   /** Applies new limits (the TCP idle timeout and connection cap); new addresses need a restart. */

@@ -151,6 +151,7 @@ export class Proximity {
   private tied = new Uint8Array(0);
   private viewCount = 0;
   private readonly listeners: PopStateListener[] = [];
+  private readonly operatorListeners: ((pop: Pop) => void)[] = [];
   private trace: RankTrace | null = null;
   private unsubscribe: (() => void) | null = null;
 
@@ -332,7 +333,20 @@ export class Proximity {
     p.down = on ? p.down | bit : p.down & ~bit;
     if (before === p.down) return false;
     this.afterChange(p, before, reason);
+    for (const l of this.operatorListeners) l(p);
     return true;
+  }
+
+  /**
+   * Calls `listener` whenever a drain or a health check changes a POP's state, whether or not it went up or down
+   * (the state a copy of the decision in another thread cannot derive from the routes). Returns the unsubscribe.
+   */
+  onOperatorState(listener: (pop: Pop) => void): () => void {
+    this.operatorListeners.push(listener);
+    return () => {
+      const i = this.operatorListeners.indexOf(listener);
+      if (i >= 0) this.operatorListeners.splice(i, 1);
+    };
   }
 
   private afterChange(p: Pop, before: number, reason: string): void {

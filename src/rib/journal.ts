@@ -127,6 +127,12 @@ export interface RibJournalOptions {
    * get the chunk and the writer call that shipped it completes. Default: the error is rethrown from a microtask.
    */
   onListenerError?: (error: unknown) => void;
+  /**
+   * Called when a record starts a new chunk: something is pending that flush() would ship. The daemon schedules
+   * one flush() from here (setImmediate), so records leave within a turn of the event loop and an idle journal
+   * costs no timer.
+   */
+  onPending?: () => void;
 }
 
 interface Subscriber {
@@ -155,6 +161,7 @@ export class RibJournal implements RibWriter {
   private readonly chunkBytes: number;
   private readonly everyIntern: boolean;
   private readonly onListenerError: ((error: unknown) => void) | undefined;
+  private readonly onPending: (() => void) | undefined;
 
   /** The chunk being filled: header, then records up to pos. */
   private buf: Uint8Array;
@@ -181,6 +188,7 @@ export class RibJournal implements RibWriter {
     this.chunkBytes = Math.max(1024, options.chunkBytes ?? JOURNAL_CHUNK_BYTES);
     this.everyIntern = options.internBytes === 'every-intern';
     this.onListenerError = options.onListenerError;
+    this.onPending = options.onPending;
     this.buf = new Uint8Array(this.chunkBytes);
   }
 
@@ -605,6 +613,7 @@ export class RibJournal implements RibWriter {
       // A record bigger than a chunk (a huge attribute set, a big call that threw) gets a chunk of its own.
       if (HEADER_BYTES + bytes > this.buf.length) this.buf = new Uint8Array(HEADER_BYTES + bytes);
     }
+    if (this.pos === HEADER_BYTES) this.onPending?.();
     this.buf[this.pos++] = op;
   }
 
