@@ -12,7 +12,8 @@
 //              this process to CPU 1. ../shared/data/mrt holds no full RIB dump of several peers (its one full
 //              table is one peer's, the 2015 file), so by default each POP's view is the synthetic full table
 //              drawn with its own seed (lib/pop-views.ts); BENCH_DNS_VIEWS=mrt:FILE gives each POP the table of
-//              one real peer of a multi-peer MRT file instead;
+//              one real peer of a multi-peer MRT file instead; BENCH_DNS_WORKERS (0) sets dns.workers (threads
+//              with a replica each, on the same core: their memory and their answers are checked, not a speed-up);
 //   checks     before timing: for 200 clients the `www A` answer must be the daemon's decision (control socket
 //              `query`) and the ECS scope at least the matched prefix's length; 50 `www AAAA` and 50 `ftp A` the
 //              same way; answers with the configured TTL (the startup TTL means the views are not all in);
@@ -59,6 +60,8 @@ const SOCKETS = env('BENCH_DNS_SOCKETS', 4);
 const OUTSTANDING = env('BENCH_DNS_OUTSTANDING', 200);
 const UPDATE_ROUNDS = env('BENCH_DNS_UPDATE_ROUNDS', 20);
 const VIEWS = process.env['BENCH_DNS_VIEWS'] ?? 'synthetic';
+/** dns.workers of the daemon (threads answering beside it, each with a replica of the RIB; pinned to the same core). */
+const WORKERS = env('BENCH_DNS_WORKERS', 0);
 const CHECK_A = 200;
 const CHECK_OTHER = 50;
 const UPDATE_DEADLINE_MS = 5_000;
@@ -409,7 +412,7 @@ async function main(): Promise<void> {
           names: { [`www.${ZONE}`]: {}, [`ftp.${ZONE}`]: { answers: 2 } },
           ns: { [NS.name]: [NS.address] },
           startup: { ttl: STARTUP_TTL, timeout: 30 },
-          workers: 0,
+          workers: WORKERS,
         },
       },
     });
