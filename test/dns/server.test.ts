@@ -1,7 +1,6 @@
 // The responder's sockets on loopback: UDP through each path (the native batch socket when built, node:dgram),
 // IPv4 and IPv6, and TCP's framing (pipelined queries, a query in pieces), idle timeout and connection cap.
 import test from 'ava';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import bunyan from 'bunyan';
@@ -10,6 +9,7 @@ import { DnsResponder, DnsServer, loadUdpBatch, udpBatchUnavailableReason } from
 import { Proximity } from '../../src/proximity/index.js';
 import { createRib } from '../../src/rib/index.js';
 import { announce, attrs } from '../rib/helpers/routes.js';
+import { udpQuery } from './helpers.js';
 
 const log = bunyan.createLogger({ name: 'test', level: 'fatal' });
 
@@ -47,22 +47,6 @@ async function start(native: boolean) {
 
 function query(id: number, name = 'www.example.test', type: 'A' | 'AAAA' = 'A'): Buffer {
   return dnsPacket.encode({ type: 'query', id, questions: [{ type, name }] });
-}
-
-function udpAsk(address: string, port: number, packet: Buffer): Promise<dnsPacket.Packet> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
-    const timer = setTimeout(() => {
-      s.close();
-      reject(new Error('no answer in 5 s'));
-    }, 5000);
-    s.on('message', (m) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(dnsPacket.decode(m));
-    });
-    s.send(packet, port, address);
-  });
 }
 
 /** Reads length-prefixed answers off a TCP socket until `count` came. */
@@ -112,13 +96,13 @@ for (const native of [true, false]) {
     try {
       t.is(server.udpPath, path);
       const [v4, v6] = server.bound;
-      const a = await udpAsk('127.0.0.1', v4!.port, query(1));
+      const a = await udpQuery('127.0.0.1', v4!.port, query(1));
       t.is(a.id, 1);
       t.deepEqual(a.answers!.map((r) => (r as { data: string }).data), ['192.0.2.20']);
-      const b = await udpAsk('::1', v6!.port, query(2, 'www.example.test', 'AAAA'));
+      const b = await udpQuery('::1', v6!.port, query(2, 'www.example.test', 'AAAA'));
       t.deepEqual(b.answers!.map((r) => (r as { data: string }).data), ['2001:db8::20']);
       // Many in flight at once: every one answered, ids matched.
-      const many = await Promise.all(Array.from({ length: 300 }, (_, i) => udpAsk('127.0.0.1', v4!.port, query(1000 + i))));
+      const many = await Promise.all(Array.from({ length: 300 }, (_, i) => udpQuery('127.0.0.1', v4!.port, query(1000 + i))));
       t.deepEqual(many.map((p) => p.id), Array.from({ length: 300 }, (_, i) => 1000 + i));
       t.true(responder.stats.queries >= 302);
     } finally {

@@ -3,7 +3,6 @@
 // spreads the queries over every socket of the port: every answer must be the daemon's own decision, before and
 // after a route change, a drain and a reload; the workers' counters show they answered.
 import test from 'ava';
-import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,26 +12,15 @@ import { loadConfigFile } from '../../src/config/index.js';
 import { startDaemon } from '../../src/daemon/index.js';
 import { loadUdpBatch, udpBatchUnavailableReason } from '../../src/dns/index.js';
 import { addresses, attributes, memoryLogger, prefix4, ScriptedPeer, until } from '../session/harness.js';
+import { udpQuery } from './helpers.js';
 
 const next = addresses(64);
 const ci = process.env['CI'] === 'true';
 const missing = loadUdpBatch() === null ? `the native UDP socket is not built (${udpBatchUnavailableReason()})` : null;
 
-/** One query from a fresh socket (a fresh source port: another flow, maybe another thread). */
-function ask(port: number, name = 'www.example.test'): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
-    const timer = setTimeout(() => {
-      s.close();
-      reject(new Error('no answer in 5 s'));
-    }, 5000);
-    s.on('message', (m) => {
-      clearTimeout(timer);
-      s.close();
-      resolve((dnsPacket.decode(m).answers ?? []).map((a) => String((a as { data: unknown }).data)));
-    });
-    s.send(dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'A', name }] }), port, '127.0.0.1');
-  });
+/** One query for `name` A from a fresh socket (a fresh source port: another flow, maybe another thread). */
+function ask(port: number, name = 'www.example.test'): Promise<dnsPacket.Packet> {
+  return udpQuery('127.0.0.1', port, dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'A', name }] }));
 }
 
 /** `n` queries, 20 at a time; the distinct answer sets. */
@@ -40,7 +28,7 @@ async function askMany(port: number, n: number): Promise<Set<string>> {
   const seen = new Set<string>();
   for (let i = 0; i < n; i += 20) {
     const answers = await Promise.all(Array.from({ length: Math.min(20, n - i) }, () => ask(port)));
-    for (const a of answers) seen.add(a.join(','));
+    for (const a of answers) seen.add((a.answers ?? []).map((r) => String((r as { data: unknown }).data)).join(','));
   }
   return seen;
 }
@@ -127,20 +115,7 @@ dns:
     write(45);
     await d.reload();
     await eventually('every thread answers with the new TTL', async () => {
-      const ttls = await Promise.all(
-        Array.from({ length: 40 }, () =>
-          new Promise<number>((resolve, reject) => {
-            const s = dgram.createSocket('udp4');
-            const timer = setTimeout(() => (s.close(), reject(new Error('no answer'))), 5000);
-            s.on('message', (m) => {
-              clearTimeout(timer);
-              s.close();
-              resolve((dnsPacket.decode(m).answers![0] as { ttl: number }).ttl);
-            });
-            s.send(dnsPacket.encode({ type: 'query', id: 8, questions: [{ type: 'A', name: 'www.example.test' }] }), port, '127.0.0.1');
-          }),
-        ),
-      );
+      const ttls = (await Promise.all(Array.from({ length: 40 }, () => ask(port)))).map((a) => (a.answers![0] as { ttl: number }).ttl);
       return ttls.every((x) => x === 45);
     });
 

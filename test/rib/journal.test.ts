@@ -501,3 +501,26 @@ test('a new attribute set carries every field exactly (AS_SET, confederations, c
   t.is(live.reader.origin(got.attributes), 2);
   assertSame(t, p, live, ['2001:db8::1'], 'all fields');
 });
+
+test('onPending says once per chunk that something waits for flush(): the daemon schedules one flush from it', (t) => {
+  let pending = 0;
+  const p = primary({ onPending: () => pending++, chunkBytes: 1024 });
+  const chunks: ArrayBuffer[] = [];
+  p.journal.subscribe((c) => chunks.push(c));
+  const n = p.journal.addNeighbor({ address: '192.0.2.1', remoteAs: 65001, localAs: 65000, routerId: 1 });
+  p.journal.setSessionUp(n, true);
+  const before = pending;
+  t.true(before >= 1, 'the first record after the snapshot');
+  announce(p.journal, n, '10.0.0.0/8', attrs([65001]));
+  t.is(pending, before, 'records added to a chunk already pending say nothing more');
+  const shipped = chunks.length;
+  p.journal.flush();
+  t.is(chunks.length, shipped + 1);
+  p.journal.flush();
+  t.is(chunks.length, shipped + 1, 'nothing pending: flush ships nothing');
+  announce(p.journal, n, '10.1.0.0/16', attrs([65002]));
+  t.is(pending, before + 1, 'the next record after a flush');
+  // Records that fill chunks (1 KiB here): each new chunk says so again.
+  for (let i = 0; i < 400; i++) announce(p.journal, n, `10.2.${i >> 8}.${i & 255}/32`, attrs([65003, i]));
+  t.true(pending > before + 2);
+});
