@@ -492,3 +492,25 @@ test('answering allocates nothing: A with ECS (IPv4 and IPv6), AAAA, NXDOMAIN', 
     t.true(median < answers / 2, `${median} bytes for ${answers} answers of packet ${packets.indexOf(packet)}`);
   }
 });
+
+test('several zones: each name answers from its own zone, negative answers carry their own zone\'s SOA', (t) => {
+  const w = world(BASE + `
+dns:
+  listen: [ "127.0.0.1:0" ]
+  zones:
+    - { zone: example.test, names: { www: {} }, ns: [ ns.elsewhere.test ], soa: { serial: 11 } }
+    - { zone: example.net, ttl: 30, names: { cdn: { pops: [ y ] }, "@": {} }, ns: [ ns.elsewhere.test ], soa: { serial: 22 } }
+`);
+  t.deepEqual(ask(w, { from: '10.2.3.4' }).data, ['192.0.2.10']);
+  const cdn = ask(w, { name: 'cdn.example.net', from: '10.2.3.4' });
+  t.deepEqual([cdn.data, cdn.ttls], [['192.0.2.20'], [30]]);
+  t.deepEqual(ask(w, { name: 'example.net', from: '10.1.9.9' }).data, ['192.0.2.20'], 'a decided apex');
+  const serialOf = (r: Reply) => ((r.packet.authorities![0] as { data: { serial: number } }).data.serial);
+  const nx = ask(w, { name: 'a.b.example.net' });
+  t.is(nx.rcode, 'NXDOMAIN');
+  t.is(nx.packet.authorities![0]!.name, 'example.net');
+  t.is(serialOf(nx), 22);
+  t.is(serialOf(ask(w, { name: 'nope.example.test' })), 11);
+  t.is(ask(w, { name: 'example.org' }).rcode, 'REFUSED');
+  t.is(ask(w, { name: 'net' }).rcode, 'REFUSED');
+});
