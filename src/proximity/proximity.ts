@@ -134,8 +134,10 @@ export class Proximity {
   self = -1;
   private readonly overrides4 = new OverrideTable(Afi.IPv4);
   private readonly overrides6 = new OverrideTable(Afi.IPv6);
-  /** The POPs' ASes: a first AS among them whose POPs are all down makes self a fallback (classic). */
-  /** The POPs' ASes as int32 (`as | 0`), like every AS the ranking compares (see rankClassic). */
+  /**
+   * The POPs' ASes, as int32 (`as | 0`) like every AS the ranking compares: a first AS among them whose POPs are
+   * all down makes self a fallback (classic).
+   */
   private popAses = new Set<number>();
   private seeds = new Int32Array(0);
   private preference = new Int32Array(0);
@@ -407,8 +409,8 @@ export class Proximity {
     if (this.rule === 'multi-view') this.rankMultiView(afi, a, b, c, d, out, limit, overridePop, up);
     else {
       this.rib.lookup(afi, a, b, c, d, route);
-      // As int32 (| 0): a uint32 AS read from the RIB's arrays is a double, boxed when it crosses a call the JIT
-      // did not inline (measured: 16 bytes per decision when the responder's caller grew too big to inline it).
+      // As int32 (| 0): a 4-octet AS above 2^31 read from the RIB's arrays is a double, boxed (16 bytes) when it
+      // crosses a call the JIT did not inline, as rankClassic may not be once decide() sits under the responder.
       const firstAs = route.found ? this.rib.firstAs(route.attributes) | 0 : 0;
       // Words as int32 (| 0): uint32 above 2^31 would cross the call as boxed doubles.
       const key = route.found ? hashPrefix(route.a | 0, route.b | 0, route.c | 0, route.d | 0, route.length) : this.blockHash(afi, a, b, c, d, route.scope);
