@@ -13,9 +13,9 @@ import { createRib, RibJournal, type RibReader } from '../rib/index.js';
 import { DnsWorkers } from './dns-workers.js';
 import { HealthCheck } from './health.js';
 import { proximitySetup } from './setup.js';
+import { Speaker, type NeighborOptions } from '../session/index.js';
 
 export { proximitySetup };
-import { Speaker, type NeighborOptions } from '../session/index.js';
 
 // A CommonJS package: require(), not import (RSS; see src/config/load.ts).
 const bunyan = createRequire(import.meta.url)('bunyan') as typeof bunyanType;
