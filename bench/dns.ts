@@ -37,10 +37,9 @@ import type { QueryJson } from '../src/control/index.js';
 import { BgpFeeder } from '../src/replay/index.js';
 import { canonicalAddress, parsePrefix } from '../src/rib/index.js';
 import { installCleanup, trackDir, untrackDir } from './lib/cleanup.js';
-import { makeClients, mrtPrefixes, writeQueryFile, type Client } from './lib/dns-clients.js';
+import { dnsQuery, makeClients, mrtPrefixes, subnetAddress, writeQueryFile, type Client } from './lib/dns-clients.js';
 import { DnsDaemon } from './lib/dns-daemon.js';
-import { DnsProbe } from './lib/dns-probe.js';
-import { ecsAddressText, encodeQuery, FLAG_AA, QType, type Response } from './lib/dns-wire.js';
+import { DnsProbe, ecsOf, rcodeOf, type Response } from './lib/dns-probe.js';
 import { runDnsperf, type DnsperfResult } from './lib/dnsperf.js';
 import { feedTable } from './lib/feed.js';
 import { Gdnsd, GDNSD_PATH } from './lib/gdnsd.js';
@@ -129,11 +128,13 @@ async function checkTools(): Promise<void> {
 const popByIpv4 = new Map(POPS.map((p) => [p.ipv4, p]));
 const popByIpv6 = new Map(POPS.map((p) => [canonicalAddress(p.ipv6), p]));
 
-const addressesOf = (r: Response, type: QType): string[] => r.answers.filter((a) => a.type === type).map((a) => a.data);
+type AddressType = 'A' | 'AAAA';
+
+const addressesOf = (r: Response, type: AddressType): string[] => r.answers.flatMap((a) => (a.type === type ? [a.data] : []));
 
 /** The POP names a response's addresses stand for ('?' for an address that is no POP's). */
-function popsOf(r: Response, type: QType): string[] {
-  return addressesOf(r, type).map((a) => (type === QType.A ? popByIpv4.get(a) : popByIpv6.get(canonicalAddress(a)))?.name ?? `?${a}`);
+function popsOf(r: Response, type: AddressType): string[] {
+  return addressesOf(r, type).map((a) => (type === 'A' ? popByIpv4.get(a) : popByIpv6.get(canonicalAddress(a)))?.name ?? `?${a}`);
 }
 
 const prefixLength = (prefix: string | null): number => (prefix === null ? 0 : parsePrefix(prefix, false).length);
@@ -145,45 +146,47 @@ const prefixLength = (prefix: string | null): number => (prefix === null ? 0 : p
  */
 async function checkAnswers(daemon: DnsDaemon, probe: DnsProbe, clients: Client[]): Promise<{ rules: Map<string, number>; pops: Map<string, number>; scopeEqual: number }> {
   const sample = clients.slice(0, CHECK_A);
-  const decisions = await daemon.query(sample.map((c) => ecsAddressText(c.subnet)));
+  const decisions = await daemon.query(sample.map((c) => subnetAddress(c.subnet)));
   const wrong: string[] = [];
   const rules = new Map<string, number>();
   const pops = new Map<string, number>();
   let scopeEqual = 0;
   const count = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + 1);
-  const checkOne = async (i: number, name: string, type: QType): Promise<void> => {
+  const checkOne = async (i: number, name: string, type: AddressType): Promise<void> => {
     const c = sample[i]!;
     const d = decisions[i]!;
-    const client = `${ecsAddressText(c.subnet)}/${c.subnet.source}`;
+    const client = `${subnetAddress(c.subnet)}/${c.subnet.source}`;
     if (d.error || d.pop === null) {
       wrong.push(`${client}: the daemon gave no decision (${d.error ?? 'no POP'})`);
       return;
     }
-    const r = await probe.ask(encodeQuery(0, name, type, c.subnet));
+    const r = await probe.ask(dnsQuery(name, type, c.subnet));
     const got = popsOf(r, type);
     const expected = name.startsWith('ftp.') ? d.ranking.slice(0, 2) : [d.pop];
     const problems: string[] = [];
-    if (r.rcode !== 0 || (r.flags & FLAG_AA) === 0) problems.push(`rcode ${r.rcode}, AA ${(r.flags & FLAG_AA) !== 0}`);
+    if (rcodeOf(r) !== 0 || !r.flag_aa) problems.push(`rcode ${rcodeOf(r)}, AA ${r.flag_aa}`);
     if ([...got].sort().join(',') !== [...expected].sort().join(',')) problems.push(`answered ${got.join(',') || 'nothing'}, the decision is ${expected.join(',')}`);
     const ttls = new Set(r.answers.map((a) => a.ttl));
     if (ttls.size !== 1 || !ttls.has(TTL)) problems.push(`TTL ${[...ttls].join(',')}, expected ${TTL}${ttls.has(STARTUP_TTL) ? ' (still the startup TTL)' : ''}`);
-    if (r.ecs === null) problems.push('no ECS option in the response');
+    const ecs = ecsOf(r);
+    if (ecs === null) problems.push('no ECS option in the response');
     else {
       const matched = prefixLength(d.prefix);
-      if (r.ecs.family !== (c.subnet.afi === Afi.IPv4 ? 1 : 2)) problems.push(`ECS family ${r.ecs.family}`);
-      if (r.ecs.source !== c.subnet.source) problems.push(`ECS source ${r.ecs.source}, sent ${c.subnet.source}`);
-      if (r.ecs.scope < matched) problems.push(`ECS scope ${r.ecs.scope} is shorter than the matched prefix ${d.prefix}`);
-      if (type === QType.A && name.startsWith('www.') && r.ecs.scope === d.scope) scopeEqual++;
+      const scope = ecs.scopePrefixLength ?? 0;
+      if (ecs.family !== (c.subnet.afi === Afi.IPv4 ? 1 : 2)) problems.push(`ECS family ${ecs.family}`);
+      if (ecs.sourcePrefixLength !== c.subnet.source) problems.push(`ECS source ${ecs.sourcePrefixLength}, sent ${c.subnet.source}`);
+      if (scope < matched) problems.push(`ECS scope ${scope} is shorter than the matched prefix ${d.prefix}`);
+      if (type === 'A' && name.startsWith('www.') && scope === d.scope) scopeEqual++;
     }
-    if (problems.length > 0) wrong.push(`${name} ${type === QType.A ? 'A' : 'AAAA'} for ${client}: ${problems.join('; ')}`);
-    if (type === QType.A && name.startsWith('www.')) {
+    if (problems.length > 0) wrong.push(`${name} ${type} for ${client}: ${problems.join('; ')}`);
+    if (type === 'A' && name.startsWith('www.')) {
       count(rules, d.rule);
       count(pops, d.pop);
     }
   };
-  for (let i = 0; i < sample.length; i++) await checkOne(i, `www.${ZONE}`, QType.A);
-  for (let i = 0; i < Math.min(CHECK_OTHER, sample.length); i++) await checkOne(i, `www.${ZONE}`, QType.AAAA);
-  for (let i = 0; i < Math.min(CHECK_OTHER, sample.length); i++) await checkOne(i, `ftp.${ZONE}`, QType.A);
+  for (let i = 0; i < sample.length; i++) await checkOne(i, `www.${ZONE}`, 'A');
+  for (let i = 0; i < Math.min(CHECK_OTHER, sample.length); i++) await checkOne(i, `www.${ZONE}`, 'AAAA');
+  for (let i = 0; i < Math.min(CHECK_OTHER, sample.length); i++) await checkOne(i, `ftp.${ZONE}`, 'A');
   if (wrong.length > 0) {
     throw new Error(`the DNS answers are not the daemon's decisions (${wrong.length} of ${CHECK_A + 2 * CHECK_OTHER}):\n  ${wrong.slice(0, 10).join('\n  ')}`);
   }
@@ -192,14 +195,14 @@ async function checkAnswers(daemon: DnsDaemon, probe: DnsProbe, clients: Client[
 
 /** gdnsd's static answers, checked once so that both servers are known to answer what the query file asks. */
 async function checkGdnsd(probe: DnsProbe, client: Client): Promise<void> {
-  const expect = async (name: string, type: QType, want: string[]): Promise<void> => {
-    const r = await probe.ask(encodeQuery(0, name, type, client.subnet));
+  const expect = async (name: string, type: AddressType, want: string[]): Promise<void> => {
+    const r = await probe.ask(dnsQuery(name, type, client.subnet));
     const got = popsOf(r, type).sort();
-    if (r.rcode !== 0 || got.join(',') !== want.join(',')) throw new Error(`gdnsd: ${name} answered rcode ${r.rcode} ${got.join(',')}, expected ${want.join(',')}`);
+    if (rcodeOf(r) !== 0 || got.join(',') !== want.join(',')) throw new Error(`gdnsd: ${name} answered rcode ${rcodeOf(r)} ${got.join(',')}, expected ${want.join(',')}`);
   };
-  await expect(`www.${ZONE}`, QType.A, ['x']);
-  await expect(`www.${ZONE}`, QType.AAAA, ['x']);
-  await expect(`ftp.${ZONE}`, QType.A, ['x', 'y']);
+  await expect(`www.${ZONE}`, 'A', ['x']);
+  await expect(`www.${ZONE}`, 'AAAA', ['x']);
+  await expect(`ftp.${ZONE}`, 'A', ['x', 'y']);
 }
 
 // ---------------------------------------------------------------- load
@@ -266,11 +269,11 @@ async function updateCandidates(daemon: DnsDaemon, clients: Client[], count: num
   const out: Array<{ client: Client; prefix: string }> = [];
   for (let from = 0; from < v4.length && out.length < count; from += 5_000) {
     const batch = v4.slice(from, from + 5_000);
-    const decisions = await daemon.query(batch.map((c) => ecsAddressText(c.subnet)));
+    const decisions = await daemon.query(batch.map((c) => subnetAddress(c.subnet)));
     for (let i = 0; i < batch.length && out.length < count; i++) {
       const d = decisions[i]!;
       if (d.pop !== 'x' || d.prefix === null || d.scope >= 24 || pathLength(d) < 2) continue;
-      out.push({ client: batch[i]!, prefix: `${ecsAddressText(batch[i]!.subnet)}/24` });
+      out.push({ client: batch[i]!, prefix: `${subnetAddress(batch[i]!.subnet)}/24` });
     }
   }
   if (out.length < count) throw new Error(`only ${out.length} of ${count} clients answered x on a route shorter than /24 and with a path of 2+ ASes`);
@@ -289,13 +292,13 @@ async function updateToAnswer(feeders: Map<string, BgpFeeder>, probe: DnsProbe, 
   const feeder = feeders.get(y.name)!;
   const times: UpdateTimes = { toY: [], backToX: [], queries: [] };
   const answers = (pop: PopSpec) => (r: Response): boolean => {
-    const a = addressesOf(r, QType.A);
+    const a = addressesOf(r, 'A');
     return a.length === 1 && a[0] === pop.ipv4;
   };
   for (const [i, { client, prefix }] of candidates.entries()) {
-    const query = encodeQuery(0, `www.${ZONE}`, QType.A, client.subnet);
+    const query = dnsQuery(`www.${ZONE}`, 'A', client.subnet);
     const before = await probe.ask(query);
-    if (!answers(x)(before)) throw new Error(`update probe: ${prefix} is answered ${popsOf(before, QType.A).join(',')} before the change, expected x`);
+    if (!answers(x)(before)) throw new Error(`update probe: ${prefix} is answered ${popsOf(before, 'A').join(',')} before the change, expected x`);
     for (const [message, target, list] of [
       [announceFrom(y, prefix), y, times.toY],
       [withdrawal(prefix), x, times.backToX],
@@ -329,7 +332,7 @@ function describeTimes(label: string, xs: number[]): string {
  * with the startup TTL (and self), which is not the decision under test.
  */
 async function waitForConfiguredTtl(probe: DnsProbe, client: Client): Promise<void> {
-  const query = encodeQuery(0, `www.${ZONE}`, QType.A, client.subnet);
+  const query = dnsQuery(`www.${ZONE}`, 'A', client.subnet);
   const deadline = Date.now() + 35_000;
   for (;;) {
     const r = await probe.ask(query).catch(() => null);

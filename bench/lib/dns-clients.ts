@@ -2,13 +2,55 @@
 // MRT files (one address at random inside each of N prefixes, seeded; prefixes drawn again when a family has fewer
 // than N), sent as EDNS Client Subnet (/24 for IPv4,
 // /48 for IPv6), written in dnsperf's binary input format (`-B`: each message as a 2-byte big-endian length and
-// the raw DNS query).
+// the raw DNS query). Queries are encoded by dns-packet.
 import { writeFile } from 'node:fs/promises';
+import dnsPacket, { type PacketOpt } from 'dns-packet';
 import { Afi } from '../../src/bgp/index.js';
-import { createRib, formatPrefix } from '../../src/rib/index.js';
+import { createRib, formatAddress, formatPrefix } from '../../src/rib/index.js';
 import { loadMrtIntoRib } from '../../src/replay/index.js';
 import { seededRandom } from '../../src/util/index.js';
-import { encodeQuery, QType, type ClientSubnet } from './dns-wire.js';
+
+const EDNS_UDP_SIZE = 1232;
+
+/** A client subnet as an ECS option carries it: family, source prefix length, address. */
+export interface ClientSubnet {
+  afi: Afi;
+  /** Source prefix length: 24 for IPv4, 48 for IPv6 in this benchmark. */
+  source: number;
+  /** The client's whole address (4 or 16 bytes, network order); the bits beyond `source` are not sent. */
+  address: Uint8Array;
+}
+
+/**
+ * The client's address with the bits beyond its source length zeroed (RFC 7871 section 6), as text: what the
+ * responder decides on, and what the ECS option carries (dns-packet writes its first ceil(source / 8) bytes and
+ * leaves the masking to the caller).
+ */
+export function subnetAddress(subnet: ClientSubnet): string {
+  const b = Buffer.from(subnet.address);
+  for (let i = 0; i < b.length; i++) b[i] &= 0xff << (8 - Math.min(8, Math.max(0, subnet.source - 8 * i)));
+  return subnet.afi === Afi.IPv4
+    ? formatAddress(Afi.IPv4, b.readUInt32BE(0), 0, 0, 0)
+    : formatAddress(Afi.IPv6, b.readUInt32BE(0), b.readUInt32BE(4), b.readUInt32BE(8), b.readUInt32BE(12));
+}
+
+/**
+ * One query as a resolver puts it to an authoritative server: id 0 (dnsperf and DnsProbe set their own), no flags,
+ * one question, an OPT record (UDP size 1232, version 0) with the client's subnet as ECS when one is given
+ * (scope 0).
+ */
+export function dnsQuery(name: string, type: 'A' | 'AAAA', subnet: ClientSubnet | null): Buffer {
+  const options: PacketOpt[] = subnet === null
+    ? []
+    : [{ code: 8, family: subnet.afi === Afi.IPv4 ? 1 : 2, sourcePrefixLength: subnet.source, scopePrefixLength: 0, ip: subnetAddress(subnet) }];
+  return dnsPacket.encode({
+    type: 'query',
+    id: 0,
+    flags: 0,
+    questions: [{ type, name, class: 'IN' }],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: EDNS_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options }],
+  });
+}
 
 /** Prefixes flat: IPv4 [address, length] pairs, IPv6 [w0, w1, w2, w3, length] quintuples. */
 export interface PrefixList {
@@ -116,13 +158,13 @@ export async function writeQueryFile(file: string, zone: string, clients: Client
     const r = rand();
     let q: Buffer;
     if (r < mix.wwwAaaa) {
-      q = encodeQuery(0, `www.${zone}`, QType.AAAA, client.subnet);
+      q = dnsQuery(`www.${zone}`, 'AAAA', client.subnet);
       counts.wwwAaaa++;
     } else if (r < mix.wwwAaaa + mix.ftpA) {
-      q = encodeQuery(0, `ftp.${zone}`, QType.A, client.subnet);
+      q = dnsQuery(`ftp.${zone}`, 'A', client.subnet);
       counts.ftpA++;
     } else {
-      q = encodeQuery(0, `www.${zone}`, QType.A, client.subnet);
+      q = dnsQuery(`www.${zone}`, 'A', client.subnet);
       counts.wwwA++;
     }
     if (client.subnet.afi === Afi.IPv4) counts.v4Queries++;

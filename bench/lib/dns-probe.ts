@@ -1,9 +1,31 @@
 // A DNS client with one query outstanding at a time over one UDP socket: for checking answers and for timing how
 // soon an answer changes. Each query gets a new id (written into a prebuilt message); a response with another id
 // (a late answer to a query that timed out) is ignored.
-// Hot path (`until`): one send and one decode per query, no timers unless a query goes unanswered.
+// Hot path (`until`): one send and one decode (dns-packet) per query, no timers unless a query goes unanswered.
 import { createSocket, type Socket } from 'node:dgram';
-import { decodeResponse, type Response } from './dns-wire.js';
+import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type PacketOpt } from 'dns-packet';
+
+/**
+ * A response as dns-packet decodes it, which always fills in the four sections (the OPT pseudo-record is read
+ * from the additional one only).
+ */
+export type Response = Omit<DecodedPacket, 'answers' | 'authorities' | 'additionals'> & {
+  answers: Exclude<Answer, OptAnswer>[];
+  authorities: Answer[];
+  additionals: Answer[];
+};
+
+const optOf = (r: Response): OptAnswer | null => r.additionals.find((a): a is OptAnswer => a.type === 'OPT') ?? null;
+
+/**
+ * The RCODE with the OPT record's extended bits (RFC 6891 section 6.1.3), 0 for NOERROR: dns-packet gives the
+ * header's four bits (in `flags`, and named in `rcode`) and the OPT's upper eight (`extendedRcode`) apart.
+ */
+export const rcodeOf = (r: Response): number => ((optOf(r)?.extendedRcode ?? 0) << 4) | ((r.flags ?? 0) & 0xf);
+
+/** The ECS option (RFC 7871) of the response's OPT record, null when none. */
+export const ecsOf = (r: Response): Extract<PacketOpt, { code: 8 }> | null =>
+  optOf(r)?.options.find((o): o is Extract<PacketOpt, { code: 8 }> => o.code === 8) ?? null;
 
 export class DnsProbe {
   private nextId = 1;
@@ -19,7 +41,7 @@ export class DnsProbe {
       if (w === null || msg.length < 2 || msg.readUInt16BE(0) !== w.id) return;
       this.waiting = null;
       try {
-        w.resolve(decodeResponse(msg));
+        w.resolve(dnsPacket.decode(msg) as Response);
       } catch (err) {
         w.reject(err as Error);
       }
@@ -87,7 +109,7 @@ export class DnsProbe {
       }
       const now = process.hrtime.bigint();
       if (r !== null && done(r)) return { at: now, queries, last: r };
-      if (now > deadlineNs) throw new Error(`the answer did not change before the deadline (${queries} queries; last: ${r === null ? 'no answer' : r.answers.map((a) => a.data).join(' ')})`);
+      if (now > deadlineNs) throw new Error(`the answer did not change before the deadline (${queries} queries; last: ${r === null ? 'no answer' : r.answers.map((a) => String(a.data)).join(' ')})`);
     }
   }
 

@@ -5,8 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ManagedProcess, makeTempDir, readLog, removeDir } from '../../test/helpers/peers/process.js';
 import { trackDir, untrackDir } from './cleanup.js';
+import { dnsQuery } from './dns-clients.js';
 import { DnsProbe } from './dns-probe.js';
-import { encodeQuery, QType } from './dns-wire.js';
 
 export const GDNSD_PATH = '/usr/sbin/gdnsd';
 
@@ -61,7 +61,7 @@ export class Gdnsd {
     this.proc = new ManagedProcess('gdnsd', 'taskset', ['-c', this.cpus, GDNSD_PATH, '-c', this.dir, 'start'], { cwd: this.dir, logFile: this.log });
     const probe = await DnsProbe.open(this.address, this.port);
     try {
-      const q = encodeQuery(0, `www.${z.zone}`, QType.A, null);
+      const q = dnsQuery(`www.${z.zone}`, 'A', null);
       await this.proc.waitReady('gdnsd to answer', async () => (await probe.ask(q, 200)).answers.length > 0, () => readLog(this.log), 10_000, 50);
     } finally {
       probe.close();
