@@ -2,7 +2,9 @@
 // record bytes it can answer with, prepared once per configuration (per POP for the decided names), so that an
 // answer is the question copied, a few prepared records copied, and the header and ECS patched.
 import { isIP } from 'node:net';
+import { Afi } from '../bgp/index.js';
 import type { DnsConfig, DnsZoneConfig, PopConfig } from '../config/index.js';
+import { parseAddress } from '../rib/index.js';
 import { HASH_SEED, hashByte, TYPE_A, TYPE_AAAA, TYPE_NS, TYPE_SOA } from './query.js';
 
 /** A record answering the question's own name: owner is a pointer to offset 12 (the question). */
@@ -217,28 +219,10 @@ function nameText(wire: Uint8Array): string {
 
 /** TYPE .. RDATA of an A or AAAA record for an address. */
 function addressRecord(address: string, ttl: number): Uint8Array {
-  const v6 = isIP(address) === 6;
-  const bytes = v6 ? ipv6Bytes(address) : Uint8Array.from(address.split('.').map(Number));
+  const p = parseAddress(address);
+  const v6 = p.afi === Afi.IPv6;
+  const bytes = v6 ? u32s([p.a, p.b, p.c, p.d]) : u32s([p.a]);
   return concat([u16s([v6 ? TYPE_AAAA : TYPE_A, 1]), u32s([ttl]), u16s([bytes.length]), bytes]);
-}
-
-function ipv6Bytes(address: string): Uint8Array {
-  const [head, tail] = address.includes('::') ? address.split('::') : [address, null];
-  const words = (s: string | undefined): number[] => (s ? s.split(':').flatMap((w) => (w.includes('.') ? ipv4Words(w) : [parseInt(w, 16)])) : []);
-  const h = words(head);
-  const t = tail === null ? [] : words(tail);
-  const all = tail === null ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  const out = new Uint8Array(16);
-  all.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 255;
-  });
-  return out;
-}
-
-function ipv4Words(text: string): number[] {
-  const b = text.split('.').map(Number);
-  return [(b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!];
 }
 
 function u16s(values: number[]): Uint8Array {
