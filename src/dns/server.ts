@@ -239,4 +239,3 @@ function formatBound(b: BoundAddress): string {
   return net.isIPv6(b.address) ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`;
 }
 
-export { udpBatchUnavailableReason };

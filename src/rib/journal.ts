@@ -270,25 +270,28 @@ export class RibJournal implements RibWriter {
   }
 
   retain(attrId: number): void {
-    if (this.subs.length === 0) return this.rib.retain(attrId);
-    try {
-      this.rib.retain(attrId);
-    } catch (err) {
-      this.recordSetOp(Op.Retain | THREW, wireSet(attrId));
-      throw err;
-    }
-    this.recordSetOp(Op.Retain, attrId);
+    this.setOp(Op.Retain, attrId);
   }
 
   release(attrId: number): void {
-    if (this.subs.length === 0) return this.rib.release(attrId);
+    this.setOp(Op.Release, attrId);
+  }
+
+  /** retain or release: forwarded, then recorded (as a call that threw when it did). */
+  private setOp(op: Op.Retain | Op.Release, attrId: number): void {
+    if (this.subs.length === 0) {
+      if (op === Op.Retain) this.rib.retain(attrId);
+      else this.rib.release(attrId);
+      return;
+    }
     try {
-      this.rib.release(attrId);
+      if (op === Op.Retain) this.rib.retain(attrId);
+      else this.rib.release(attrId);
     } catch (err) {
-      this.recordSetOp(Op.Release | THREW, wireSet(attrId));
+      this.recordSetOp(op | THREW, wireSet(attrId));
       throw err;
     }
-    this.recordSetOp(Op.Release, attrId);
+    this.recordSetOp(op, attrId);
   }
 
   announce(id: number, afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number, attrId: number): void {

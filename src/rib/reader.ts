@@ -229,34 +229,25 @@ export class RibReader {
     const packed = table.lookupScoped(a | 0, b | 0, c | 0, d | 0);
     const first = PrefixTable.scopedId(packed);
     const scope = PrefixTable.scopeOf(packed);
-    const w = this.words;
     for (let i = 0; i < views.length; i++) {
       const view = views[i]!;
       if (view === null) continue;
-      const out = outs[i]!;
-      out.afi = afi;
-      out.scope = scope;
-      if (view.generation !== rib.neighborGeneration) this.resolve(view);
-      let p = first;
-      let r = -1;
-      while (p >= 0) {
-        r = rib.bestInView(afi, p, view.mask, view.community, view.large);
-        if (r >= 0) break;
-        table.wordsOf(p, w);
-        p = table.coveringOf(w[0]!, w[1]!, w[2]!, w[3]!, table.lengths[p]!);
-      }
-      this.fill(table, p, r, out);
+      this.viewRoute(view, afi, table, first, scope, outs[i]!);
     }
     return scope;
   }
 
   lookupInView(view: RibView, afi: Afi, a: number, b: number, c: number, d: number, out: LookupResult): boolean {
-    const rib = this.rib;
-    const table = rib.table(afi);
+    const table = this.rib.table(afi);
     const packed = table.lookupScoped(a | 0, b | 0, c | 0, d | 0);
-    let p = PrefixTable.scopedId(packed);
+    return this.viewRoute(view, afi, table, PrefixTable.scopedId(packed), PrefixTable.scopeOf(packed), out);
+  }
+
+  /** The view's best route at prefix p (the table's longest match) or, when it has none there, at the nearest covering prefix it has one at. */
+  private viewRoute(view: RibView, afi: Afi, table: PrefixTable, p: number, scope: number, out: LookupResult): boolean {
+    const rib = this.rib;
     out.afi = afi;
-    out.scope = PrefixTable.scopeOf(packed);
+    out.scope = scope;
     if (view.generation !== rib.neighborGeneration) this.resolve(view);
     const w = this.words;
     while (p >= 0) {
