@@ -1,0 +1,3 @@
+// The route-server fallback adapter: a route server's console (Zebra / Quagga / FRR bgpd vty, Cisco IOS) as a
+// second source of routes for the decision, behind the RIB's reading face.
+export * from './types.js';
