@@ -20,6 +20,7 @@ import { dnsClientInstalled, isDnsClient, type DnsClientName } from './dns-clien
 export * from './types.js';
 export { BirdPeer } from './bird.js';
 export { FrrPeer } from './frr.js';
+export { FrrRouteServer, BirdFeeder, type FrrRouteServerOptions, type FrrNeighbor } from './frr-vty.js';
 export { GobgpPeer } from './gobgp.js';
 export { ExabgpPeer } from './exabgp.js';
 export { Supersparrow, REPO_ROOT, type NeighborStatus, type RouteAnswer, type SupersparrowOptions, type SupersparrowNeighbor, type DnsListening } from './supersparrow.js';
