@@ -14,6 +14,10 @@ import { runBatch } from './batch.js';
 import { CLASSIC_HELP, ClassicUsageError, parseClassicArgs, type ClassicOptions } from './classic-options.js';
 import { clientSocketPath, controlRequest } from './control-client.js';
 import { ReconnectingConnection } from './decide.js';
+import { RouteServer, defaultRouteServerPort, type RouteServerKind } from '../routeserver/index.js';
+
+/** How long the route server has to answer one command (and to let us log in). */
+const ROUTE_SERVER_TIMEOUT_MS = 10_000;
 import { formatAsPathJson } from './routes.js';
 
 const ANSWERED = 0;
@@ -74,10 +78,6 @@ export async function runClassic(argv: string[]): Promise<number> {
     process.stdout.write(CLASSIC_HELP);
     return ANSWERED;
   }
-  if (options.routeServer !== null) {
-    process.stderr.write(`supersparrow: the route-server fallback (--route_server ${options.routeServer}) is not available in this version; use --socket (a running daemon) or --mrt FILE\n`);
-    return USAGE;
-  }
   if (!options.batch && options.source === null) {
     process.stderr.write('supersparrow: --source ADDRESS is required (or --batch to read addresses from stdin)\n');
     return USAGE;
@@ -88,10 +88,32 @@ export async function runClassic(argv: string[]): Promise<number> {
   if (options.self === null) process.stderr.write('supersparrow: Warning: Self not set. See -s|--self option\n');
   if (options.configFile) debug(`options read from ${options.configFile}`);
   const table = classicPops(options);
-  // The decision runs here over the --peer list; with --mrt over a RIB loaded from the dump, otherwise over an
-  // empty one (the first AS then comes from the daemon).
+  // The decision runs here over the --peer list; with --mrt over a RIB loaded from the dump, with --route_server over
+  // the route server's answers, otherwise over an empty one (the first AS then comes from the daemon).
   let rib: RibReader;
-  if (options.mrt !== null) {
+  let routeServer: RouteServer | null = null;
+  if (options.routeServer !== null) {
+    const kind = options.routeServer as RouteServerKind;
+    routeServer = new RouteServer({
+      kind,
+      host: options.host,
+      port: options.port ?? defaultRouteServerPort(kind),
+      password: options.password,
+      timeoutMs: ROUTE_SERVER_TIMEOUT_MS,
+      // One query has nothing to cache; batch mode keeps answers for a minute, as the original's DNS module did.
+      cacheTimeoutMs: options.batch ? 60_000 : 0,
+      cacheSize: 10_000,
+      listMoreSpecifics: options.batch,
+      // Batch mode keeps going when the console is away: self at once, a new attempt a few seconds later.
+      reconnectMinMs: 2_000,
+      reconnectMaxMs: 10_000,
+      // --verbose shows the exchange with the console, as the original did (the password is never shown).
+      // What the console printed is the transcript: it echoes our commands itself, and never the password.
+      onTranscript: options.verbose ? (direction, text) => void (direction === 'in' && process.stdout.write(text)) : null,
+    });
+    debug(`asking the route server at ${options.host} port ${routeServer.options.port} (${kind})`);
+    rib = routeServer.reader;
+  } else if (options.mrt !== null) {
     const started = Date.now();
     const { writer, reader } = createRib();
     const { loadMrtIntoRib } = await import('../replay/index.js');
@@ -116,6 +138,49 @@ export async function runClassic(argv: string[]): Promise<number> {
   const parsed: ParsedAddress = { afi: Afi.IPv4, a: 0, b: 0, c: 0, d: 0 };
   const selfText = table.self ?? 'NULL';
   const peersLine = `PEERS: ${options.peers.map((p) => `${p.as}=${p.answer}`).join(' ')}`;
+
+  if (routeServer !== null) {
+    const rs = routeServer;
+    // One answer from the route server; its failure answers self, as the original did when its route server did not.
+    const decideFromConsole = async (line: string): Promise<{ answer: string | null; path: string | null; failed: boolean }> => {
+      const p: ParsedAddress = { afi: Afi.IPv4, a: 0, b: 0, c: 0, d: 0 };
+      if (!readAddress(line.trim(), p)) return { answer: null, path: null, failed: false };
+      unmapIpv4(p);
+      try {
+        await rs.resolve(p);
+      } catch (err) {
+        process.stderr.write(`supersparrow: route server ${options.host} port ${rs.options.port}: ${(err as Error).message}; answering self\n`);
+        return { answer: selfText, path: null, failed: true };
+      }
+      const pop = proximity.decide(p.afi, p.a, p.b, p.c, p.d, out);
+      const path = out.route.found ? formatAsPathJson(asPathJson(rib.attributesOf(out.route.attributes))) : null;
+      return { answer: answerText(pop), path, failed: false };
+    };
+    try {
+      if (options.batch) {
+        await runBatch({
+          input: process.stdin,
+          output: process.stdout,
+          // In order, one at a time: the console answers one command at a time anyway, and a burst for one
+          // network then costs one round trip (the rest come from the cache).
+          answer: async (lines) => {
+            const answers: string[] = [];
+            for (const line of lines) answers.push((await decideFromConsole(line)).answer ?? selfText);
+            return answers;
+          },
+          fallback: (lines) => lines.map(() => selfText),
+        });
+        return ANSWERED;
+      }
+      const source = options.source!;
+      if (!readAddress(source.trim(), parsed)) return badSource(source);
+      const r = await decideFromConsole(source);
+      if (options.verbose) process.stdout.write(`\n${peersLine}\nASPATH: ${r.path ?? ''}\n`);
+      return printAnswer(r.answer);
+    } finally {
+      rs.close();
+    }
+  }
 
   if (options.mrt !== null) {
     // Offline: every decision is local.

@@ -16,11 +16,12 @@ const REGISTRATIONS: { names: readonly string[]; register: Registration }[] = [
   { names: ['mrt'], register: async (p, s) => (await import('./mrt.js')).registerMrtCommands(p, s) },
   { names: ['serve'], register: async (p, s) => (await import('./serve.js')).registerServeCommand(p, s) },
   {
-    names: ['neighbors', 'shutdown', 'enable', 'route-refresh', 'reload'],
+    names: ['neighbors', 'shutdown', 'enable', 'route-refresh', 'reload', 'route-server'],
     register: async (p, s) => {
       const m = await import('./neighbors.js');
       m.registerNeighborsCommand(p, s);
       m.registerNeighborControlCommands(p, s);
+      m.registerRouteServerCommand(p, s);
     },
   },
   { names: ['routes'], register: async (p, s) => (await import('./routes.js')).registerRoutesCommand(p, s) },

@@ -68,6 +68,28 @@ export function registerNeighborControlCommands(program: Command, setStatus: Set
     .action((opts: { socket?: string }) => send({ command: 'reload' }, opts.socket, 'reload'));
 }
 
+/** `supersparrow route-server [--json]`: the route-server fallback's state, from the running daemon. */
+export function registerRouteServerCommand(program: Command, setStatus: SetStatus): void {
+  program
+    .command('route-server')
+    .description('show the route-server fallback: whether it answers now, its console, cache and errors')
+    .option('--json', 'print JSON')
+    .option('--socket <path>', 'control socket of the daemon')
+    .action(async (opts: { json?: boolean; socket?: string }) => {
+      let status: Record<string, unknown> | null;
+      try {
+        status = await controlRequest<Record<string, unknown> | null>(clientSocketPath(opts.socket), { command: 'route-server' });
+      } catch (err) {
+        process.stderr.write(`supersparrow route-server: ${(err as Error).message}\n`);
+        setStatus(2);
+        return;
+      }
+      if (opts.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+      else if (status === null) process.stdout.write('no route server is configured (route-server: in the configuration)\n');
+      else process.stdout.write(Object.entries(status).map(([k, v]) => `${k}: ${v === null ? '-' : String(v)}`).join('\n') + '\n');
+    });
+}
+
 export function formatUptime(seconds: number, established = true): string {
   if (!established) return '-';
   const d = Math.floor(seconds / 86400);

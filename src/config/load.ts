@@ -22,6 +22,9 @@ import {
   DEFAULT_DNS_TTL,
   DEFAULT_DNS_UDP_SIZE,
   DEFAULT_SOA,
+  DEFAULT_ROUTE_SERVER_CACHE_SIZE,
+  DEFAULT_ROUTE_SERVER_CACHE_TIMEOUT,
+  DEFAULT_ROUTE_SERVER_TIMEOUT,
   DEFAULT_CHECK_FALL,
   DEFAULT_CHECK_INTERVAL_MS,
   DEFAULT_CHECK_RISE,
@@ -38,6 +41,7 @@ import {
   type DnsNameConfig,
   type DnsNameServerConfig,
   type DnsSoaConfig,
+  type RouteServerConfig,
   type DnsZoneConfig,
   type GracefulRestartConfig,
   type ListenConfig,
@@ -116,7 +120,7 @@ class Validator_ {
   }
 
   config(root: Node | null, file: string): Config {
-    const top = this.map(root, root, '', ['bgp', 'neighbors', 'pops', 'proximity', 'overrides', 'control', 'log', 'dns']);
+    const top = this.map(root, root, '', ['bgp', 'neighbors', 'pops', 'proximity', 'overrides', 'control', 'log', 'dns', 'route-server']);
     const bgp = this.bgp(this.get(top, 'bgp'), root);
     const pops = this.pops(this.get(top, 'pops'), root);
     const neighborsNode = this.get(top, 'neighbors');
@@ -170,6 +174,7 @@ class Validator_ {
     if (!LOG_LEVELS.includes(level as LogLevel)) {
       this.report(this.get(log, 'level'), log, 'log.level', `must be one of ${LOG_LEVELS.join(', ')}`);
     }
+    const dns = this.dns(this.get(top, 'dns'), root, pops);
     return {
       file,
       bgp,
@@ -179,8 +184,47 @@ class Validator_ {
       overrides,
       control: { socket: this.optString(control, 'socket', 'control.socket') },
       log: { level: level as LogLevel, file: this.optString(log, 'file', 'log.file') },
-      dns: this.dns(this.get(top, 'dns'), root, pops),
+      dns,
+      routeServer: this.routeServer(this.get(top, 'route-server'), root, dns),
     };
+  }
+
+  // ---- route server --------------------------------------------------------------------------------------------
+
+  /** `route-server: { type, host, port, password, username, timeout, cache-timeout, cache-size }`. */
+  private routeServer(node: Located, parent: Located, dns: DnsConfig | null): RouteServerConfig | null {
+    const m = this.map(node, parent, 'route-server', ['type', 'host', 'port', 'password', 'username', 'timeout', 'cache-timeout', 'cache-size'], true);
+    if (!m) return null;
+    const typeNode = this.scalar(m, 'type', 'route-server.type', true);
+    let type: RouteServerConfig['type'] = 'frr';
+    if (typeNode) {
+      if (typeof typeNode.value === 'string' && (ROUTE_SERVER_TYPES as readonly string[]).includes(typeNode.value)) type = typeNode.value as RouteServerConfig['type'];
+      else this.report(typeNode.node, m, 'route-server.type', `must be one of ${ROUTE_SERVER_TYPES.join(', ')}`);
+    }
+    // The fallback answers DNS from the daemon's thread, where the console's answers are cached.
+    if (dns !== null && dns.workers > 0) this.report(m, parent, 'route-server', 'cannot be used with dns.workers (the fallback answers DNS from the daemon\'s own thread): set dns.workers to 0');
+    return {
+      type,
+      host: this.optString(m, 'host', 'route-server.host') ?? 'localhost',
+      port: this.port(m, 'port', 'route-server.port') ?? (type === 'cisco' ? 23 : 2605),
+      password: this.secret(m, 'password', 'route-server.password'),
+      username: this.secret(m, 'username', 'route-server.username'),
+      timeoutSeconds: this.seconds(m, 'timeout', 'route-server.timeout', 1) ?? DEFAULT_ROUTE_SERVER_TIMEOUT,
+      cacheTimeoutSeconds: this.seconds(m, 'cache-timeout', 'route-server.cache-timeout', 0) ?? DEFAULT_ROUTE_SERVER_CACHE_TIMEOUT,
+      cacheSize: this.int(m, 'cache-size', 'route-server.cache-size', 1, 10_000_000, false, 'a number of prefixes') ?? DEFAULT_ROUTE_SERVER_CACHE_SIZE,
+    };
+  }
+
+  /** A password or user name: any scalar, as text (YAML would read `1234` as a number); never echoed in a problem. */
+  private secret(m: YAMLMap | null, key: string, path: string): string | null {
+    const s = this.scalar(m, key, path, false);
+    if (!s) return null;
+    const text = isScalar(s.node) && typeof s.node.source === 'string' ? s.node.source : String(s.value);
+    if (text === '') {
+      this.report(s.node, m, path, 'must not be empty');
+      return null;
+    }
+    return text;
   }
 
   // ---- DNS -----------------------------------------------------------------------------------------------------
@@ -896,6 +940,7 @@ interface PopsRead {
 
 const POP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const PROXIMITY_RULES: readonly ProximityRule[] = ['classic', 'multi-view'];
+const ROUTE_SERVER_TYPES = ['zebra', 'quagga', 'frr', 'cisco'] as const;
 
 /** A scalar's text as written (`01` stays "01"); null for anything else or an empty value. */
 function scalarText(node: Located): string | null {

@@ -1,6 +1,6 @@
 // The shape of a validated configuration, with every default filled in.
 import type { OverrideConfig, PopConfig, ProximityConfig } from '../proximity/index.js';
-
+import type { RouteServerKind } from '../routeserver/index.js';
 export type { OverrideConfig, PopCheckConfig, PopConfig, ProximityConfig, ProximityRule } from '../proximity/index.js';
 export {
   DEFAULT_CHECK_FALL,
@@ -72,7 +72,30 @@ export interface Config {
   log: { level: LogLevel; file: string | null };
   /** The authoritative DNS responder; null when not configured. */
   dns: DnsConfig | null;
+  /** The route-server fallback, used while no BGP session is Established; null when not configured. */
+  routeServer: RouteServerConfig | null;
 }
+
+/** `route-server:`: a route server's console the decision falls back on (src/routeserver). */
+export interface RouteServerConfig {
+  type: RouteServerKind;
+  host: string;
+  /** 2605 (bgpd vty) or 23 (cisco) unless given. */
+  port: number;
+  /** Never logged. */
+  password: string | null;
+  username: string | null;
+  /** Per console command, and for connecting and logging in. */
+  timeoutSeconds: number;
+  /** How long a console answer is used (the original's cache_timeout). */
+  cacheTimeoutSeconds: number;
+  /** Most prefixes held (the original's cache_size). */
+  cacheSize: number;
+}
+
+export const DEFAULT_ROUTE_SERVER_TIMEOUT = 5;
+export const DEFAULT_ROUTE_SERVER_CACHE_TIMEOUT = 60;
+export const DEFAULT_ROUTE_SERVER_CACHE_SIZE = 10_000;
 
 /** A name the responder answers from the decision: `names: { www.example.test: { pops, answers, ttl } }`. */
 export interface DnsNameConfig {

@@ -6,12 +6,31 @@ import { DecisionRequests } from './decisions.js';
 import type { ControlRequest, MemoryJson } from './protocol.js';
 import { findRoute } from './routes.js';
 
+/**
+ * A second source of decisions (the daemon's route-server fallback): while `active`, the decision requests are
+ * answered by its `proximity`, over its `reader`, once resolve() has brought the addresses into it.
+ */
+export interface DecisionFallback {
+  readonly active: boolean;
+  readonly proximity: Proximity;
+  readonly reader: RibReader;
+  resolve(addresses: readonly string[]): Promise<void>;
+  status(): unknown;
+}
+
 /** Answers control requests from the speaker's neighbors, the RIB and the proximity decision. */
-export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: () => Promise<unknown>, proximity?: Proximity) {
+export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: () => Promise<unknown>, proximity?: Proximity, fallback?: DecisionFallback | null) {
   const decisions = proximity ? new DecisionRequests(proximity) : null;
+  const fallbackDecisions = fallback ? new DecisionRequests(fallback.proximity) : null;
   const needDecisions = (): DecisionRequests => {
     if (!decisions) throw new Error('no POP decision in this daemon');
     return decisions;
+  };
+  // While the fallback is active, a decision request first brings its addresses from the route server.
+  const decide = <T>(addresses: unknown, answer: (d: DecisionRequests) => T): T | Promise<T> => {
+    if (!fallback?.active) return answer(needDecisions());
+    const list = Array.isArray(addresses) ? addresses.filter((a): a is string => typeof a === 'string') : [];
+    return fallback.resolve(list).then(() => answer(fallbackDecisions!));
   };
   const neighborOf = (address: unknown) => {
     if (typeof address !== 'string') throw new Error('"neighbor" (an address) is required');
@@ -25,9 +44,12 @@ export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: 
     switch (request.command) {
       case 'neighbors':
         return speaker.status();
-      case 'routes':
-        if (typeof request.target !== 'string') throw new Error('"target" (an address or prefix) is required');
-        return findRoute(rib, request.target);
+      case 'routes': {
+        const target = request.target;
+        if (typeof target !== 'string') throw new Error('"target" (an address or prefix) is required');
+        if (!fallback?.active || target.includes('/')) return findRoute(rib, target);
+        return fallback.resolve([target]).then(() => findRoute(fallback.reader, target));
+      }
       case 'route-refresh': {
         const family = request.family;
         if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') throw new Error('"family" must be ipv4 or ipv6');
@@ -49,13 +71,15 @@ export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: 
       case 'memory':
         return memoryOf(rib);
       case 'query':
-        return needDecisions().query(request.addresses, request.limit);
+        return decide(request.addresses, (d) => d.query(request.addresses, request.limit));
       case 'answers':
-        return needDecisions().answers(request.addresses, request.format);
+        return decide(request.addresses, (d) => d.answers(request.addresses, request.format));
       case 'first-as':
-        return needDecisions().firstAs(request.addresses);
+        return decide(request.addresses, (d) => d.firstAs(request.addresses));
       case 'explain':
-        return needDecisions().explain(request.address);
+        return decide([request.address], (d) => d.explain(request.address));
+      case 'route-server':
+        return fallback ? fallback.status() : null;
       case 'pops':
         return needDecisions().pops();
       case 'pop-drain':

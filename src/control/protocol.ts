@@ -12,6 +12,7 @@
 //            {"command":"first-as","addresses":[...]}   the best path's first AS and prefix hash (classic CLI)
 //            {"command":"explain","address":"192.0.2.7"}
 //            {"command":"pops"}  {"command":"pop-drain","pop":"x"}  {"command":"pop-undrain","pop":"x"}
+//            {"command":"route-server"}   the route-server fallback's state (null when none is configured)
 // Many addresses ride in one request, and requests may be pipelined (answers come back in order): batch mode
 // sends what it has read of stdin as one request, so piped input is not one round trip per line.
 // Responses: {"ok":true,"result":...} or {"ok":false,"error":"text"}
@@ -34,7 +35,8 @@ export type ControlRequest =
   | { command: 'explain'; address: string }
   | { command: 'pops' }
   | { command: 'pop-drain'; pop: string }
-  | { command: 'pop-undrain'; pop: string };
+  | { command: 'pop-undrain'; pop: string }
+  | { command: 'route-server' };
 
 /** What batch mode prints for an answer: the POP's address for the client's family, its name, or its host. */
 export type AnswerFormat = 'address' | 'name' | 'host';

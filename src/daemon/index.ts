@@ -11,11 +11,13 @@ import { DnsResponder, DnsServer, loadUdpBatch } from '../dns/index.js';
 import { Proximity } from '../proximity/index.js';
 import { createRib, RibJournal, type RibReader } from '../rib/index.js';
 import { DnsWorkers } from './dns-workers.js';
+import { Fallback } from './fallback.js';
 import { HealthCheck } from './health.js';
 import { proximitySetup } from './setup.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
-export { proximitySetup };
+export { proximitySetup, Fallback };
+export type { FallbackStatus } from './fallback.js';
 
 // A CommonJS package: require(), not import (RSS; see src/config/load.ts).
 const bunyan = createRequire(import.meta.url)('bunyan') as typeof bunyanType;
@@ -30,6 +32,8 @@ export interface Daemon {
   readonly control: ControlServer;
   /** The DNS responder and its sockets, when `dns:` is configured, and its worker threads (`dns.workers`). */
   readonly dns: { responder: DnsResponder; server: DnsServer; workers: DnsWorkers | null } | null;
+  /** The route-server fallback (`route-server:`), answering while no BGP session is Established. */
+  readonly fallback: Fallback | null;
   readonly log: bunyan;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
@@ -176,6 +180,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     log[up ? 'info' : 'warn']({ pop: pop.config.name, up, reason, transitions: pop.transitions }, `POP ${pop.config.name} is ${up ? 'up' : 'down'}: ${reason}`);
   });
   const checks = new HealthChecks(proximity, log);
+  const fallback = config.routeServer ? new Fallback(config, rib, proximity, log) : null;
   let current = config;
   let reloading: Promise<ReloadResult> | null = null;
   const reload = async (): Promise<ReloadResult> => {
@@ -225,6 +230,8 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     if (next.log.file !== current.log.file) result.needsRestart.push('log.file');
     proximity.configure(proximitySetup(next));
     checks.apply(next);
+    if (fallback && next.routeServer) fallback.reconfigure(next);
+    else if ((fallback === null) !== (next.routeServer === null)) result.needsRestart.push('route-server');
     if (dns && next.dns) {
       dns.responder.configure(next.dns);
       dns.server.reconfigure(next.dns);
@@ -243,13 +250,14 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     reloading = run;
     return run;
   };
-  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity), log);
+  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity, fallback), log);
   await control.start();
   let dns: Daemon['dns'] = null;
   let startupTimer: NodeJS.Timeout | null = null;
   try {
     if (config.dns) {
       const responder = new DnsResponder(proximity, config.dns);
+      responder.fallback = fallback;
       let threads = config.dns.workers;
       if (threads > 0 && loadUdpBatch() === null) {
         log.error({ workers: threads }, 'DNS: dns.workers needs the native UDP socket (not built: see README); the daemon answers alone');
@@ -272,6 +280,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     if (startupTimer) clearTimeout(startupTimer);
     await dns?.workers?.stop();
     await dns?.server.stop();
+    fallback?.close();
     await control.stop();
     throw err;
   }
@@ -283,6 +292,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     proximity,
     control,
     dns,
+    fallback,
     log,
     reload: reloadOnce,
     async stop(message?: string) {
@@ -290,6 +300,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
       await dns?.workers?.stop();
       await dns?.server.stop();
       checks.stop();
+      fallback?.close();
       proximity.close();
       await speaker.shutdown(message);
       await control.stop();

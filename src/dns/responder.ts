@@ -49,6 +49,15 @@ export interface StartupState {
 }
 
 /**
+ * A second source of decisions (the route-server fallback, src/daemon): while `active`, decide() takes the place
+ * of the table's; it returns false when it cannot tell yet (the responder then answers self with the startup TTL).
+ */
+export interface DnsFallback {
+  readonly active: boolean;
+  decide(afi: Afi, a: number, b: number, c: number, d: number, out: Decision, limit: number): boolean;
+}
+
+/**
  * Answers queries for the configured zones from the proximity decision. One per thread; reconfigure() swaps the
  * prepared names atomically (a query is answered wholly from the old or wholly from the new configuration).
  */
@@ -62,6 +71,8 @@ export class DnsResponder {
   private self = -1;
   /** Until loaded: answers self with the startup TTL (and ECS scope 0: nothing was tailored). */
   loaded = false;
+  /** The route-server fallback, when the daemon has one: it decides while it is active, loaded or not. */
+  fallback: DnsFallback | null = null;
   /** The packet being answered (its ECS address is echoed from it). */
   private packet: Uint8Array = new Uint8Array(0);
 
@@ -149,16 +160,21 @@ export class DnsResponder {
     let scope = 0;
     let ranked = 0;
     const ranking = decision.ranking;
-    if (this.loaded) {
+    // The route-server fallback decides while no BGP session is Established; the table, once it has loaded.
+    const fallback = this.fallback !== null && this.fallback.active ? this.fallback : null;
+    let decidedHere = false;
+    if (fallback !== null || this.loaded) {
       // ECS with a source prefix: decide for the client's subnet; without (or /0): for the resolver (RFC 7871 7.2.1).
       if (query.ecs && query.ecsSource > 0) {
-        if (query.ecsFamily === 1) this.proximity.decide(Afi.IPv4, query.ecsA, 0, 0, 0, decision, name.limit);
-        else this.proximity.decide(Afi.IPv6, query.ecsA, query.ecsB, query.ecsC, query.ecsD, decision, name.limit);
+        if (query.ecsFamily === 1) decidedHere = this.decide(fallback, Afi.IPv4, query.ecsA, 0, 0, 0, decision, name.limit);
+        else decidedHere = this.decide(fallback, Afi.IPv6, query.ecsA, query.ecsB, query.ecsC, query.ecsD, decision, name.limit);
         scope = decision.scope;
         // An IPv4-mapped subnet (::ffff:a.b.c.d/96+) is decided as its IPv4 address, with an IPv4 scope; the echoed
         // scope is an IPv6 length: the 96 bits of ::ffff:0:0/96 before it.
         if (query.ecsFamily === 2 && decision.afi === Afi.IPv4) scope += 96;
-      } else this.proximity.decide(afi, a, b, c, d, decision, name.limit);
+      } else decidedHere = this.decide(fallback, afi, a, b, c, d, decision, name.limit);
+    }
+    if (decidedHere) {
       ranked = decision.ranked;
       this.stats.byRule[decision.rule]++;
     } else this.stats.byRule[Rule.Self]++;
@@ -170,7 +186,7 @@ export class DnsResponder {
     const size = v6 ? AAAA_RECORD : A_RECORD;
     // The decision's answers carry the name's TTL (prepared); the others (startup, every POP of the name down)
     // the short startup TTL, so that resolvers ask again soon.
-    let ttl = this.loaded ? -1 : this.config.startup.ttl;
+    let ttl = decidedHere ? -1 : this.config.startup.ttl;
 
     let o = this.begin(q, qOff, out, oOff, max, true);
     if (o < 0) return this.truncated(q, qOff, out, oOff);
@@ -215,6 +231,15 @@ export class DnsResponder {
     this.stats.byPop[first]++;
     o = this.end(out, oOff, o, count, 0, 0, RCODE_NOERROR, true, scope);
     return o - oOff;
+  }
+
+  /** The decision from the table, or from the fallback (false: it cannot tell yet; self answers). */
+  private decide(fallback: DnsFallback | null, afi: Afi, a: number, b: number, c: number, d: number, out: Decision, limit: number): boolean {
+    if (fallback === null) {
+      this.proximity.decide(afi, a, b, c, d, out, limit);
+      return true;
+    }
+    return fallback.decide(afi, a, b, c, d, out, limit);
   }
 
   private hasFamily(name: DecidedName, family: Afi): boolean {

@@ -4,3 +4,5 @@ export * from './types.js';
 export { parseShowBgp, parseLongerPrefixes } from './parse-text.js';
 export { parseShowBgpJson, parseLongerPrefixesJson } from './parse-json.js';
 export { detectDialect } from './dialect.js';
+export { VtyClient, type VtyOptions, type TranscriptListener } from './telnet.js';
+export { RouteServer, defaultRouteServerPort, pathAttributes, type ConsoleConnection, type RouteServerLog, type RouteServerOptions, type RouteServerStatus } from './adapter.js';

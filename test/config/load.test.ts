@@ -495,3 +495,49 @@ ${NO_NEIGHBORS}`), [
     'test.yaml:2:6: dns.names: is required: the names answered with the closest POP',
   ]);
 });
+
+test('route-server: defaults, the port by type, a numeric password kept as written', (t) => {
+  const c = parseConfig(`${BGP}route-server: { type: frr, password: 0123 }
+${NO_NEIGHBORS}`);
+  t.deepEqual(c.routeServer, {
+    type: 'frr', host: 'localhost', port: 2605, password: '0123', username: null, timeoutSeconds: 5, cacheTimeoutSeconds: 60, cacheSize: 10000,
+  });
+  const cisco = parseConfig(`${BGP}route-server:
+  type: cisco
+  host: route-views.example.net
+  username: rviews
+  timeout: 10
+  cache-timeout: 0
+  cache-size: 500
+${NO_NEIGHBORS}`).routeServer!;
+  t.deepEqual([cisco.port, cisco.host, cisco.username, cisco.password, cisco.timeoutSeconds, cisco.cacheTimeoutSeconds, cisco.cacheSize], [23, 'route-views.example.net', 'rviews', null, 10, 0, 500]);
+  t.is(parseConfig(`${BGP}${NO_NEIGHBORS}`).routeServer, null);
+});
+
+test('route-server: problems are reported with line, column and path, never with the password', (t) => {
+  const p = problems(`${BGP}route-server:
+  type: juniper
+  port: 0
+  password: ""
+  cache-size: 0
+  colour: blue
+${NO_NEIGHBORS}`);
+  t.deepEqual(p, [
+    'test.yaml:3:9: route-server.type: must be one of zebra, quagga, frr, cisco',
+    'test.yaml:4:9: route-server.port: must be a port 1..65535',
+    'test.yaml:5:13: route-server.password: must not be empty',
+    'test.yaml:6:15: route-server.cache-size: must be a number of prefixes 1..10000000',
+    'test.yaml:7:3: route-server.colour: unknown key (expected one of: type, host, port, password, username, timeout, cache-timeout, cache-size)',
+  ]);
+  const secret = problems(`${BGP}route-server: { type: frr, password: hunter2, timeout: 0 }
+${NO_NEIGHBORS}`);
+  t.is(secret.length, 1);
+  t.regex(secret[0]!, /route-server\.timeout/);
+  t.false(secret.join('\n').includes('hunter2'));
+  t.deepEqual(problems(`${BGP}pops: { x: { as: 1, ipv4: 192.0.2.1 } }
+dns: { listen: [ "127.0.0.1:5300" ], zone: example.test, names: { www: {} }, ns: [ ns.example.net ], workers: 1 }
+route-server: { type: frr }
+${NO_NEIGHBORS}`), [
+    "test.yaml:4:15: route-server: cannot be used with dns.workers (the fallback answers DNS from the daemon's own thread): set dns.workers to 0",
+  ]);
+});

@@ -56,6 +56,8 @@ export interface SupersparrowOptions {
    * takes a free one: dnsListening() says which.
    */
   dns?: Record<string, unknown>;
+  /** The `route-server:` section exactly as the YAML gives it (type, host, port, password, cache-timeout, ...). */
+  routeServer?: Record<string, unknown>;
 }
 
 /** An address the DNS responder listens on (UDP and TCP) and the port it got. */
@@ -154,6 +156,7 @@ export class Supersparrow {
       ...(o.proximity !== undefined ? { proximity: o.proximity } : {}),
       ...(o.overrides !== undefined ? { overrides: o.overrides } : {}),
       ...(o.dns !== undefined ? { dns: o.dns } : {}),
+      ...(o.routeServer !== undefined ? { 'route-server': o.routeServer } : {}),
       control: { socket: this.socket },
       log: { level: o.logLevel ?? 'debug', file: path.join(this.dir, 'supersparrow.log') },
     };
