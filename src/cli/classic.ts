@@ -103,7 +103,6 @@ export async function runClassic(argv: string[]): Promise<number> {
       // One query has nothing to cache; batch mode keeps answers for a minute, as the original's DNS module did.
       cacheTimeoutMs: options.batch ? 60_000 : 0,
       cacheSize: 10_000,
-      listMoreSpecifics: options.batch,
       // Batch mode keeps going when the console is away: self at once, a new attempt a few seconds later.
       reconnectMinMs: 2_000,
       reconnectMaxMs: 10_000,

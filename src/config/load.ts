@@ -191,9 +191,9 @@ class Validator_ {
 
   // ---- route server --------------------------------------------------------------------------------------------
 
-  /** `route-server: { type, host, port, password, username, timeout, cache-timeout, cache-size }`. */
+  /** `route-server: { type, host, port, password, username, timeout, cache-timeout, cache-size, list-more-specifics }`. */
   private routeServer(node: Located, parent: Located, dns: DnsConfig | null): RouteServerConfig | null {
-    const m = this.map(node, parent, 'route-server', ['type', 'host', 'port', 'password', 'username', 'timeout', 'cache-timeout', 'cache-size'], true);
+    const m = this.map(node, parent, 'route-server', ['type', 'host', 'port', 'password', 'username', 'timeout', 'cache-timeout', 'cache-size', 'list-more-specifics'], true);
     if (!m) return null;
     const typeNode = this.scalar(m, 'type', 'route-server.type', true);
     let type: RouteServerConfig['type'] = 'frr';
@@ -212,6 +212,7 @@ class Validator_ {
       timeoutSeconds: this.seconds(m, 'timeout', 'route-server.timeout', 1) ?? DEFAULT_ROUTE_SERVER_TIMEOUT,
       cacheTimeoutSeconds: this.seconds(m, 'cache-timeout', 'route-server.cache-timeout', 0) ?? DEFAULT_ROUTE_SERVER_CACHE_TIMEOUT,
       cacheSize: this.int(m, 'cache-size', 'route-server.cache-size', 1, 10_000_000, false, 'a number of prefixes') ?? DEFAULT_ROUTE_SERVER_CACHE_SIZE,
+      listMoreSpecifics: this.bool(m, 'list-more-specifics', 'route-server.list-more-specifics') ?? false,
     };
   }
 

@@ -91,6 +91,12 @@ export interface RouteServerConfig {
   cacheTimeoutSeconds: number;
   /** Most prefixes held (the original's cache_size). */
   cacheSize: number;
+  /**
+   * Ask once per cached prefix for its more-specifics (`longer-prefixes`), so that the whole prefix answers from the
+   * cache even where the route server has routes longer than /24 or /48; off: an answer holds for the asked
+   * address's /24 or /48 (src/routeserver/adapter.ts says why).
+   */
+  listMoreSpecifics: boolean;
 }
 
 export const DEFAULT_ROUTE_SERVER_TIMEOUT = 5;

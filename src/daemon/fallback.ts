@@ -29,6 +29,7 @@ function adapterOptions(c: RouteServerConfig, log: bunyanType): RouteServerOptio
     timeoutMs: c.timeoutSeconds * 1000,
     cacheTimeoutMs: c.cacheTimeoutSeconds * 1000,
     cacheSize: c.cacheSize,
+    listMoreSpecifics: c.listMoreSpecifics,
     log: { debug: (f, m) => child.debug(f, m), info: (f, m) => child.info(f, m), warn: (f, m) => child.warn(f, m) },
   };
 }

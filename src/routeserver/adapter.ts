@@ -3,10 +3,13 @@
 // it through the same RibReader as the BGP table and gives the same answer for the same routes.
 //
 // The cache is keyed by the matched prefix: a burst of queries for one network costs one console round trip.
-// That is only right for addresses of the prefix that no more-specific route covers, and `show ip bgp ADDR` does
-// not tell which those are; so once a prefix is known, one `longer-prefixes` listing names its more-specifics
-// ("holes"), and an address inside a hole is asked for on its own. Prefixes too short to list (a default route
-// would list the whole table) answer only for the addresses actually asked.
+// `show ip bgp ADDR` does not say which more-specifics lie inside the prefix it matched, so an answer is used for
+// the addresses that share the asked one's /24 (IPv4) or /48 (IPv6) "block" inside the prefix, the whole prefix
+// when it is at least that long: a route covering one of those and not the asked address would have to be longer
+// than the block, and the global table carries none (longer ones are filtered by convention). For a route server
+// whose table has longer routes, `listMoreSpecifics` asks once per prefix for its `longer-prefixes` listing: its
+// more-specifics become "holes" asked for on their own, and the rest of the prefix answers from the cache. That
+// costs the route server a walk of its whole table per listing on FRR, so it is off unless asked for.
 import { isIP } from 'node:net';
 import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../bgp/index.js';
 import { createRib, formatAddress, formatPrefix, LookupResult, parseAddress, parsePrefix, type ParsedPrefix, type RibReader, type RibWriter } from '../rib/index.js';
@@ -45,8 +48,9 @@ export interface RouteServerOptions {
   /** Most prefixes (and most addresses) held (the original's cache_size). */
   cacheSize: number;
   /**
-   * List a prefix's more-specifics once it is known (one more round trip, in the background), so that the whole
-   * prefix answers from the cache; false = every address is asked for (a single query: nothing to gain).
+   * List a prefix's more-specifics once it is known (one more console command, in the background): exact for a
+   * table with routes longer than /24 or /48, and the whole prefix answers from the cache. Off by default: an
+   * answer holds for the asked address's /24 or /48 inside the prefix (see the top of this file).
    */
   listMoreSpecifics?: boolean;
   /** Backoff between failed connection attempts: doubling from min to max. */
@@ -61,6 +65,8 @@ export interface RouteServerOptions {
 
 /** The shortest prefixes whose more-specifics are listed: a shorter one would list too much of the table. */
 const LIST_MIN_LENGTH = { [Afi.IPv4]: 8, [Afi.IPv6]: 16 } as const;
+/** The longest routes of the global table: an answer holds for the asked address's block of this length. */
+const BLOCK_LENGTH = { [Afi.IPv4]: 24, [Afi.IPv6]: 48 } as const;
 const DEFAULT_PORT: Record<RouteServerKind, number> = { zebra: 2605, quagga: 2605, frr: 2605, cisco: 23 };
 
 /** The console's port when none is configured: 2605 for a bgpd vty, 23 for Cisco. */
@@ -73,15 +79,18 @@ interface CacheEntry {
   key: string;
   prefix: ParsedPrefix;
   expires: number;
-  /** Its more-specifics are listed in `holes`: every other address of it answers from the cache. */
+  /**
+   * Every address of it answers from the cache (but those in `holes`): it is no longer than a block, or its
+   * more-specifics were listed. Otherwise only the blocks asked for do (`asked`).
+   */
   complete: boolean;
   /** The listing of its more-specifics under way. */
   listing: Promise<void> | null;
   holes: string[];
 }
 
-/** An address asked for: the prefix that matched it (null: none, or no best path), until `expires`. */
-interface AskedAddress {
+/** A block (/24, /48) asked for: the prefix that matched it (null: none, or no best path), until `expires`. */
+interface AskedBlock {
   prefix: string | null;
   expires: number;
 }
@@ -138,7 +147,7 @@ export class RouteServer {
   private readonly holeCount = new Map<string, number>();
   /** LRU order: a hit moves an entry to the end. */
   private readonly entries = new Map<string, CacheEntry>();
-  private readonly asked = new Map<string, AskedAddress>();
+  private readonly asked = new Map<string, AskedBlock>();
   /** Console lookups under way, by address: a second query for it waits for the first. */
   private readonly pending = new Map<string, Promise<void>>();
   private readonly lookup = new LookupResult();
@@ -211,36 +220,49 @@ export class RouteServer {
    * (a route, or none). Drops what it finds expired on the way. Counts a hit when true.
    */
   covers(afi: Afi, a: number, b: number, c: number, d: number): boolean {
-    const now = Date.now();
-    const asked = this.asked.get(formatAddress(afi, a, b, c, d));
-    if (asked !== undefined && asked.expires > now) {
-      const entry = asked.prefix === null ? null : this.entries.get(asked.prefix);
-      if (entry === null || (entry !== undefined && entry.expires > now)) {
-        this.counters.hits++;
-        // What the console said of this address only, unless the prefix is known whole.
-        this.coveredScope = entry?.complete ? this.blockScope(afi, a, b, c, d) : afi === Afi.IPv4 ? 32 : 128;
-        return true;
-      }
+    // An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 client it stands for, as in the decision.
+    if (afi === Afi.IPv6 && a === 0 && b === 0 && c === 0xffff) {
+      afi = Afi.IPv4;
+      a = d;
+      b = c = d = 0;
     }
-    for (;;) {
-      if (!this.reader.lookup(afi, a, b, c, d, this.lookup)) return false;
-      const key = formatPrefix(afi, this.lookup.a, this.lookup.b, this.lookup.c, this.lookup.d, this.lookup.length);
-      const entry = this.entries.get(key);
-      if (entry === undefined) return false;
-      if (entry.expires <= now) {
-        // Expired: out, and the next shorter cached prefix may still answer.
-        this.evict(entry);
-        continue;
-      }
-      if (!entry.complete) return false;
-      // A listed more-specific of it covers the address: that one must be asked for.
-      if (this.holesReader.lookup(afi, a, b, c, d, this.holeLookup) && this.holeLookup.length > entry.prefix.length) return false;
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-      this.counters.hits++;
-      this.coveredScope = this.blockScope(afi, a, b, c, d);
+    const now = Date.now();
+    const found = this.reader.lookup(afi, a, b, c, d, this.lookup);
+    let key = found ? formatPrefix(afi, this.lookup.a, this.lookup.b, this.lookup.c, this.lookup.d, this.lookup.length) : null;
+    let entry = key === null ? undefined : this.entries.get(key);
+    if (entry !== undefined && entry.expires <= now) {
+      // Expired: out, and ask again (a shorter cached prefix may cover the address, but the console may know better).
+      this.evict(entry);
+      return false;
+    }
+    // What the console said of this address's block.
+    const asked = this.asked.get(this.blockKey(afi, a, b, c, d));
+    if (asked !== undefined && asked.expires > now && asked.prefix === key && (key === null || entry !== undefined)) {
+      this.hit(afi, a, b, c, d, entry);
       return true;
     }
+    if (entry === undefined || !entry.complete) return false;
+    // A listed more-specific of it covers the address: that one must be asked for.
+    if (this.holesReader.lookup(afi, a, b, c, d, this.holeLookup) && this.holeLookup.length > entry.prefix.length) return false;
+    this.hit(afi, a, b, c, d, entry);
+    return true;
+  }
+
+  private hit(afi: Afi, a: number, b: number, c: number, d: number, entry: CacheEntry | undefined): void {
+    if (entry !== undefined) {
+      // Least recently used goes first: a hit moves it to the end.
+      this.entries.delete(entry.key);
+      this.entries.set(entry.key, entry);
+    }
+    this.counters.hits++;
+    const scope = this.blockScope(afi, a, b, c, d);
+    // A prefix known whole answers for its length; otherwise for the block asked.
+    this.coveredScope = entry?.complete ? scope : Math.max(scope, BLOCK_LENGTH[afi]);
+  }
+
+  /** The key of an address's block: its /24 (IPv4) or /48 (IPv6). */
+  private blockKey(afi: Afi, a: number, b: number, _c: number, _d: number): string {
+    return afi === Afi.IPv4 ? formatPrefix(afi, (a & 0xffffff00) >>> 0, 0, 0, 0, 24) : formatPrefix(afi, a, b & 0xffff0000, 0, 0, 48);
   }
 
   /**
@@ -261,7 +283,8 @@ export class RouteServer {
    * console round trip. Throws RouteServerError when the console cannot be asked or does not answer sensibly.
    */
   async resolve(address: string | { afi: Afi; a: number; b: number; c: number; d: number }): Promise<void> {
-    const p = typeof address === 'string' ? parseAddress(address) : address;
+    let p = typeof address === 'string' ? parseAddress(address) : address;
+    if (p.afi === Afi.IPv6 && p.a === 0 && p.b === 0 && p.c === 0xffff) p = { afi: Afi.IPv4, a: p.d, b: 0, c: 0, d: 0 };
     if (this.covers(p.afi, p.a, p.b, p.c, p.d)) return;
     // A listing of the prefix that holds it may be under way: it may make the cache cover the address.
     if (this.reader.lookup(p.afi, p.a, p.b, p.c, p.d, this.lookup)) {
@@ -272,11 +295,18 @@ export class RouteServer {
       }
     }
     const text = formatAddress(p.afi, p.a, p.b, p.c, p.d);
-    let run = this.pending.get(text);
+    // One console question at a time per block: the others of the block wait for its answer.
+    const block = this.blockKey(p.afi, p.a, p.b, p.c, p.d);
+    const other = this.pending.get(block);
+    if (other !== undefined) {
+      await other.catch(() => undefined);
+      if (this.covers(p.afi, p.a, p.b, p.c, p.d)) return;
+    }
+    let run = this.pending.get(block);
     if (run === undefined) {
       this.counters.misses++;
-      run = this.ask(p.afi, p.a, p.b, p.c, p.d, text).finally(() => this.pending.delete(text));
-      this.pending.set(text, run);
+      run = this.ask(p.afi, p.a, p.b, p.c, p.d, text).finally(() => this.pending.delete(block));
+      this.pending.set(block, run);
     }
     await run;
   }
@@ -297,7 +327,7 @@ export class RouteServer {
     if (route === null || route.best < 0) {
       // Not in the table (or no usable path): whatever the cache holds over it is out of date.
       this.dropCovering(afi, a, b, c, d, -1);
-      this.remember(text, { prefix: null, expires });
+      this.remember(this.blockKey(afi, a, b, c, d), { prefix: null, expires });
       return;
     }
     const prefix = parsePrefix(route.prefix, false);
@@ -306,8 +336,8 @@ export class RouteServer {
     this.dropCovering(afi, a, b, c, d, prefix.length);
     const key = formatPrefix(prefix.afi, prefix.a, prefix.b, prefix.c, prefix.d, prefix.length);
     this.store(key, prefix, route.paths[route.best]!, expires);
-    this.remember(text, { prefix: key, expires });
-    if (this.options.listMoreSpecifics !== false && this.options.cacheTimeoutMs > 0 && prefix.length >= LIST_MIN_LENGTH[afi]) {
+    this.remember(this.blockKey(afi, a, b, c, d), { prefix: key, expires });
+    if (this.options.listMoreSpecifics === true && this.options.cacheTimeoutMs > 0 && prefix.length >= LIST_MIN_LENGTH[afi] && prefix.length < BLOCK_LENGTH[afi]) {
       const entry = this.entries.get(key)!;
       if (!entry.complete && entry.listing === null) {
         entry.listing = this.listMoreSpecifics(connection, entry).finally(() => {
@@ -358,11 +388,12 @@ export class RouteServer {
     const id = this.writer.intern(attrs);
     this.writer.announce(this.neighborId, prefix.afi, 0, prefix.a, prefix.b, prefix.c, prefix.d, prefix.length, id);
     this.writer.release(id);
-    this.entries.set(key, { key, prefix, expires, complete: false, listing: null, holes: [] });
+    // No longer than a block: no route of the global table lies inside it (see the top of this file).
+    this.entries.set(key, { key, prefix, expires, complete: prefix.length >= BLOCK_LENGTH[prefix.afi], listing: null, holes: [] });
     while (this.entries.size > this.options.cacheSize) this.evict(this.entries.values().next().value!);
   }
 
-  private remember(address: string, asked: AskedAddress): void {
+  private remember(address: string, asked: AskedBlock): void {
     this.asked.delete(address);
     this.asked.set(address, asked);
     while (this.asked.size > this.options.cacheSize) this.asked.delete(this.asked.keys().next().value!);
@@ -393,7 +424,6 @@ export class RouteServer {
       this.holesWriter.withdraw(this.holesId, q.afi, 0, q.a, q.b, q.c, q.d, q.length);
     }
     entry.holes = [];
-    entry.complete = false;
   }
 
   /** Forgets every cached answer. */

@@ -501,6 +501,7 @@ test('route-server: defaults, the port by type, a numeric password kept as writt
 ${NO_NEIGHBORS}`);
   t.deepEqual(c.routeServer, {
     type: 'frr', host: 'localhost', port: 2605, password: '0123', username: null, timeoutSeconds: 5, cacheTimeoutSeconds: 60, cacheSize: 10000,
+    listMoreSpecifics: false,
   });
   const cisco = parseConfig(`${BGP}route-server:
   type: cisco
@@ -527,7 +528,7 @@ ${NO_NEIGHBORS}`);
     'test.yaml:4:9: route-server.port: must be a port 1..65535',
     'test.yaml:5:13: route-server.password: must not be empty',
     'test.yaml:6:15: route-server.cache-size: must be a number of prefixes 1..10000000',
-    'test.yaml:7:3: route-server.colour: unknown key (expected one of: type, host, port, password, username, timeout, cache-timeout, cache-size)',
+    'test.yaml:7:3: route-server.colour: unknown key (expected one of: type, host, port, password, username, timeout, cache-timeout, cache-size, list-more-specifics)',
   ]);
   const secret = problems(`${BGP}route-server: { type: frr, password: hunter2, timeout: 0 }
 ${NO_NEIGHBORS}`);

@@ -129,37 +129,60 @@ function firstAs(rs: RouteServer, address: string): number {
   return rs.reader.firstAs(out.attributes);
 }
 
-test('a burst of queries for one network costs one lookup and one listing; more-specifics are asked for apart', async (t) => {
+test('a burst of queries for one network costs one console command; the answer holds for the /24 inside a shorter prefix', async (t) => {
   const console = new FakeConsole(TABLE);
   const { rs } = adapter([console]);
-  await rs.resolve('10.1.7.7');
-  t.is(firstAs(rs, '10.1.7.7'), 65002);
-  // Another address of 10.1.0.0/16 (outside 10.1.2.0/24): from the cache once the listing is in.
-  for (let i = 0; i < 50; i++) await rs.resolve(`10.1.${100 + i}.${i}`);
-  t.deepEqual(console.commands, ['show ip bgp 10.1.7.7', 'show ip bgp 10.1.0.0/16 longer-prefixes']);
-  // Inside the listed more-specific: the console is asked, and its /24 answers.
+  // 10.1.7.0/24 lies in 10.1.0.0/16: the answer holds for the /24 (a longer route would be needed to differ).
+  await Promise.all(Array.from({ length: 50 }, (_, i) => rs.resolve(`10.1.7.${i}`)));
+  t.deepEqual(console.commands, ['show ip bgp 10.1.7.0']);
+  t.is(firstAs(rs, '10.1.7.49'), 65002);
+  t.true(rs.covers(Afi.IPv4, parseAddress('10.1.7.200').a, 0, 0, 0));
+  t.is(rs.coveredScope, 24);
+  // Another /24 of the /16 is asked for: it might lie in a more-specific (10.1.2.0/24 does).
+  t.false(rs.covers(Afi.IPv4, parseAddress('10.1.8.1').a, 0, 0, 0));
   await rs.resolve('10.1.2.9');
-  t.is(console.commands[2], 'show ip bgp 10.1.2.9');
   t.is(firstAs(rs, '10.1.2.9'), 65003);
-  t.is(firstAs(rs, '10.1.3.9'), 65002);
+  // A /24 itself answers whole.
+  await rs.resolve('10.1.2.200');
+  t.true(rs.covers(Afi.IPv4, parseAddress('10.1.2.77').a, 0, 0, 0));
+  t.is(rs.coveredScope, 24);
+  t.deepEqual(console.commands, ['show ip bgp 10.1.7.0', 'show ip bgp 10.1.2.9']);
   const s = rs.status();
   t.is(s.dialect, 'quagga');
-  t.true(s.hits >= 50);
+  t.true(s.hits >= 2);
   t.is(s.cachedPrefixes, 2);
   rs.close();
 });
 
-test('concurrent queries for one address share one console command; a prefix too short to list answers per address', async (t) => {
+test('listMoreSpecifics: one listing makes the whole prefix answer, but for its more-specifics', async (t) => {
+  const console = new FakeConsole(TABLE);
+  const { rs } = adapter([console], { listMoreSpecifics: true });
+  await rs.resolve('10.1.7.7');
+  t.is(firstAs(rs, '10.1.7.7'), 65002);
+  for (let i = 0; i < 50; i++) await rs.resolve(`10.1.${100 + i}.${i}`);
+  t.deepEqual(console.commands, ['show ip bgp 10.1.7.7', 'show ip bgp 10.1.0.0/16 longer-prefixes']);
+  t.true(rs.covers(Afi.IPv4, parseAddress('10.1.200.1').a, 0, 0, 0));
+  t.is(rs.coveredScope, 17, '10.1.128.0/17: the half of the /16 without the listed 10.1.2.0/24');
+  // Inside the listed more-specific: the console is asked, and its /24 answers.
+  t.false(rs.covers(Afi.IPv4, parseAddress('10.1.2.9').a, 0, 0, 0));
+  await rs.resolve('10.1.2.9');
+  t.is(console.commands[2], 'show ip bgp 10.1.2.9');
+  t.is(firstAs(rs, '10.1.2.9'), 65003);
+  t.is(firstAs(rs, '10.1.3.9'), 65002);
+  rs.close();
+});
+
+test('concurrent queries for one address share one console command; a default route answers per /24', async (t) => {
   const console = new FakeConsole([{ prefix: '0.0.0.0/0', asPath: [65009] }]);
-  const { rs } = adapter([console]);
-  await Promise.all([rs.resolve('192.0.2.1'), rs.resolve('192.0.2.1'), rs.resolve('192.0.2.1')]);
+  const { rs } = adapter([console], { listMoreSpecifics: true });
+  await Promise.all([rs.resolve('192.0.2.1'), rs.resolve('192.0.2.1'), rs.resolve('192.0.2.2')]);
   t.deepEqual(console.commands, ['show ip bgp 192.0.2.1']);
-  t.true(rs.covers(Afi.IPv4, parseAddress('192.0.2.1').a, 0, 0, 0));
-  t.is(rs.coveredScope, 32, 'what the console said holds for that address only');
-  // The default route is never listed (it would list the whole table): another address is asked for.
-  t.false(rs.covers(Afi.IPv4, parseAddress('192.0.2.2').a, 0, 0, 0));
-  await rs.resolve('192.0.2.2');
-  t.deepEqual(console.commands, ['show ip bgp 192.0.2.1', 'show ip bgp 192.0.2.2']);
+  t.true(rs.covers(Afi.IPv4, parseAddress('192.0.2.99').a, 0, 0, 0));
+  t.is(rs.coveredScope, 24, 'what the console said holds for that /24');
+  // The default route is never listed (it would list the whole table): another /24 is asked for.
+  t.false(rs.covers(Afi.IPv4, parseAddress('198.51.100.1').a, 0, 0, 0));
+  await rs.resolve('198.51.100.1');
+  t.deepEqual(console.commands, ['show ip bgp 192.0.2.1', 'show ip bgp 198.51.100.1']);
   rs.close();
 });
 
@@ -180,14 +203,15 @@ test('an address not in the table is remembered as such; answers expire after ca
 });
 
 test('a cached more-specific the console no longer has is dropped when the console answers a shorter prefix', async (t) => {
-  const console = new FakeConsole(TABLE.slice());
-  const { rs } = adapter([console], { listMoreSpecifics: false });
-  await rs.resolve('10.1.2.9');
-  t.is(firstAs(rs, '10.1.2.9'), 65003);
-  console.table.splice(2, 1);
-  // Another address of the /24 is asked for (no listing: per address), and the /16 now answers it.
-  await rs.resolve('10.1.2.10');
-  t.is(firstAs(rs, '10.1.2.10'), 65002);
+  const console = new FakeConsole([...TABLE, { prefix: '10.1.16.0/20', asPath: [65004] }]);
+  const { rs } = adapter([console]);
+  await rs.resolve('10.1.17.9');
+  t.is(firstAs(rs, '10.1.17.9'), 65004);
+  console.table.pop();
+  // Another /24 of the /20 is asked for, and the /16 now answers it; the /20 is gone from the cache.
+  await rs.resolve('10.1.18.10');
+  t.is(firstAs(rs, '10.1.18.10'), 65002);
+  t.is(firstAs(rs, '10.1.17.9'), 65002);
   t.is(rs.status().cachedPrefixes, 1);
   rs.close();
 });
@@ -195,7 +219,7 @@ test('a cached more-specific the console no longer has is dropped when the conso
 test('cacheSize bounds the cache: the least recently used prefix goes first', async (t) => {
   const table = Array.from({ length: 10 }, (_, i) => ({ prefix: `10.${i}.0.0/16`, asPath: [65000 + i] }));
   const console = new FakeConsole(table);
-  const { rs } = adapter([console], { cacheSize: 3, listMoreSpecifics: false });
+  const { rs } = adapter([console], { cacheSize: 3 });
   for (let i = 0; i < 10; i++) await rs.resolve(`10.${i}.0.1`);
   t.is(rs.status().cachedPrefixes, 3);
   t.is(firstAs(rs, '10.9.0.1'), 65009);
@@ -248,5 +272,16 @@ test('the decision over the cache is the classic rule over the console best path
     t.is(proximity.pops[proximity.decideText(address).pop]!.config.name, pop, address);
   }
   proximity.close();
+  rs.close();
+});
+
+test('an IPv4-mapped address is asked for and cached as the IPv4 client it stands for', async (t) => {
+  const console = new FakeConsole(TABLE);
+  const { rs } = adapter([console]);
+  await rs.resolve('::ffff:10.1.7.7');
+  t.deepEqual(console.commands.slice(0, 1), ['show ip bgp 10.1.7.7']);
+  const mapped = parseAddress('::ffff:10.1.7.7');
+  t.true(rs.covers(mapped.afi, mapped.a, mapped.b, mapped.c, mapped.d));
+  t.true(rs.covers(Afi.IPv4, parseAddress('10.1.7.7').a, 0, 0, 0));
   rs.close();
 });

@@ -236,7 +236,8 @@ run('the daemon answers from the console while no BGP session is Established, su
   const ssAddress = loopbackAddress(SS_BLOCK);
   const ss = daemon(birdAddress, {
     address: ssAddress,
-    routeServer: { type: 'frr', host: rs.address, port: rs.vtyPort, password: PASSWORD, timeout: 5, 'cache-timeout': 60 },
+    // Listing each prefix's more-specifics: a whole /16 then answers from the cache (checked over DNS below).
+    routeServer: { type: 'frr', host: rs.address, port: rs.vtyPort, password: PASSWORD, timeout: 5, 'cache-timeout': 60, 'list-more-specifics': true },
     dns: {
       listen: [`${ssAddress}:0`],
       zone: 'example.test',
