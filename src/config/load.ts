@@ -210,7 +210,8 @@ class Validator_ {
       password: this.secret(m, 'password', 'route-server.password'),
       username: this.secret(m, 'username', 'route-server.username'),
       timeoutSeconds: this.seconds(m, 'timeout', 'route-server.timeout', 1) ?? DEFAULT_ROUTE_SERVER_TIMEOUT,
-      cacheTimeoutSeconds: this.seconds(m, 'cache-timeout', 'route-server.cache-timeout', 0) ?? DEFAULT_ROUTE_SERVER_CACHE_TIMEOUT,
+      // At least a second: DNS answers what the console said once the background question is back.
+      cacheTimeoutSeconds: this.seconds(m, 'cache-timeout', 'route-server.cache-timeout', 1) ?? DEFAULT_ROUTE_SERVER_CACHE_TIMEOUT,
       cacheSize: this.int(m, 'cache-size', 'route-server.cache-size', 1, 10_000_000, false, 'a number of prefixes') ?? DEFAULT_ROUTE_SERVER_CACHE_SIZE,
       listMoreSpecifics: this.bool(m, 'list-more-specifics', 'route-server.list-more-specifics') ?? false,
     };

@@ -228,8 +228,8 @@ export class RouteServer {
     }
     const now = Date.now();
     const found = this.reader.lookup(afi, a, b, c, d, this.lookup);
-    let key = found ? formatPrefix(afi, this.lookup.a, this.lookup.b, this.lookup.c, this.lookup.d, this.lookup.length) : null;
-    let entry = key === null ? undefined : this.entries.get(key);
+    const key = found ? formatPrefix(afi, this.lookup.a, this.lookup.b, this.lookup.c, this.lookup.d, this.lookup.length) : null;
+    const entry = key === null ? undefined : this.entries.get(key);
     if (entry !== undefined && entry.expires <= now) {
       // Expired: out, and ask again (a shorter cached prefix may cover the address, but the console may know better).
       this.evict(entry);

@@ -508,10 +508,10 @@ ${NO_NEIGHBORS}`);
   host: route-views.example.net
   username: rviews
   timeout: 10
-  cache-timeout: 0
+  cache-timeout: 30
   cache-size: 500
 ${NO_NEIGHBORS}`).routeServer!;
-  t.deepEqual([cisco.port, cisco.host, cisco.username, cisco.password, cisco.timeoutSeconds, cisco.cacheTimeoutSeconds, cisco.cacheSize], [23, 'route-views.example.net', 'rviews', null, 10, 0, 500]);
+  t.deepEqual([cisco.port, cisco.host, cisco.username, cisco.password, cisco.timeoutSeconds, cisco.cacheTimeoutSeconds, cisco.cacheSize], [23, 'route-views.example.net', 'rviews', null, 10, 30, 500]);
   t.is(parseConfig(`${BGP}${NO_NEIGHBORS}`).routeServer, null);
 });
 

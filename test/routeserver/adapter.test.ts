@@ -285,3 +285,19 @@ test('an IPv4-mapped address is asked for and cached as the IPv4 client it stand
   t.true(rs.covers(Afi.IPv4, parseAddress('10.1.7.7').a, 0, 0, 0));
   rs.close();
 });
+
+test('configure: new settings drop the connection and the cache; the next query goes to the new console', async (t) => {
+  const first = new FakeConsole(TABLE);
+  const second = new FakeConsole([{ prefix: '10.1.0.0/16', asPath: [65111] }]);
+  const { rs, opened } = adapter([first, second]);
+  await rs.resolve('10.1.7.7');
+  t.is(firstAs(rs, '10.1.7.7'), 65002);
+  rs.configure({ ...rs.options, host: '127.0.0.2' });
+  t.true(first.closed, 'the old console connection is closed');
+  t.is(rs.status().cachedPrefixes, 0);
+  t.is(firstAs(rs, '10.1.7.7'), 0, 'nothing of the old console is left');
+  await rs.resolve('10.1.7.7');
+  t.is(opened(), 2);
+  t.is(firstAs(rs, '10.1.7.7'), 65111);
+  rs.close();
+});

@@ -14,7 +14,7 @@
 import test, { type ExecutionContext } from 'ava';
 import dnsPacket from 'dns-packet';
 import {
-  createPeer, freePort, FrrRouteServer, loopbackAddress, missingReason, Supersparrow, waitFor,
+  createPeer, freePort, FrrRouteServer, loopbackAddress, missingReason, peerTest, Supersparrow, waitFor,
   type BirdFeeder, type PeerDaemon, type RouteSpec,
 } from '../helpers/peers/index.js';
 import type { QueryAnswer, SupersparrowPop } from '../helpers/peers/supersparrow.js';
@@ -73,21 +73,8 @@ function answerOf(pop: string): string {
 }
 
 const missing = (await Promise.all((['frr', 'bird'] as const).map((n) => missingReason(n)))).filter((m): m is string => m !== null);
-const ci = process.env['CI'] === 'true';
-
 function run(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  const title = `route server (real FRR): ${name}`;
-  if (missing.length > 0 && !ci) {
-    test.serial.skip(`${title} (skipped: ${missing.join('; ')})`, () => undefined);
-    return;
-  }
-  test.serial(title, async (t) => {
-    if (missing.length > 0) {
-      t.fail(`${missing.join('; ')}; CI=true requires FRR and BIRD`);
-      return;
-    }
-    await fn(t);
-  });
+  peerTest(missing, `route server (real FRR): ${name}`, fn);
 }
 
 /** The route server (FRR, its vty password-protected) with BIRD feeding it ROUTES; started once for the file. */

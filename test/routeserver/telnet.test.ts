@@ -11,7 +11,7 @@ import {
 } from '../../src/routeserver/telnet.js';
 import { RouteServerError, type RouteServerErrorCode } from '../../src/routeserver/types.js';
 import {
-  FrrRouteServer, freePort, loopbackAddress, missingReason, sleep, waitFor, type BirdFeeder, type RouteSpec,
+  FrrRouteServer, freePort, loopbackAddress, missingReason, peerTest, sleep, waitFor, type BirdFeeder, type RouteSpec,
 } from '../helpers/peers/index.js';
 
 /** Loopback blocks of this file: 80 the shared route server and its BIRD, 81 a second bgpd, 82 a dead port, 84 fakes. */
@@ -22,7 +22,6 @@ const BLOCK_FAKE = 84;
 
 /** Why the real-FRR tests cannot run here (FRR or BIRD missing), asked before any test is declared. */
 const missing = (await Promise.all((['frr', 'bird'] as const).map((n) => missingReason(n)))).filter((m): m is string => m !== null);
-const ci = process.env['CI'] === 'true';
 
 // ------------------------------------------------------------------------------------------------ helpers
 
@@ -542,16 +541,7 @@ function rsOptions(server: FrrRouteServer, over: Partial<VtyOptions> = {}): VtyO
 
 /** A test against the real FRR: skipped visibly when FRR or BIRD is missing, failed under CI=true. */
 function frr(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  const title = `FRR vty: ${name}`;
-  if (missing.length > 0 && !ci) {
-    test.serial.skip(`${title} (skipped: ${missing.join('; ')})`, () => undefined);
-    return;
-  }
-  test.serial(title, async (t) => {
-    if (missing.length > 0) {
-      t.fail(`${missing.join('; ')}; CI=true requires FRR and BIRD`);
-      return;
-    }
+  peerTest(missing, `FRR vty: ${name}`, async (t) => {
     t.teardown(async () => {
       if (!t.passed && rs) t.log(`bgpd log:\n${(await rs.log()).split('\n').slice(-30).join('\n')}`);
     });

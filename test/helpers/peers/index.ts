@@ -70,3 +70,4 @@ export async function missingReason(name: DaemonName | DnsClientName): Promise<s
   if (await isInstalled(name)) return null;
   return `${name} is not installed (see PEERS.md)`;
 }
+export { peerTest } from './peer-test.js';
