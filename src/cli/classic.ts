@@ -14,11 +14,11 @@ import { runBatch } from './batch.js';
 import { CLASSIC_HELP, ClassicUsageError, parseClassicArgs, type ClassicOptions } from './classic-options.js';
 import { clientSocketPath, controlRequest } from './control-client.js';
 import { ReconnectingConnection } from './decide.js';
+import { formatAsPathJson } from './routes.js';
 import { RouteServer, defaultRouteServerPort, type RouteServerKind } from '../routeserver/index.js';
 
 /** How long the route server has to answer one command (and to let us log in). */
 const ROUTE_SERVER_TIMEOUT_MS = 10_000;
-import { formatAsPathJson } from './routes.js';
 
 const ANSWERED = 0;
 const NO_ANSWER = 1;
@@ -141,19 +141,19 @@ export async function runClassic(argv: string[]): Promise<number> {
   if (routeServer !== null) {
     const rs = routeServer;
     // One answer from the route server; its failure answers self, as the original did when its route server did not.
-    const decideFromConsole = async (line: string): Promise<{ answer: string | null; path: string | null; failed: boolean }> => {
+    const decideFromConsole = async (line: string): Promise<{ answer: string | null; path: string | null }> => {
       const p: ParsedAddress = { afi: Afi.IPv4, a: 0, b: 0, c: 0, d: 0 };
-      if (!readAddress(line.trim(), p)) return { answer: null, path: null, failed: false };
+      if (!readAddress(line.trim(), p)) return { answer: null, path: null };
       unmapIpv4(p);
       try {
         await rs.resolve(p);
       } catch (err) {
         process.stderr.write(`supersparrow: route server ${options.host} port ${rs.options.port}: ${(err as Error).message}; answering self\n`);
-        return { answer: selfText, path: null, failed: true };
+        return { answer: selfText, path: null };
       }
       const pop = proximity.decide(p.afi, p.a, p.b, p.c, p.d, out);
       const path = out.route.found ? formatAsPathJson(asPathJson(rib.attributesOf(out.route.attributes))) : null;
-      return { answer: answerText(pop), path, failed: false };
+      return { answer: answerText(pop), path };
     };
     try {
       if (options.batch) {
