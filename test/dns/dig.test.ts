@@ -22,7 +22,7 @@
 // wait polls with a generous deadline; nothing asserts on timing.
 import test, { type ExecutionContext } from 'ava';
 import {
-  createPeer, freePort, loopbackAddress, missingReason, queryWith, Supersparrow, waitFor,
+  createPeer, freePort, loopbackAddress, missingReason, peerTest, queryWith, Supersparrow, waitFor,
   type DnsClientName, type DnsReply, type PeerDaemon, type PeerOptions, type RouteSpec,
 } from '../helpers/peers/index.js';
 import type { QueryAnswer, SupersparrowPop } from '../helpers/peers/supersparrow.js';
@@ -101,7 +101,6 @@ const A_OF = (pop: string): string => POPS[pop]!.ipv4!;
 const AAAA_OF = (pop: string): string => POPS[pop]!.ipv6!;
 
 const missing = (await Promise.all((['bird', 'dig', 'kdig'] as const).map((n) => missingReason(n)))).filter((m) => m !== null);
-const ci = process.env['CI'] === 'true';
 
 interface World {
   ss: Supersparrow;
@@ -223,16 +222,7 @@ async function diagnostics(ss: Supersparrow | undefined, birds: PeerDaemon[]): P
  * setup's diagnostics unless `shared` is false (a test with its own supersparrow logs its own).
  */
 function run(name: string, fn: (t: ExecutionContext) => Promise<void>, shared = true): void {
-  const title = `dns with dig and kdig: ${name}`;
-  if (missing.length > 0 && !ci) {
-    test.serial.skip(`${title} (skipped: ${missing.join('; ')})`, () => undefined);
-    return;
-  }
-  test.serial(title, async (t) => {
-    if (missing.length > 0) {
-      t.fail(`${missing.join('; ')}; CI=true requires BIRD, dig and kdig`);
-      return;
-    }
+  peerTest(missing, `dns with dig and kdig: ${name}`, async (t) => {
     if (shared) {
       t.teardown(async () => {
         if (!t.passed) t.log(await diagnostics(world?.ss, world?.birds ?? []));

@@ -12,10 +12,10 @@
 //      invocation must each be answered as the classic rule applied to the router's own best path says.
 //
 // Every wait polls the CLI or BIRD with a generous deadline; nothing asserts on timing.
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import { BirdRouter, type BirdBestRoute } from '../helpers/peers/bird.js';
 import {
-  createPeer, freePort, loopbackAddress, missingReason, Supersparrow, waitFor,
+  createPeer, freePort, loopbackAddress, missingReason, peerTest, Supersparrow, waitFor,
   type PeerDaemon, type RouteSpec,
 } from '../helpers/peers/index.js';
 import type { QueryAnswer, SupersparrowPop } from '../helpers/peers/supersparrow.js';
@@ -45,22 +45,10 @@ const ANSWER_OF: Record<string, { v4: string; v6: string }> = {
 };
 
 const missing = await missingReason('bird');
-const ci = process.env['CI'] === 'true';
 
-/** Locally a missing BIRD is a visible skip; under CI=true it fails (as in scenarios.ts). */
+/** Locally a missing BIRD is a visible skip; under CI=true it fails. */
 function run(name: string, fn: (t: ExecutionContext) => Promise<void>): void {
-  const title = `bird proximity: ${name}`;
-  if (missing !== null && !ci) {
-    test.serial.skip(`${title} (skipped: ${missing})`, () => undefined);
-    return;
-  }
-  test.serial(title, async (t) => {
-    if (missing !== null) {
-      t.fail(`${missing}; CI=true requires BIRD`);
-      return;
-    }
-    await fn(t);
-  });
+  peerTest(missing === null ? [] : [missing], `bird proximity: ${name}`, fn);
 }
 
 /** What a failed test leaves in its log: the CLI's view, supersparrow's log and BIRD's. */

@@ -1,8 +1,8 @@
 // The interop scenarios of issue 5, run against one real daemon. Each test file (bird, frr, gobgp, exabgp) calls
 // defineInteropTests with its own loopback block so that files running at the same time never share an address.
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import {
-  createPeer, expectedAsPath, freePort, loopbackAddress, missingReason, sleep, Supersparrow, waitFor,
+  createPeer, expectedAsPath, freePort, loopbackAddress, missingReason, peerTest, sleep, Supersparrow, waitFor,
   type DaemonName, type PeerDaemon, type PeerOptions, type RouteAnswer, type RouteSpec,
 } from '../helpers/peers/index.js';
 
@@ -69,7 +69,6 @@ async function diagnostics(pair: Partial<Pair>): Promise<string> {
 
 export async function defineInteropTests(daemon: DaemonName, block: number): Promise<void> {
   const missing = await missingReason(daemon);
-  const ci = process.env['CI'] === 'true';
 
   /**
    * Starts supersparrow and the daemon on fresh loopback addresses and ports. `supersparrowPassive` says who
@@ -135,20 +134,8 @@ export async function defineInteropTests(daemon: DaemonName, block: number): Pro
 
   const title = (s: string): string => `${daemon}: ${s}`;
 
-  const run = (name: string, fn: (t: ExecutionContext) => Promise<void>): void => {
-    if (missing !== null && !ci) {
-      // A visible skip locally; under CI a missing daemon fails instead (below).
-      test.serial.skip(`${title(name)} (skipped: ${missing})`, () => undefined);
-      return;
-    }
-    test.serial(title(name), async (t) => {
-      if (missing !== null) {
-        t.fail(`${missing}; CI=true requires every daemon`);
-        return;
-      }
-      await fn(t);
-    });
-  };
+  // A visible skip locally; under CI a missing daemon fails instead.
+  const run = (name: string, fn: (t: ExecutionContext) => Promise<void>): void => peerTest(missing === null ? [] : [missing], title(name), fn);
 
   async function expectRoute(t: ExecutionContext, pair: Pair, route: RouteSpec, ibgp: boolean, timeoutMs = 15_000): Promise<void> {
     const answer = await waitFor(`route ${route.prefix} in supersparrow`, async () => (await pair.ss.route(route.prefix)) ?? undefined, timeoutMs, 200);
