@@ -181,13 +181,33 @@ export async function packMrtPeerTable(
   peer: { address: string; as: number },
   ipv4NextHop: number,
 ): Promise<{ packed: PackedTable; loaded: MrtLoadResult }> {
+  const { groups, loaded, distinct } = await mrtPeerRouteGroups(file, peer, ipv4NextHop);
+  return { packed: packTable(groups, { distinct }), loaded };
+}
+
+/**
+ * One peer's table out of an MRT file as that peer would send it to an eBGP neighbor (asEbgpExport), by attribute
+ * set, with its prefix count per family (one path per prefix: no prefix twice).
+ */
+export async function mrtPeerRouteGroups(
+  file: string,
+  peer: { address: string; as: number },
+  ipv4NextHop: number,
+): Promise<{ groups: RouteGroup[]; loaded: MrtLoadResult; distinct: { ipv4: number; ipv6: number } }> {
   const rib = createRib({ sizing: 'small' });
   const loaded = await loadMrtIntoRib(file, rib.writer, { peer });
   const neighbor = loaded.neighbors.values().next().value;
   if (neighbor === undefined) throw new Error(`no routes of peer ${peer.address} in ${file}`);
   const groups = neighborRouteGroups(rib.reader, neighbor.address, ipv4NextHop);
-  for (const g of groups) asEbgpExport(g.attributes, peer.as);
-  return { packed: packTable(groups), loaded };
+  const distinct = { ipv4: 0, ipv6: 0 };
+  for (const g of groups) {
+    asEbgpExport(g.attributes, peer.as);
+    for (const p of g.prefixes) {
+      if (p.afi === Afi.IPv4) distinct.ipv4++;
+      else distinct.ipv6++;
+    }
+  }
+  return { groups, loaded, distinct };
 }
 
 /**

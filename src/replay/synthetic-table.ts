@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Afi, AsPathSegment, AsPathSegmentType, PathAttributes } from '../bgp/index.js';
 import { seededRandom } from '../util/index.js';
+import { prependFirstAs, viewPrepends, type TableView } from './views.js';
 
 export interface SyntheticGroup {
   afi: Afi;
@@ -36,6 +37,12 @@ export interface SyntheticTableOptions {
   nextHop?: number;
   /** IPv6 next hop (16 bytes). Default 2001:db8::1. */
   nextHop6?: Uint8Array;
+  /**
+   * The table as router `view.index` of `view.count` POP routers sees it: the same prefixes, attribute sets and
+   * random draws, each path with the router's AS prepended viewPrepends(origin, view) times (see views.ts).
+   * viewRouteGroups gives the same view of a table generated without one, without generating it again.
+   */
+  view?: TableView;
 }
 
 /** Folder of the CSVs of @ip-location-db/asn. */
@@ -58,10 +65,10 @@ export function generateSyntheticTable(options: SyntheticTableOptions = {}): Syn
   const rand = seededRandom(seed);
   const transit = Array.from({ length: 600 }, (_, i) => [174, 1299, 2914, 3257, 3356, 6453, 6461, 6762, 6939, 7018][i % 10]! + (i >= 10 ? 100000 + i * 7 : 0));
 
-  // origin AS -> variant index -> group
+  // (origin AS, variant, family) -> group
   const groups: SyntheticGroup[] = [];
   const buffers: number[][] = [];
-  const byKey = new Map<string, number>();
+  const byKey = new Map<number, number>();
   const pathOf = new Map<number, number[]>();
   const groupFor = (afi: Afi, origin: number): number => {
     let asPath = pathOf.get(origin);
@@ -74,12 +81,14 @@ export function generateSyntheticTable(options: SyntheticTableOptions = {}): Syn
     }
     const variants = 1 + (origin % 7 === 0 ? 2 : origin % 3 === 0 ? 1 : 0);
     const variant = Math.floor(rand() * variants);
-    const key = `${afi}:${origin}:${variant}`;
+    // A number, not a string: this runs for every prefix.
+    const key = (origin * 4 + variant) * 2 + (afi === Afi.IPv6 ? 1 : 0);
     let g = byKey.get(key);
     if (g === undefined) {
       const attrs = new PathAttributes();
       attrs.origin = variant === 2 ? 2 : 0;
       attrs.asPath = [new AsPathSegment(AsPathSegmentType.AsSequence, variant === 1 ? [asPath[0]!, ...asPath] : [...asPath])];
+      if (options.view !== undefined) attrs.asPath = prependFirstAs(attrs.asPath, viewPrepends(origin, options.view));
       if (afi === Afi.IPv4) attrs.nextHop = nextHop;
       else attrs.mpNextHop = nextHop6;
       attrs.med = variant * 10;
@@ -161,13 +170,13 @@ function ctz(v: number): number {
   return 31 - Math.clz32(v & -v);
 }
 
+/** Trailing zero bits of a 128-bit value, a 32-bit word at a time (a bit at a time in BigInt is slow). */
 function ctz128(v: bigint): number {
-  let n = 0;
-  while ((v & 1n) === 0n && n < 128) {
-    v >>= 1n;
-    n++;
+  for (let shift = 0; shift < 128; shift += 32) {
+    const word = Number((v >> BigInt(shift)) & 0xffffffffn);
+    if (word !== 0) return shift + ctz(word);
   }
-  return n;
+  return 128;
 }
 
 // ---------------------------------------------------------------- compact file form
