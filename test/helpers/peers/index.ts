@@ -23,7 +23,7 @@ export { FrrPeer } from './frr.js';
 export { FrrRouteServer, BirdFeeder, type FrrRouteServerOptions, type FrrNeighbor } from './frr-vty.js';
 export { GobgpPeer } from './gobgp.js';
 export { ExabgpPeer } from './exabgp.js';
-export { Supersparrow, REPO_ROOT, type NeighborStatus, type RouteAnswer, type SupersparrowOptions, type SupersparrowNeighbor, type DnsListening } from './supersparrow.js';
+export { Supersparrow, REPO_ROOT, type NeighborStatus, type PopStatus, type RouteAnswer, type SupersparrowOptions, type SupersparrowNeighbor, type DnsListening } from './supersparrow.js';
 export { queryWith, parseDnsClientOutput, DNS_CLIENT_BINARIES, type DnsClientName, type DnsReply, type DnsRecord } from './dns-clients.js';
 export { freePort, loopbackAddress, waitFor, sleep, run, ManagedProcess, makeTempDir, removeDir } from './process.js';
 
