@@ -3,7 +3,7 @@
 // three routers replay one view each. Geography is not modelled: an origin AS's "home" POP is a hash of its number,
 // which makes the split deterministic and even (about 1/count of the origins each), and the other routers prepend
 // their own AS once per step away from that home.
-import { AsPathSegment, AsPathSegmentType, PathAttributes } from '../bgp/index.js';
+import { AsPathSegment, AsPathSegmentType, type PathAttributes } from '../bgp/index.js';
 import { mix32 } from '../proximity/index.js';
 import type { RouteGroup } from './packed-table.js';
 
@@ -62,9 +62,9 @@ export function* viewRouteGroups(groups: Iterable<RouteGroup>, view: TableView, 
       yield g;
       continue;
     }
-    const attributes = Object.assign(new PathAttributes(), g.attributes);
-    if (g.attributes.asPath !== null) attributes.asPath = prependFirstAs(g.attributes.asPath, times);
-    attributes.nextHop = nextHop;
+    // A spread copies a few times faster than Object.assign onto a new PathAttributes (a plain data class).
+    const asPath = g.attributes.asPath === null ? null : prependFirstAs(g.attributes.asPath, times);
+    const attributes: PathAttributes = { ...g.attributes, asPath, nextHop };
     yield { attributes, prefixes: g.prefixes };
   }
 }
