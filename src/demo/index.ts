@@ -18,6 +18,7 @@ import {
   pickMrtPeer,
   syntheticRouteGroups,
   viewRouteGroups,
+  type MrtPeerCount,
   type PackedTable,
 } from '../replay/index.js';
 import type { NeighborStatus } from '../session/index.js';
@@ -208,6 +209,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const say = (line = ''): void => {
     o.out.write(line + '\n');
   };
+  // The MRT peer first: a wrong --peer is said before anything starts, and its AS goes into the configuration.
+  const mrtPeer = o.mrt ? await pickMrtPeer(o.mrt.file, o.mrt.peer) : null;
+  if (mrtPeer?.peer.as === LOCAL_AS) throw new Error(`peer ${mrtPeer.peer.address} is in AS${LOCAL_AS}, the demo daemon's own AS: pick another with --peer`);
+  const routerAs = mrtPeer?.peer.as ?? PROVIDER_AS;
   const dir = mkdtempSync(path.join(tmpdir(), 'supersparrow-demo-'));
   const socket = o.socket ?? path.join(dir, 'supersparrow.sock');
   const configFile = path.join(dir, 'demo.yaml');
@@ -234,7 +239,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const cmd = commandName();
   try {
     say(`# supersparrow demo: three POP routers replay a full-size table into \`supersparrow serve\`, all on loopback`);
-    writeFileSync(configFile, demoConfig(o, socket));
+    writeFileSync(configFile, demoConfig(o, socket, routerAs));
     serve = new ServeProcess(configFile, path.join(dir, 'serve.log'));
     const child = serve;
     void child.exited.then(({ code, signal }) => {
@@ -243,8 +248,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(`# started supersparrow serve (pid ${serve.pid}): ${cmd} serve --config ${configFile}`);
     say(`#   its log: ${serve.logFile}`);
 
+    say(`# building the routers' tables${o.mrt ? '' : ' (a full-size table and three views of it: 15-30 s)'}`);
     const started = performance.now();
-    const tables = o.mrt ? await mrtViews(o.mrt.file, o.mrt.peer, o.routers) : syntheticViews(o.routers);
+    const tables = o.mrt && mrtPeer ? await mrtViews(o.mrt.file, mrtPeer, o.routers, say) : syntheticViews(o.routers, say);
     const first = tables.views[0]!;
     say(`# table: ${tables.description}`);
     say(
@@ -255,7 +261,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     for (let i = 0; i < POPS.length; i++) routers.push({ pop: POPS[i]!.name, address: o.routers[i]!, table: tables.views[i]!, feeder: null });
 
     const bgpPort = await end.until(waitForListening(serve, end));
-    say(`# supersparrow listens for BGP on ${o.address}:${bgpPort}; the routers ${routers.map((r) => `${r.pop} ${r.address}`).join(', ')} (AS${tables.routerAs}) connect`);
+    say(`# supersparrow listens for BGP on ${o.address}:${bgpPort}; the routers ${routers.map((r) => `${r.pop} ${r.address}`).join(', ')} (AS${routerAs}) connect`);
     await end.until(
       Promise.all(
         routers.map(async (r) => {
@@ -263,7 +269,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
             host: o.address,
             port: bgpPort,
             localAddress: r.address,
-            localAs: tables.routerAs,
+            localAs: routerAs,
             remoteAs: LOCAL_AS,
             routerId: r.address,
             holdTime: 90,
@@ -308,12 +314,14 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say();
     say(`# ready: supersparrow serve (pid ${serve.pid}) answers DNS for ${ZONE} on 127.0.0.1:${o.dnsPort} and its control socket ${socket}.`);
     say(`# Try, in another terminal:`);
-    for (const p of picked) {
+    const digs = picked.map((p) => {
       const pop = POPS.find((x) => x.name === p.pop)!;
       const v6 = p.addr.includes(':');
-      const subnet = v6 ? `${p.addr}/48` : `${p.addr}/24`;
-      say(`  dig @127.0.0.1 -p ${o.dnsPort} www.${ZONE} ${v6 ? 'AAAA ' : ''}+subnet=${subnet}   # -> ${p.pop} (${v6 ? pop.ipv6 : pop.ipv4}), via ${p.prefix}`);
-    }
+      const command = `dig @127.0.0.1 -p ${o.dnsPort} www.${ZONE} ${v6 ? 'AAAA ' : ''}+subnet=${p.addr}/${v6 ? 48 : 24}`;
+      return { command, comment: `# -> ${p.pop} (${v6 ? pop.ipv6 : pop.ipv4}), via ${p.prefix}` };
+    });
+    const width = Math.max(0, ...digs.map((d) => d.command.length));
+    for (const d of digs) say(`  ${d.command.padEnd(width)}   ${d.comment}`);
     const first3 = picked.filter((p) => !p.addr.includes(':')).map((p) => p.addr);
     say(`  ${cmd} query --socket ${socket} ${first3.join(' ')}`);
     say(`  ${cmd} explain --socket ${socket} ${first3[0] ?? '8.8.8.8'}`);
@@ -327,7 +335,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     await end.until(new Promise<never>(() => undefined));
     return 0;
   } catch (err) {
-    if (!(err instanceof DemoInterrupted)) throw err;
+    if (!(err instanceof DemoInterrupted)) {
+      if (o.tty) say();
+      process.stderr.write(`supersparrow demo: ${(err as Error).message}\n`);
+      if (serve !== null) process.stderr.write(`the end of supersparrow serve's log:\n${serve.tail(10)}\n`);
+      return 1;
+    }
     if (err.ending.text !== undefined) {
       say(`# ${err.ending.text}`);
       return 1;
@@ -354,10 +367,11 @@ function commandName(): string {
   return `node ${relative.startsWith('..') || path.isAbsolute(relative) ? SUPERSPARROW_BIN : relative}`;
 }
 
+const seconds = (since: number): string => ((performance.now() - since) / 1000).toFixed(1);
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 /** The daemon's configuration: three POPs, each fed by its own router (`pop:`), the multi-view rule, DNS. */
-function demoConfig(o: DemoOptions, socket: string): string {
+function demoConfig(o: DemoOptions, socket: string, routerAs: number): string {
   const lines = [
     `# Written by \`supersparrow demo\`: three POPs, each with its own router peer (the demo's), deciding by the`,
     `# multi-view rule: a client goes to the POP whose router has the best route to it.`,
@@ -368,10 +382,10 @@ function demoConfig(o: DemoOptions, socket: string): string {
     `neighbors:`,
   ];
   POPS.forEach((pop, i) => {
-    lines.push(`  - address: ${o.routers[i]}`, `    remote-as: ${PROVIDER_AS}`, `    passive: true`, `    pop: ${pop.name}`, `    description: ${pop.name} POP router (the demo's, replaying a table)`);
+    lines.push(`  - address: ${o.routers[i]}`, `    remote-as: ${routerAs}`, `    passive: true`, `    pop: ${pop.name}`, `    description: ${pop.name} POP router (the demo's, replaying a table)`);
   });
   lines.push(`pops:`);
-  for (const pop of POPS) lines.push(`  ${pop.name}: { as: ${PROVIDER_AS}, ipv4: ${pop.ipv4}, ipv6: "${pop.ipv6}", host: ${pop.name}.${ZONE} }`);
+  for (const pop of POPS) lines.push(`  ${pop.name}: { as: ${routerAs}, ipv4: ${pop.ipv4}, ipv6: "${pop.ipv6}", host: ${pop.name}.${ZONE} }`);
   lines.push(
     `proximity:`,
     `  rule: multi-view`,
@@ -398,20 +412,22 @@ interface DemoTables {
   /** Per router, its view, packed. */
   views: PackedTable[];
   description: string;
-  /** The AS the routers speak as: the first AS of every path they send. */
-  routerAs: number;
 }
 
 /** The synthetic full-size table, generated once, as each router sees it. */
-function syntheticViews(routers: readonly string[]): DemoTables {
+function syntheticViews(routers: readonly string[], say: (line: string) => void): DemoTables {
+  let started = performance.now();
   const synthetic = generateSyntheticTable({ peerAs: PROVIDER_AS, nextHop: parseIpv4(routers[0]!) });
+  say(`#   generated in ${seconds(started)} s; packing each router's view into UPDATEs`);
   const distinct = { ipv4: synthetic.ipv4Prefixes, ipv6: synthetic.ipv6Prefixes };
-  const views = routers.map((address, index) =>
-    packTable(viewRouteGroups(syntheticRouteGroups(synthetic), { index, count: routers.length }, parseIpv4(address)), { distinct }),
-  );
+  const views = routers.map((address, index) => {
+    started = performance.now();
+    const view = packTable(viewRouteGroups(syntheticRouteGroups(synthetic), { index, count: routers.length }, parseIpv4(address)), { distinct });
+    say(`#   ${POPS[index]!.name}'s view packed in ${seconds(started)} s`);
+    return view;
+  });
   return {
     views,
-    routerAs: PROVIDER_AS,
     description:
       `${synthetic.ipv4Prefixes.toLocaleString('en-US')} IPv4 + ${synthetic.ipv6Prefixes.toLocaleString('en-US')} IPv6 prefixes ` +
       `(real address ranges and origin ASes from @ip-location-db/asn, synthetic AS paths), ${synthetic.attributeSets.toLocaleString('en-US')} attribute sets`,
@@ -419,15 +435,15 @@ function syntheticViews(routers: readonly string[]): DemoTables {
 }
 
 /** One peer's table out of an MRT file (the one asked for, or the one with the most routes), as each router sees it. */
-async function mrtViews(file: string, peerAddress: string | undefined, routers: readonly string[]): Promise<DemoTables> {
-  const { peer, peers } = await pickMrtPeer(file, peerAddress);
-  if (peer.as === LOCAL_AS) throw new Error(`peer ${peer.address} is in AS${LOCAL_AS}, the demo daemon's own AS: pick another with --peer`);
+async function mrtViews(file: string, picked: { peer: MrtPeerCount; peers: number }, routers: readonly string[], say: (line: string) => void): Promise<DemoTables> {
+  const { peer, peers } = picked;
+  const started = performance.now();
   const { groups, loaded, distinct } = await mrtPeerRouteGroups(file, peer, parseIpv4(routers[0]!));
+  say(`#   read in ${seconds(started)} s; packing each router's view into UPDATEs`);
   const views = routers.map((_, index) => packTable(viewRouteGroups(groups, { index, count: routers.length }), { distinct }));
   const what = loaded.entries > 0 ? `its RIB entries` : `its ${loaded.updates.toLocaleString('en-US')} UPDATEs replayed in order`;
   return {
     views,
-    routerAs: peer.as,
     description:
       `${path.basename(file)}, peer ${peer.address} AS${peer.as} (${peers} peer${peers === 1 ? '' : 's'} in the file), ${what}: ` +
       `${distinct.ipv4.toLocaleString('en-US')} IPv4 + ${distinct.ipv6.toLocaleString('en-US')} IPv6 prefixes with their real attributes, ` +
