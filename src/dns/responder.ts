@@ -159,7 +159,6 @@ export class DnsResponder {
     const decision = this.decision;
     let scope = 0;
     let ranked = 0;
-    const ranking = decision.ranking;
     // The route-server fallback decides while no BGP session is Established; the table, once it has loaded.
     const fallback = this.fallback !== null && this.fallback.active ? this.fallback : null;
     let decidedHere = false;
@@ -174,6 +173,8 @@ export class DnsResponder {
         if (query.ecsFamily === 2 && decision.afi === Afi.IPv4) scope += 96;
       } else decidedHere = this.decide(fallback, afi, a, b, c, d, decision, name.limit);
     }
+    // Read after deciding: decide() replaces the ranking array when a reload added POPs.
+    const ranking = decision.ranking;
     if (decidedHere) {
       ranked = decision.ranked;
       this.stats.byRule[decision.rule]++;

@@ -466,6 +466,20 @@ test('a reconfiguration swaps names and TTLs', (t) => {
   t.deepEqual(ask(w, { name: 'www2.example.test', from: '10.2.3.4' }).ttls, [45]);
 });
 
+test('a reconfiguration that adds POPs: the very first answer after it is already the new decision', (t) => {
+  // The responder's Decision was sized for the POPs it started with; decide() grows its ranking when a reload
+  // added POPs, and the answer must be read from the grown one (not from the array it had before deciding).
+  const two = BASE.replace(/  z: .*\n/, '').replace('self: z', 'self: x');
+  const w = world(two + DNS);
+  t.deepEqual(ask(w, { subnet: '10.1.2.0/24' }).data, ['192.0.2.20'], 'y, before');
+  const next = parseConfig(BASE.replace('proximity:', '  w: { as: 65004, ipv4: 192.0.2.40 }\nproximity:') + DNS);
+  announce(w.writer, w.neighbor, '10.9.0.0/16', attrs([65004]));
+  w.proximity.configure({ pops: next.pops, proximity: next.proximity, overrides: next.overrides, neighborPops: [] });
+  w.responder.configure(next.dns!);
+  t.deepEqual(ask(w, { subnet: '10.9.2.0/24' }).data, ['192.0.2.40'], 'w, the POP the reload added, at the first query');
+  t.deepEqual(ask(w, { subnet: '10.9.2.0/24' }).data, ['192.0.2.40'], 'and at the next');
+});
+
 test('answering allocates nothing: A with ECS (IPv4 and IPv6), AAAA, NXDOMAIN', (t) => {
   const w = world();
   const packets = [
