@@ -43,9 +43,12 @@ label { font-weight: 600; }
 input[type=text] { font: 14px var(--mono); padding: 5px 8px; width: 300px; border: 1px solid #aeb6bf; border-radius: 3px; }
 input[type=text]:focus, button:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
 button { font: inherit; padding: 5px 14px; border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: 3px; cursor: pointer; }
+.nowrap { white-space: nowrap; }
+td .failing { color: var(--bad); }
 .error { color: var(--bad); margin-top: 8px; }
 .error:empty { display: none; }
 .result { margin-top: 10px; }
+.result:not(:empty) { border-left: 3px solid var(--accent); padding: 2px 0 4px 14px; }
 .headline { font-size: 16px; margin: 0 0 2px; }
 .headline strong { font-size: 17px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
@@ -166,17 +169,23 @@ const SCRIPT = String.raw`
       fill.style.width = (share * 100).toFixed(1) + '%';
       bar.appendChild(fill);
       var shareCell = el('td', null, 'num', [el('div', null, 'share', [bar, el('span', total > 0 ? (share * 100).toFixed(1) + ' %' : '-')])]);
-      var check = p.check ? (p.check.up ? 'ok' : 'failing') + ' (' + p.check.kind + ' ' + p.check.target + ')' + (!p.check.up && p.check.reason ? ': ' + p.check.reason : '') : '-';
+      var check = cell(p.check ? null : '-');
+      if (p.check) {
+        check.appendChild(el('div', p.check.kind + ' ' + p.check.target, 'mono muted'));
+        var verdict = el('div', p.check.up ? 'passing' : 'failing' + (p.check.reason ? ': ' + p.check.reason : ''), p.check.up ? '' : 'failing');
+        check.appendChild(verdict);
+      }
+      var answers = el('td', null, 'mono', [p.ipv4, p.ipv6, p.host].filter(function (x) { return x; }).map(function (x) { return el('div', x); }));
       var sessions = p.neighbors.length === 0 ? '-' : p.neighbors.filter(function (x) { return x.up; }).length + ' of ' + p.neighbors.length + ' up';
-      var name = el('td', null, null, [el('strong', p.name)]);
+      var name = el('td', null, 'nowrap', [el('strong', p.name)]);
       if (p.self) name.appendChild(el('span', ' (self)', 'muted'));
       return el('tr', null, null, [
         name,
         cell('AS' + p.as, 'mono'),
         el('td', null, null, [popState(p)]),
-        cell([p.ipv4, p.ipv6, p.host].filter(function (x) { return x; }).join('  '), 'mono'),
-        cell(sessions),
-        cell(check),
+        answers,
+        cell(sessions, 'nowrap'),
+        check,
         shareCell,
         cell(count(n), 'num'),
       ]);
