@@ -34,7 +34,15 @@ import {
   DEFAULT_MAX_PREFIX_RESTART_AFTER,
   DEFAULT_POP_PREFERENCE,
   DEFAULT_STALE_PATH_TIME,
+  DEFAULT_HTTP_HEADERS_TIMEOUT,
+  DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT,
+  DEFAULT_HTTP_MAX_CONNECTIONS,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_HTTP_REQUEST_TIMEOUT,
+  HTTP_REDIRECT_STATUSES,
   LOG_LEVELS,
+  type HttpConfig,
+  type HttpRedirectConfig,
   type BgpConfig,
   type Config,
   type DnsConfig,
@@ -120,7 +128,7 @@ class Validator_ {
   }
 
   config(root: Node | null, file: string): Config {
-    const top = this.map(root, root, '', ['bgp', 'neighbors', 'pops', 'proximity', 'overrides', 'control', 'log', 'dns', 'route-server']);
+    const top = this.map(root, root, '', ['bgp', 'neighbors', 'pops', 'proximity', 'overrides', 'control', 'log', 'dns', 'route-server', 'http']);
     const bgp = this.bgp(this.get(top, 'bgp'), root);
     const pops = this.pops(this.get(top, 'pops'), root);
     const neighborsNode = this.get(top, 'neighbors');
@@ -186,7 +194,92 @@ class Validator_ {
       log: { level: level as LogLevel, file: this.optString(log, 'file', 'log.file') },
       dns,
       routeServer: this.routeServer(this.get(top, 'route-server'), root, dns),
+      http: this.http(this.get(top, 'http'), root),
     };
+  }
+
+  // ---- HTTP ----------------------------------------------------------------------------------------------------
+
+  /**
+   * `http: { listen, trusted-proxies, redirect: { hosts, scheme, status }, max-connections, request-timeout,
+   * headers-timeout, keep-alive-timeout }`.
+   */
+  private http(node: Located, parent: Located): HttpConfig | null {
+    const m = this.map(node, parent, 'http', ['listen', 'trusted-proxies', 'redirect', 'max-connections', 'request-timeout', 'headers-timeout', 'keep-alive-timeout'], true);
+    if (!m) return null;
+    const listen: ListenConfig[] = [];
+    const listenNode = this.get(m, 'listen');
+    if (listenNode === undefined) this.report(m, m, 'http.listen', `is required (a list of "ADDRESS:PORT"; "ADDRESS" alone means port ${DEFAULT_HTTP_PORT})`);
+    else {
+      const items = isSeq(listenNode) ? (listenNode.items as Node[]) : [listenNode];
+      if (items.length === 0) this.report(listenNode, m, 'http.listen', 'needs at least one address');
+      items.forEach((item, i) => {
+        const l = this.listenAddress(item, m, isSeq(listenNode) ? `http.listen[${i}]` : 'http.listen', DEFAULT_HTTP_PORT);
+        if (l) listen.push(l);
+      });
+    }
+    const trustedProxies: string[] = [];
+    const proxiesNode = this.get(m, 'trusted-proxies');
+    if (proxiesNode !== undefined && !(isScalar(proxiesNode) && proxiesNode.value === null)) {
+      const items = isSeq(proxiesNode) ? (proxiesNode.items as Node[]) : [proxiesNode];
+      items.forEach((item, i) => {
+        const path = isSeq(proxiesNode) ? `http.trusted-proxies[${i}]` : 'http.trusted-proxies';
+        const text = scalarText(item);
+        // An address alone is the one host.
+        const prefix = text === null ? null : parsePrefix(text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
+        if (prefix === null) this.report(item, proxiesNode, path, 'must be an IPv4 or IPv6 prefix ADDRESS/LENGTH, or an address');
+        else if (prefix.hostBits) this.report(item, proxiesNode, path, `has host bits set; did you mean ${prefix.text}?`);
+        else if (!trustedProxies.includes(prefix.text)) trustedProxies.push(prefix.text);
+      });
+    }
+    const requestTimeoutSeconds = this.seconds(m, 'request-timeout', 'http.request-timeout', 1) ?? DEFAULT_HTTP_REQUEST_TIMEOUT;
+    const headersTimeout = this.seconds(m, 'headers-timeout', 'http.headers-timeout', 1);
+    // Node refuses a headers timeout longer than the request timeout.
+    if (headersTimeout !== null && headersTimeout > requestTimeoutSeconds) {
+      this.report(this.get(m, 'headers-timeout'), m, 'http.headers-timeout', `must not exceed http.request-timeout (${requestTimeoutSeconds} s)`);
+    }
+    return {
+      listen,
+      trustedProxies,
+      redirect: this.httpRedirect(this.get(m, 'redirect'), m),
+      maxConnections: this.int(m, 'max-connections', 'http.max-connections', 1, 65535, false, 'a number of connections') ?? DEFAULT_HTTP_MAX_CONNECTIONS,
+      requestTimeoutSeconds,
+      headersTimeoutSeconds: headersTimeout ?? Math.min(DEFAULT_HTTP_HEADERS_TIMEOUT, requestTimeoutSeconds),
+      keepAliveTimeoutSeconds: this.seconds(m, 'keep-alive-timeout', 'http.keep-alive-timeout', 1) ?? DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT,
+    };
+  }
+
+  /** `redirect: { hosts: [ NAME ], scheme: http | https, status: 301 | 302 | 303 | 307 | 308 }`. */
+  private httpRedirect(node: Located, parent: Located): HttpRedirectConfig | null {
+    const m = this.map(node, parent, 'http.redirect', ['hosts', 'scheme', 'status'], true);
+    if (!m) return null;
+    const hosts: string[] = [];
+    const hostsNode = this.get(m, 'hosts');
+    if (hostsNode === undefined || (isScalar(hostsNode) && hostsNode.value === null)) {
+      this.report(hostsNode ?? m, m, 'http.redirect.hosts', 'is required: the host names whose requests are redirected');
+    } else {
+      const items = isSeq(hostsNode) ? (hostsNode.items as Node[]) : [hostsNode];
+      if (items.length === 0) this.report(hostsNode, m, 'http.redirect.hosts', 'needs at least one host name');
+      items.forEach((item, i) => {
+        const text = scalarText(item);
+        const path = isSeq(hostsNode) ? `http.redirect.hosts[${i}]` : 'http.redirect.hosts';
+        if (text === null || !isDnsName(text)) this.report(item, hostsNode, path, 'must be a host name (a DNS name, without a port)');
+        else if (!hosts.includes(fqdn(text))) hosts.push(fqdn(text));
+      });
+    }
+    let scheme: HttpRedirectConfig['scheme'] = 'http';
+    const schemeText = this.optString(m, 'scheme', 'http.redirect.scheme');
+    if (schemeText !== null) {
+      if (schemeText === 'http' || schemeText === 'https') scheme = schemeText;
+      else this.report(this.get(m, 'scheme'), m, 'http.redirect.scheme', 'must be http or https');
+    }
+    let status: HttpRedirectConfig['status'] = 302;
+    const statusNode = this.scalar(m, 'status', 'http.redirect.status', false);
+    if (statusNode) {
+      if ((HTTP_REDIRECT_STATUSES as readonly unknown[]).includes(statusNode.value)) status = statusNode.value as HttpRedirectConfig['status'];
+      else this.report(statusNode.node, m, 'http.redirect.status', `must be one of ${HTTP_REDIRECT_STATUSES.join(', ')}`);
+    }
+    return { hosts, scheme, status };
   }
 
   // ---- route server --------------------------------------------------------------------------------------------
@@ -294,19 +387,19 @@ class Validator_ {
     };
   }
 
-  /** `"ADDRESS:PORT"`, `"[IPV6]:PORT"`, `"ADDRESS"` (port 53), or `{ address, port }`. */
-  private listenAddress(node: Node, parent: Located, path: string): ListenConfig | null {
+  /** `"ADDRESS:PORT"`, `"[IPV6]:PORT"`, `"ADDRESS"` (port `defaultPort`), or `{ address, port }`. */
+  private listenAddress(node: Node, parent: Located, path: string, defaultPort = DEFAULT_DNS_PORT): ListenConfig | null {
     if (isMap(node)) {
       const l = this.map(node, parent, path, ['address', 'port']);
       const address = this.address(l, 'address', `${path}.address`, true);
-      const port = this.int(l, 'port', `${path}.port`, 0, 65535, false, 'a port') ?? DEFAULT_DNS_PORT;
+      const port = this.int(l, 'port', `${path}.port`, 0, 65535, false, 'a port') ?? defaultPort;
       return address === null ? null : { address, port };
     }
     const text = scalarText(node);
     const match = text === null ? null : /^\[([^\]]+)\](?::(\d{1,5}))?$|^([^:\[\]]+)(?::(\d{1,5}))?$|^([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/.exec(text);
     const address = match ? (match[1] ?? match[3] ?? match[5])! : '';
     const portText = match ? (match[2] ?? match[4]) : undefined;
-    const port = portText === undefined ? DEFAULT_DNS_PORT : Number(portText);
+    const port = portText === undefined ? defaultPort : Number(portText);
     const valid = match !== null && port <= 65535 && (Validator.isValidIPv4String(address)[0] || (address.includes(':') && Validator.isValidIPv6String(address)[0]));
     if (!valid) {
       this.report(node, parent, path, 'must be "ADDRESS:PORT" ("[IPV6]:PORT" for IPv6), or a mapping { address, port }');

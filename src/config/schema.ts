@@ -74,7 +74,41 @@ export interface Config {
   dns: DnsConfig | null;
   /** The route-server fallback, used while no BGP session is Established; null when not configured. */
   routeServer: RouteServerConfig | null;
+  /** The HTTP front end (metrics, JSON API, status page, redirects); null when not configured. */
+  http: HttpConfig | null;
 }
+
+/** `http.redirect:`: requests for these hosts are sent to the closest POP's `host`. */
+export interface HttpRedirectConfig {
+  /** Lower-case, without a trailing dot. */
+  hosts: string[];
+  /** Of the Location URL. */
+  scheme: 'http' | 'https';
+  status: 301 | 302 | 303 | 307 | 308;
+}
+
+/** `http:`: where it listens, whom it trusts for X-Forwarded-For, redirect mode, and the limits on clients. */
+export interface HttpConfig {
+  listen: ListenConfig[];
+  /** Canonical prefixes ("ADDRESS/LENGTH"); X-Forwarded-For is honoured only from a peer inside one of them. */
+  trustedProxies: string[];
+  redirect: HttpRedirectConfig | null;
+  /** Open connections at most; more are refused at accept. */
+  maxConnections: number;
+  /** Seconds a client has to send a whole request (headers and body). */
+  requestTimeoutSeconds: number;
+  /** Seconds a client has to send the request headers (at most requestTimeoutSeconds). */
+  headersTimeoutSeconds: number;
+  /** Seconds an idle keep-alive connection stays open. */
+  keepAliveTimeoutSeconds: number;
+}
+
+export const DEFAULT_HTTP_PORT = 9179;
+export const DEFAULT_HTTP_MAX_CONNECTIONS = 256;
+export const DEFAULT_HTTP_REQUEST_TIMEOUT = 10;
+export const DEFAULT_HTTP_HEADERS_TIMEOUT = 5;
+export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT = 5;
+export const HTTP_REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
 
 /** `route-server:`: a route server's console the decision falls back on (src/routeserver). */
 export interface RouteServerConfig {

@@ -6,18 +6,25 @@ import { createRequire } from 'node:module';
 import type bunyanType from 'bunyan';
 import { CeaseSubcode } from '../bgp/index.js';
 import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
-import { ControlServer, createControlHandler } from '../control/index.js';
+import { ControlServer, createControlHandler, type ControlRequest, type QueryJson } from '../control/index.js';
 import { DnsResponder, DnsServer, loadUdpBatch } from '../dns/index.js';
+import { HttpServer, type HttpControlRequest, type HttpSources, type RedirectDecision } from '../http/index.js';
 import { Proximity } from '../proximity/index.js';
 import { createRib, RibJournal, type RibReader } from '../rib/index.js';
 import { DnsWorkers } from './dns-workers.js';
 import { Fallback } from './fallback.js';
 import { HealthCheck } from './health.js';
+import { TableLoad, type ReadyState } from './readiness.js';
+import { AnswerWindow, buildStatus } from './status.js';
 import { proximitySetup } from './setup.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
 export { proximitySetup, Fallback };
 export type { FallbackStatus } from './fallback.js';
+export type { ReadyState } from './readiness.js';
+
+/** How long the table may take to load before the daemon counts as ready anyway, when `dns:` does not say. */
+export const DEFAULT_READY_TIMEOUT = 30;
 
 // A CommonJS package: require(), not import (RSS; see src/config/load.ts).
 const bunyan = createRequire(import.meta.url)('bunyan') as typeof bunyanType;
@@ -34,6 +41,13 @@ export interface Daemon {
   readonly dns: { responder: DnsResponder; server: DnsServer; workers: DnsWorkers | null } | null;
   /** The route-server fallback (`route-server:`), answering while no BGP session is Established. */
   readonly fallback: Fallback | null;
+  /** The HTTP front end, when `http:` is configured (a reload may start or stop it). */
+  readonly http: HttpServer | null;
+  /**
+   * Whether the table has loaded: every neighbor sent End-of-RIB, or there is none, or the startup timeout
+   * (dns.startup.timeout, else 30 s) passed. DNS answers self and /readyz answers 503 until then.
+   */
+  ready(): ReadyState;
   readonly log: bunyan;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
@@ -192,16 +206,26 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
       throw err;
     }
     const result: ReloadResult = { added: [], removed: [], changed: [], needsRestart: [] };
-    // The listener first: if the new address cannot be bound, the reload fails before anything else changed.
+    // The listeners first: if a new address cannot be bound, the reload fails before anything else changed. HTTP's
+    // new listener is bound (not yet used) before the BGP one moves, and dropped again if that fails.
+    let httpStep: { commit(): void; abort(): void };
+    try {
+      httpStep = await stageHttp(next);
+    } catch (err) {
+      log.error({ err, listen: next.http?.listen }, 'configuration not reloaded, keeping the running one: HTTP cannot listen on the new address');
+      throw new Error(`HTTP: cannot listen on ${next.http?.listen.map((l) => `${l.address} port ${l.port}`).join(', ')}: ${(err as Error).message}`);
+    }
     if (JSON.stringify(next.bgp.listen) !== JSON.stringify(current.bgp.listen)) {
       try {
         await speaker.relisten(next.bgp.listen);
       } catch (err) {
+        httpStep.abort();
         const listen = next.bgp.listen!;
         log.error({ err, listen }, 'configuration not reloaded, keeping the running one: cannot listen on the new address');
         throw new Error(`cannot listen on ${listen.address} port ${listen.port}: ${(err as Error).message}`);
       }
     }
+    httpStep.commit();
     // A new local AS or router id goes out in new OPENs: every session restarts (Other Configuration Change).
     const identityChanged = next.bgp.localAs !== current.bgp.localAs || next.bgp.routerId !== current.bgp.routerId;
     if (identityChanged) speaker.setIdentity(next.bgp.localAs, next.bgp.routerId);
@@ -250,11 +274,74 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     reloading = run;
     return run;
   };
-  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity, fallback), log);
+  // One handler for the control socket and the HTTP API, so that both answer alike.
+  const handler = createControlHandler(speaker, rib, reloadOnce, proximity, fallback);
+  const control = new ControlServer(socketPath, handler, log);
   await control.start();
   let dns: Daemon['dns'] = null;
-  let startupTimer: NodeJS.Timeout | null = null;
+  const tableLoad = new TableLoad(speaker, config.dns?.startup.timeoutSeconds ?? DEFAULT_READY_TIMEOUT, log);
+  // Redirects given, by POP: with the DNS answers, what the status page shows as each POP's share.
+  const redirects = new Map<string, number>();
+  const answerCounts = async (): Promise<Map<string, number>> => {
+    const counts = new Map(redirects);
+    const add = (byPop: ArrayLike<number>) => {
+      const pops = proximity.pops;
+      for (let i = 0; i < byPop.length && i < pops.length; i++) {
+        if (byPop[i]! > 0) counts.set(pops[i]!.config.name, (counts.get(pops[i]!.config.name) ?? 0) + byPop[i]!);
+      }
+    };
+    if (dns) {
+      add(dns.responder.stats.byPop);
+      for (const w of (await dns.workers?.stats()) ?? []) add(w.byPop);
+    }
+    return counts;
+  };
+  const answers = new AnswerWindow(answerCounts);
+  const startedAt = new Date();
+  const decide = async (address: string): Promise<RedirectDecision> => {
+    const [r] = (await handler({ command: 'query', addresses: [address] })) as QueryJson[];
+    // The closest POP, or the next ranked one, that has a host to send the client to.
+    const name = [r!.pop, ...r!.ranking].find((p) => p !== null && proximity.pop(p)?.config.host);
+    const host = name ? proximity.pop(name)!.config.host : null;
+    if (name) redirects.set(name, (redirects.get(name) ?? 0) + 1);
+    return { pop: name ?? r!.pop, host, rule: r!.rule };
+  };
+  const httpSources: HttpSources = {
+    request: (req: HttpControlRequest) => handler(req as ControlRequest),
+    decide,
+    readiness: () => tableLoad.state(),
+    status: () => buildStatus({ startedAt, speaker, rib, config: () => current, readiness: () => tableLoad.state(), answers, fallback: () => fallback?.status() ?? null }),
+    metrics: null,
+  };
+  let http: HttpServer | null = null;
+  /** Binds what `next.http` needs; commit() switches to it (or starts or stops the server), abort() undoes. */
+  const stageHttp = async (next: Config): Promise<{ commit(): void; abort(): void }> => {
+    const running = http;
+    if (running && next.http) return running.prepare(next.http);
+    if (!running && next.http) {
+      const fresh = new HttpServer(httpSources, next.http, log);
+      await fresh.start();
+      return { commit: () => (http = fresh), abort: () => void fresh.stop() };
+    }
+    if (running && !next.http) {
+      return {
+        commit: () => {
+          http = null;
+          void running.stop();
+          log.info('HTTP server stopped: no http: section any more');
+        },
+        abort: () => undefined,
+      };
+    }
+    return { commit: () => undefined, abort: () => undefined };
+  };
   try {
+    tableLoad.start();
+    answers.start();
+    if (config.http) {
+      http = new HttpServer(httpSources, config.http, log);
+      await http.start();
+    }
     if (config.dns) {
       const responder = new DnsResponder(proximity, config.dns);
       responder.fallback = fallback;
@@ -273,13 +360,21 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
         log.info({ workers: workers.count }, `DNS: ${workers.count} worker threads answer UDP beside the daemon`);
       }
       const workers = dns.workers;
-      startupTimer = watchTableLoad(speaker, responder, config, log, () => workers?.setLoaded());
+      const { ttl, timeoutSeconds } = config.dns.startup;
+      if (!tableLoad.ready) log.info({ ttl, timeoutSeconds }, `DNS: answering self with TTL ${ttl} until every neighbor has sent End-of-RIB (at most ${timeoutSeconds} s)`);
+      tableLoad.onReady((why) => {
+        responder.loaded = true;
+        workers?.setLoaded();
+        log.info({ why }, `DNS: answering from the decision: ${why}`);
+      });
     }
     await speaker.start();
   } catch (err) {
-    if (startupTimer) clearTimeout(startupTimer);
+    tableLoad.stop();
+    answers.stop();
     await dns?.workers?.stop();
     await dns?.server.stop();
+    await http?.stop();
     fallback?.close();
     await control.stop();
     throw err;
@@ -293,10 +388,16 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     control,
     dns,
     fallback,
+    get http() {
+      return http;
+    },
+    ready: () => tableLoad.state(),
     log,
     reload: reloadOnce,
     async stop(message?: string) {
-      if (startupTimer) clearTimeout(startupTimer);
+      tableLoad.stop();
+      answers.stop();
+      await http?.stop();
       await dns?.workers?.stop();
       await dns?.server.stop();
       checks.stop();
@@ -307,39 +408,6 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
       log.info('supersparrow stopped');
     },
   };
-}
-
-/**
- * The responder's defined state at startup: until every neighbor has sent End-of-RIB (or the startup timeout
- * passed), a decision would rest on half a table, so every decided name answers self with the short startup
- * TTL. Logs the switch. Returns the timeout's timer.
- */
-function watchTableLoad(speaker: Speaker, responder: DnsResponder, config: Config, log: bunyan, onLoaded: () => void): NodeJS.Timeout | null {
-  const { ttl, timeoutSeconds } = config.dns!.startup;
-  const loaded = (why: string) => {
-    if (responder.loaded) return;
-    responder.loaded = true;
-    onLoaded();
-    if (timer) clearTimeout(timer);
-    unsubscribe();
-    log.info({ why }, `DNS: answering from the decision: ${why}`);
-  };
-  let timer: NodeJS.Timeout | null = null;
-  const unsubscribe = speaker.onTableLoaded((n) => {
-    log.debug({ neighbor: n.address }, 'DNS: a neighbor has brought its table');
-    if (speaker.tablesLoaded) loaded('End-of-RIB from every neighbor');
-  });
-  if (speaker.neighbors.length === 0 || speaker.tablesLoaded) {
-    loaded('no neighbor to wait for');
-    return null;
-  }
-  log.info({ ttl, timeoutSeconds }, `DNS: answering self with TTL ${ttl} until every neighbor has sent End-of-RIB (at most ${timeoutSeconds} s)`);
-  timer = setTimeout(() => {
-    const waiting = speaker.neighbors.filter((n) => !n.tableLoaded).map((n) => n.address);
-    loaded(`the startup timeout (${timeoutSeconds} s) passed; no End-of-RIB yet from ${waiting.join(', ')}`);
-  }, timeoutSeconds * 1000);
-  timer.unref();
-  return timer;
 }
 
 function isWildcard(address: string): boolean {

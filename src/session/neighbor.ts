@@ -83,6 +83,8 @@ export class Neighbor implements ConnectionOwner {
   tableLoaded = false;
   /** Called the first time tableLoaded becomes true. */
   onTableLoaded: (() => void) | null = null;
+  /** Seconds from Established to End-of-RIB in every family, of the session that first brought the table. */
+  tableLoadSeconds: number | null = null;
   private progressTimer: NodeJS.Timeout | null = null;
   private progressLast = 0;
   private updateErrors = 0;
@@ -481,6 +483,7 @@ export class Neighbor implements ConnectionOwner {
       this.stopProgress();
       if (!this.tableLoaded) {
         this.tableLoaded = true;
+        this.tableLoadSeconds = seconds;
         this.onTableLoaded?.();
       }
     }

@@ -211,6 +211,12 @@ test('the example configuration in fixtures/ is valid and says what its comments
   t.deepEqual(dns.zones[0]!.ns, [{ name: 'ns1.example.test', addresses: ['192.0.2.53', '2001:db8::53'] }, { name: 'ns.example.net', addresses: [] }]);
   t.deepEqual(dns.zones[0]!.soa, { mname: 'ns1.example.test', rname: 'hostmaster.example.test', serial: 2026113001, refresh: 86400, retry: 7200, expire: 3600000, minimum: 60 });
   t.deepEqual([dns.startup, dns.workers, dns.udpSize, dns.tcp], [{ ttl: 5, timeoutSeconds: 30 }, 0, 1232, { idleTimeoutSeconds: 10, maxConnections: 256 }]);
+  t.deepEqual(c.http, {
+    listen: [{ address: '127.0.0.1', port: 9179 }, { address: '::1', port: 9179 }],
+    trustedProxies: ['127.0.0.1/32', '10.0.0.0/8'],
+    redirect: { hosts: ['www.example.test'], scheme: 'https', status: 302 },
+    maxConnections: 256, requestTimeoutSeconds: 10, headersTimeoutSeconds: 5, keepAliveTimeoutSeconds: 5,
+  });
   // Every POP has a view (x through the tagged neighbor, y and z through their communities), as the comment says.
   const text = readFileSync(file, 'utf8');
   t.true(text.includes('rule: classic'));
@@ -540,5 +546,60 @@ dns: { listen: [ "127.0.0.1:5300" ], zone: example.test, names: { www: {} }, ns:
 route-server: { type: frr }
 ${NO_NEIGHBORS}`), [
     "test.yaml:4:15: route-server: cannot be used with dns.workers (the fallback answers DNS from the daemon's own thread): set dns.workers to 0",
+  ]);
+});
+
+// ---- HTTP ----------------------------------------------------------------------------------------------------
+
+test('http: off without the section; defaults; listen, trusted proxies and redirect as written', (t) => {
+  t.is(parseConfig(`${BGP}${NO_NEIGHBORS}`).http, null);
+  t.deepEqual(parseConfig(`${BGP}http: { listen: 127.0.0.1 }\n${NO_NEIGHBORS}`).http, {
+    listen: [{ address: '127.0.0.1', port: 9179 }], trustedProxies: [], redirect: null,
+    maxConnections: 256, requestTimeoutSeconds: 10, headersTimeoutSeconds: 5, keepAliveTimeoutSeconds: 5,
+  });
+  const c = parseConfig(`${BGP}http:
+  listen: [ "[::1]:8080", { address: 127.0.0.2, port: 0 } ]
+  trusted-proxies: [ 192.0.2.7, "2001:DB8::/32", "::ffff:0:0/96", 192.0.2.7/32 ]
+  redirect: { hosts: [ WWW.Example.TEST., cdn.example.test ], scheme: https, status: 307 }
+  max-connections: 10
+  request-timeout: 3
+  keep-alive-timeout: 2
+${NO_NEIGHBORS}`).http!;
+  t.deepEqual(c.listen, [{ address: '::1', port: 8080 }, { address: '127.0.0.2', port: 0 }]);
+  t.deepEqual(c.trustedProxies, ['192.0.2.7/32', '2001:db8::/32', '::ffff:0.0.0.0/96'], 'canonical, an address alone as its host prefix, once each');
+  t.deepEqual(c.redirect, { hosts: ['www.example.test', 'cdn.example.test'], scheme: 'https', status: 307 });
+  t.deepEqual([c.maxConnections, c.requestTimeoutSeconds, c.headersTimeoutSeconds, c.keepAliveTimeoutSeconds], [10, 3, 3, 2], 'the headers timeout never above the request timeout');
+});
+
+test('http: bad values are reported with line, column and path', (t) => {
+  const p = problems(`${BGP}http:
+  listen: [ "127.0.0.1:99999", localhost ]
+  trusted-proxies: [ 10.0.0.1/8, banana ]
+  redirect:
+    hosts: [ "www.example.test:80" ]
+    scheme: ftp
+    status: 200
+  max-connections: 0
+  request-timeout: 5
+  headers-timeout: 6
+  keep-alive-timeout: -1
+  colour: blue
+${NO_NEIGHBORS}`);
+  t.deepEqual(p, [
+    'test.yaml:3:13: http.listen[0]: must be "ADDRESS:PORT" ("[IPV6]:PORT" for IPv6), or a mapping { address, port }',
+    'test.yaml:3:32: http.listen[1]: must be "ADDRESS:PORT" ("[IPV6]:PORT" for IPv6), or a mapping { address, port }',
+    'test.yaml:4:22: http.trusted-proxies[0]: has host bits set; did you mean 10.0.0.0/8?',
+    'test.yaml:4:34: http.trusted-proxies[1]: must be an IPv4 or IPv6 prefix ADDRESS/LENGTH, or an address',
+    'test.yaml:6:14: http.redirect.hosts[0]: must be a host name (a DNS name, without a port)',
+    'test.yaml:7:13: http.redirect.scheme: must be http or https',
+    'test.yaml:8:13: http.redirect.status: must be one of 301, 302, 303, 307, 308',
+    'test.yaml:9:20: http.max-connections: must be a number of connections 1..65535',
+    'test.yaml:11:20: http.headers-timeout: must not exceed http.request-timeout (5 s)',
+    'test.yaml:12:23: http.keep-alive-timeout: must be a number of seconds 1..65535',
+    'test.yaml:13:3: http.colour: unknown key (expected one of: listen, trusted-proxies, redirect, max-connections, request-timeout, headers-timeout, keep-alive-timeout)',
+  ]);
+  t.deepEqual(problems(`${BGP}http: { trusted-proxies: [ 10.0.0.0/8 ], redirect: { scheme: https } }\n${NO_NEIGHBORS}`), [
+    'test.yaml:2:7: http.listen: is required (a list of "ADDRESS:PORT"; "ADDRESS" alone means port 9179)',
+    'test.yaml:2:52: http.redirect.hosts: is required: the host names whose requests are redirected',
   ]);
 });

@@ -16,6 +16,7 @@ import { GobgpPeer } from './gobgp.js';
 import { ExabgpPeer } from './exabgp.js';
 import type { DaemonName, PeerDaemon, PeerOptions } from './types.js';
 import { dnsClientInstalled, isDnsClient, type DnsClientName } from './dns-clients.js';
+import { isExecutable } from './process.js';
 
 export * from './types.js';
 export { BirdPeer } from './bird.js';
@@ -28,6 +29,9 @@ export { queryWith, parseDnsClientOutput, DNS_CLIENT_BINARIES, type DnsClientNam
 export { freePort, loopbackAddress, waitFor, sleep, run, ManagedProcess, makeTempDir, removeDir } from './process.js';
 
 export const DAEMONS: readonly DaemonName[] = ['bird', 'frr', 'gobgp', 'exabgp'];
+
+/** Debian's chromium, driven by puppeteer-core in the status page test (see PEERS.md). */
+export const CHROMIUM = '/usr/bin/chromium';
 
 export function createPeer(name: DaemonName, options: PeerOptions): PeerDaemon {
   switch (name) {
@@ -56,13 +60,17 @@ export async function isInstalled(name: DaemonName): Promise<boolean> {
 }
 
 /**
- * Why a test of `name` (a BGP daemon, or the DNS clients dig and kdig) cannot run here, or null when it can. Under
+ * Why a test of `name` (a BGP daemon, the DNS clients dig and kdig, or chromium) cannot run here, or null when it can. Under
  * CI (CI=true) a missing program is not a reason to skip: the caller must fail instead.
  */
-export async function missingReason(name: DaemonName | DnsClientName): Promise<string | null> {
+export async function missingReason(name: DaemonName | DnsClientName | 'chromium'): Promise<string | null> {
   // SUPERSPARROW_PEERS_DISABLE=bird,frr,kdig treats those as missing (to see the skip/CI paths, or to save time).
   const disabled = (process.env['SUPERSPARROW_PEERS_DISABLE'] ?? '').split(',').map((s) => s.trim());
   if (disabled.includes(name)) return `${name} disabled by SUPERSPARROW_PEERS_DISABLE`;
+  if (name === 'chromium') {
+    if (await isExecutable(CHROMIUM)) return null;
+    return `chromium is not installed (Debian chromium, at ${CHROMIUM})`;
+  }
   if (isDnsClient(name)) {
     if (await dnsClientInstalled(name)) return null;
     return `${name} is not installed (Debian ${name === 'dig' ? 'bind9-dnsutils' : 'knot-dnsutils'})`;
