@@ -38,6 +38,8 @@ export interface DemoOptions {
   tty: boolean;
   /** The DNS responder's port on 127.0.0.1. */
   dnsPort: number;
+  /** The HTTP front end's port on 127.0.0.1 (metrics, API, status page). */
+  httpPort: number;
   /** The control socket; default: in the demo's temporary folder. */
   socket?: string;
   /** The daemon's BGP address (it listens there on a free port). */
@@ -54,6 +56,7 @@ export interface DemoOptions {
 export const DEFAULT_DEMO_ADDRESS = '127.0.0.10';
 export const DEFAULT_DEMO_ROUTERS = ['127.0.0.11', '127.0.0.12', '127.0.0.13'] as const;
 export const DEFAULT_DEMO_DNS_PORT = 5300;
+export const DEFAULT_DEMO_HTTP_PORT = 9179;
 
 const LOCAL_AS = 65010;
 /** The content provider's AS: its three POP routers speak it, and the synthetic paths start with it. */
@@ -295,7 +298,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         `(${Math.round(loaded / seconds).toLocaleString('en-US')} prefixes/s); RSS: supersparrow serve ${mib(memory.process.rss)}, ` +
         `the demo (routers and their tables) ${mib(process.memoryUsage().rss)}`,
     );
-    const ready = await end.until(waitForReady(serve, end));
+    const ready = await end.until(waitForReady(o.httpPort, serve, end));
     say(`# the daemon is ready: ${ready}`);
 
     say();
@@ -312,7 +315,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     end.check();
 
     say();
-    say(`# ready: supersparrow serve (pid ${serve.pid}) answers DNS for ${ZONE} on 127.0.0.1:${o.dnsPort} and its control socket ${socket}.`);
+    say(`# ready: supersparrow serve (pid ${serve.pid}) answers DNS for ${ZONE} on 127.0.0.1:${o.dnsPort}, HTTP on http://127.0.0.1:${o.httpPort}/ and its control socket ${socket}.`);
     say(`# Try, in another terminal:`);
     const digs = picked.map((p) => {
       const pop = POPS.find((x) => x.name === p.pop)!;
@@ -327,6 +330,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(`  ${cmd} explain --socket ${socket} ${first3[0] ?? '8.8.8.8'}`);
     say(`  ${cmd} neighbors --socket ${socket}`);
     say(`  ${cmd} routes --socket ${socket} ${first3[0] ?? '8.8.8.8'}`);
+    // /metrics only where this daemon has them (the HTTP server answers 404 without a metrics source).
+    if (await end.until(httpStatus(o.httpPort, '/metrics')) === 200) say(`  curl -s http://127.0.0.1:${o.httpPort}/metrics | grep '^supersparrow_prefixes'`);
+    say(`  curl -s 'http://127.0.0.1:${o.httpPort}/api/v1/query?addr=${first3[0] ?? '8.8.8.8'}'`);
+    say(`# The status page: http://127.0.0.1:${o.httpPort}/`);
     if (o.once) {
       say(`# --once: stopping now.`);
       return 0;
@@ -399,6 +406,8 @@ function demoConfig(o: DemoOptions, socket: string, routerAs: number): string {
     `  ns:`,
     `    ns1.${ZONE}: [ 127.0.0.1 ]`,
     `  startup: { ttl: 5, timeout: 600 }   # answer self until every router has sent End-of-RIB`,
+    `http:                    # metrics, the JSON API and the status page`,
+    `  listen: "127.0.0.1:${o.httpPort}"`,
     `control:`,
     `  socket: ${socket}`,
     `log:`,
@@ -463,14 +472,36 @@ async function waitForListening(serve: ServeProcess, end: DemoEnd): Promise<numb
   }
 }
 
-/** Waits until the daemon says it answers from the whole table (every router's End-of-RIB); returns why. */
-async function waitForReady(serve: ServeProcess, end: DemoEnd): Promise<string> {
+/**
+ * Waits until the daemon is ready by its own account: GET /readyz answers 200 once every router has sent
+ * End-of-RIB. Returns its reason.
+ */
+async function waitForReady(httpPort: number, serve: ServeProcess, end: DemoEnd): Promise<string> {
   const deadline = performance.now() + 120_000;
+  let last = '';
   for (;;) {
-    const ready = serve.records().find((r) => typeof r['msg'] === 'string' && r['msg'].startsWith('DNS: answering from the decision'));
-    if (ready !== undefined) return String(ready['why'] ?? ready['msg']);
-    if (performance.now() > deadline) throw new Error(`supersparrow serve did not say it was ready within 120 s of the load; the end of its log:\n${serve.tail(20)}`);
+    try {
+      const response = await end.until(fetch(`http://127.0.0.1:${httpPort}/readyz`, { signal: AbortSignal.timeout(10_000) }));
+      const body = await end.until(response.text());
+      if (response.status === 200) return (JSON.parse(body) as { reason?: string }).reason ?? body;
+      last = `${response.status} ${body}`;
+    } catch (err) {
+      if (err instanceof DemoInterrupted) throw err;
+      last = (err as Error).message;
+    }
+    if (performance.now() > deadline) throw new Error(`/readyz did not answer 200 within 120 s of the load (${last}); the end of the daemon's log:\n${serve.tail(20)}`);
     await end.sleep(100);
+  }
+}
+
+/** The status of GET http://127.0.0.1:PORT/PATH, 0 when it did not answer. */
+async function httpStatus(port: number, urlPath: string): Promise<number> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(10_000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
   }
 }
 

@@ -1,6 +1,7 @@
 // `supersparrow demo` as a user runs it: the command of the README (with its own ports and loopback addresses, so
 // that it never meets a developer's running demo), a real `supersparrow serve` child, three built-in POP routers,
-// DNS answers checked with dig, and Ctrl-C (SIGINT) that must leave no process, listener or file behind.
+// /readyz, DNS answers checked with dig, the HTTP API and metrics with a real client, and Ctrl-C (SIGINT) that
+// must leave no process, listener or file behind.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -96,13 +97,14 @@ class DemoRun {
 }
 
 /** Free ports and this file's loopback addresses for one demo, as flags. */
-async function demoFlags(dir: string, withSocket = true): Promise<{ flags: string[]; dnsPort: number; address: string; socket: string }> {
+async function demoFlags(dir: string, withSocket = true): Promise<{ flags: string[]; dnsPort: number; httpPort: number; address: string; socket: string }> {
   const dnsPort = await freePort('127.0.0.1');
+  const httpPort = await freePort('127.0.0.1');
   const address = loopbackAddress(BLOCK);
   const routers = [loopbackAddress(BLOCK), loopbackAddress(BLOCK), loopbackAddress(BLOCK)];
   const socket = path.join(dir, 'demo.sock');
-  const flags = ['--dns-port', String(dnsPort), '--address', address, '--routers', routers.join(','), ...(withSocket ? ['--socket', socket] : [])];
-  return { flags, dnsPort, address, socket };
+  const flags = ['--dns-port', String(dnsPort), '--http-port', String(httpPort), '--address', address, '--routers', routers.join(','), ...(withSocket ? ['--socket', socket] : [])];
+  return { flags, dnsPort, httpPort, address, socket };
 }
 
 /** The origin AS that @ip-location-db/asn gives for an IPv4 address, read straight from its CSV. */
@@ -160,10 +162,17 @@ peerTest(
     t.timeout(240_000);
     const dir = await makeTempDir('demo');
     t.teardown(() => removeDir(dir));
-    const { flags, dnsPort, address, socket } = await demoFlags(dir);
+    const { flags, dnsPort, httpPort, address, socket } = await demoFlags(dir);
     const started = performance.now();
     const demo = new DemoRun(t, flags);
-    const ready = await demo.line(/^# ready: .*$/m, 200_000);
+    // Ready by the daemon's own account, over HTTP, as a load balancer would ask.
+    const readyz = await waitFor('/readyz 200', async () => {
+      if (!demo.running) throw new Error(`the demo exited:\n${demo.output}\n${demo.stderr}`);
+      const r = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+      return r.status === 200 ? ((await r.json()) as { ready: boolean; reason: string }) : undefined;
+    }, 200_000, 250);
+    t.true(readyz.ready);
+    const ready = await demo.line(/^# ready: .*$/m, 60_000);
     t.log(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const out = demo.output;
     t.log(out.split('\n').filter((l) => /^# (table|  one view|loaded|the daemon is ready)/.test(l)).join('\n'));
@@ -212,6 +221,43 @@ peerTest(
     t.is(apex.status, 'NOERROR', apex.raw);
     t.is(apex.answer.length, 1, apex.raw);
 
+    // Over HTTP with a real client: the neighbors' prefixes in the API, and in the metrics where the daemon has them.
+    const routerAddresses = neighborLines.map((l) => l.split(/\s+/)[0]!);
+    const api = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/neighbors`)).json()) as Array<{ address: string; prefixes: { ipv4: number; ipv6: number } }>;
+    t.deepEqual(
+      routerAddresses.map((a) => api.find((x) => x.address === a)?.prefixes),
+      routerAddresses.map(() => ({ ipv4, ipv6 })),
+      '/api/v1/neighbors: every router\'s whole table',
+    );
+    const metricsResponse = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
+    const metrics = await metricsResponse.text();
+    const curlMetrics = new RegExp(`^ {2}curl -s http://127\\.0\\.0\\.1:${httpPort}/metrics`, 'm');
+    if (metricsResponse.status === 404 && /no metrics source/.test(metrics)) {
+      // A daemon built before the metrics: the demo must not offer a command that fails.
+      t.log('/metrics: not in this daemon yet (404); supersparrow_prefixes not checked');
+      t.notRegex(out, curlMetrics);
+    } else {
+      t.is(metricsResponse.status, 200, metrics);
+      t.regex(out, curlMetrics, 'a curl command for the metrics');
+      const prefixes = new Map<string, number>();
+      for (const m of metrics.matchAll(/^supersparrow_prefixes\{([^}]*)\} (\d+)$/gm)) {
+        const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+        prefixes.set(`${labels['neighbor']} ${labels['family']}`, Number(m[2]));
+      }
+      for (const r of routerAddresses) {
+        t.is(prefixes.get(`${r} ipv4`), ipv4, `supersparrow_prefixes of ${r}, ipv4`);
+        t.is(prefixes.get(`${r} ipv6`), ipv6, `supersparrow_prefixes of ${r}, ipv6`);
+      }
+    }
+    const apiQuery = /^ {2}curl -s '(http:\/\/\S+\/api\/v1\/query\?addr=\S+)'$/m.exec(out);
+    t.truthy(apiQuery, 'a curl command for the JSON API');
+    const decided = (await (await fetch(apiQuery![1]!)).json()) as { pop: string };
+    t.is(decided.pop, v4[0]![2], 'the API decides as DNS does');
+    t.regex(out, new RegExp(`^# The status page: http://127\\.0\\.0\\.1:${httpPort}/$`, 'm'));
+    const page = await fetch(`http://127.0.0.1:${httpPort}/`);
+    t.is(page.status, 200);
+    t.regex(page.headers.get('content-type') ?? '', /text\/html/);
+
     // The printed CLI commands work as printed.
     const query = /^ {2}node \S+ (query --socket \S+ .+)$/m.exec(out);
     t.truthy(query, 'a query command to paste');
@@ -232,6 +278,7 @@ peerTest(
     t.regex(demo.output, /# SIGINT: stopping\n(.*\n)*# stopped\n$/);
     t.false(alive(servePid), 'supersparrow serve is gone');
     t.true(await portIsFree('127.0.0.1', dnsPort, true), 'nothing listens on the DNS port');
+    t.true(await portIsFree('127.0.0.1', httpPort, false), 'nothing listens on the HTTP port');
     t.true(await portIsFree(address, bgpPort, false), 'nothing listens on the BGP port');
     t.false(existsSync(socket), 'the control socket is gone');
     t.false(existsSync(tempDir), 'the temporary folder is gone');
