@@ -335,7 +335,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(`  curl -s 'http://127.0.0.1:${o.httpPort}/api/v1/query?addr=${first3[0] ?? '8.8.8.8'}'`);
     say(`# The status page: http://127.0.0.1:${o.httpPort}/`);
     if (o.once) {
-      say(`# --once: stopping now.`);
+      say(`# --once: stopping now (without --once, these work until Ctrl-C).`);
       return 0;
     }
     say(`# Ctrl-C stops everything.`);
