@@ -174,6 +174,8 @@ peerTest(
     t.true(readyz.ready);
     const ready = await demo.line(/^# ready: .*$/m, 60_000);
     t.log(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    // The whole block of commands: its last line.
+    await demo.line(/^# Ctrl-C stops everything\.$/m, 60_000);
     const out = demo.output;
     t.log(out.split('\n').filter((l) => /^# (table|  one view|loaded|the daemon is ready)/.test(l)).join('\n'));
     t.regex(ready[0], new RegExp(`127\\.0\\.0\\.1:${dnsPort}`), 'DNS on the port asked for');
