@@ -209,8 +209,9 @@ interface Router {
 
 export async function runDemo(o: DemoOptions): Promise<number> {
   if (o.routers.length !== POPS.length) throw new Error(`the demo needs ${POPS.length} router addresses, got ${o.routers.length}`);
+  let outputClosed = false;
   const say = (line = ''): void => {
-    o.out.write(line + '\n');
+    if (!outputClosed) o.out.write(line + '\n');
   };
   // The MRT peer first: a wrong --peer is said before anything starts, and its AS goes into the configuration.
   const mrtPeer = o.mrt ? await pickMrtPeer(o.mrt.file, o.mrt.peer) : null;
@@ -234,11 +235,19 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   };
   const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signalNames) process.on(s, onSignal);
-  // Whatever happens to this process short of SIGKILL, the daemon does not outlive it.
+  // Whatever happens to this process short of SIGKILL (an uncaught error, EPIPE on a closed stdout), the daemon
+  // and the temporary folder do not outlive it.
   const onExit = (): void => {
     if (serve?.running) serve.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   };
   process.on('exit', onExit);
+  // Output into a pipe that closed (`npm run demo | head`): stop as on a signal, and write nothing more. The
+  // listener stays: every later write to it fails the same way.
+  o.out.on('error', () => {
+    outputClosed = true;
+    end.end({ signal: 'SIGPIPE' });
+  });
   const cmd = commandName();
   try {
     say(`# supersparrow demo: three POP routers replay a full-size table into \`supersparrow serve\`, all on loopback`);

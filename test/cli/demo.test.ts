@@ -4,7 +4,7 @@
 // must leave no process, listener or file behind.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { createRequire } from 'node:module';
@@ -56,7 +56,9 @@ class DemoRun {
     // Should the test fail half-way: the demo and the daemon it started go too.
     t.teardown(() => {
       const serve = this.servePid;
+      const dir = this.dir;
       if (this.running) this.child.kill('SIGKILL');
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
       if (serve !== null) {
         try {
           process.kill(serve, 'SIGKILL');
