@@ -17,6 +17,7 @@ import { proximitySetup } from './setup.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
 export { proximitySetup, Fallback };
+export { saveRibSnapshot, loadWarmStart, SnapshotError, type SnapshotSaved, type SaveOptions, type WarmStartLoaded } from './snapshot.js';
 export type { FallbackStatus } from './fallback.js';
 
 // A CommonJS package: require(), not import (RSS; see src/config/load.ts).
