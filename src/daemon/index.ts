@@ -9,11 +9,12 @@ import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '.
 import { ControlServer, createControlHandler } from '../control/index.js';
 import { DnsResponder, DnsServer, loadUdpBatch } from '../dns/index.js';
 import { Proximity } from '../proximity/index.js';
-import { createRib, RibJournal, type RibReader } from '../rib/index.js';
+import { createRib, RibJournal, type RibReader, type RibWriter } from '../rib/index.js';
 import { DnsWorkers } from './dns-workers.js';
 import { Fallback } from './fallback.js';
 import { HealthCheck } from './health.js';
 import { proximitySetup } from './setup.js';
+import { loadWarmStart, saveRibSnapshot, SnapshotError, type SnapshotSaved, type WarmStartLoaded } from './snapshot.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
 export { proximitySetup, Fallback };
@@ -35,7 +36,16 @@ export interface Daemon {
   readonly dns: { responder: DnsResponder; server: DnsServer; workers: DnsWorkers | null } | null;
   /** The route-server fallback (`route-server:`), answering while no BGP session is Established. */
   readonly fallback: Fallback | null;
+  /** What `--warm-start FILE` loaded (null without one, or when the file was unusable and the daemon started cold). */
+  readonly warmStart: WarmStartLoaded | null;
   readonly log: bunyan;
+  /**
+   * Whether the decision rests on a whole table: every neighbor sent End-of-RIB, or there is none, or the startup
+   * timeout passed (dns.startup.timeout, else 30 s), or routes of a warm-start snapshot are held; and why.
+   */
+  readiness(): { ready: boolean; reason: string };
+  /** Writes the RIB to an MRT TABLE_DUMP_V2 file (`mrt save`); one save at a time, a second one is refused. */
+  saveSnapshot(file: string): Promise<SnapshotSaved>;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
   /**
@@ -147,8 +157,22 @@ class HealthChecks {
   }
 }
 
+export interface DaemonOptions {
+  /**
+   * An MRT snapshot (`mrt save`) to load before the first session (`serve --warm-start FILE`): its routes are held
+   * for the configured neighbors they came from until those send End-of-RIB. An unusable file is logged as an
+   * error and the daemon starts cold.
+   */
+  warmStart?: string | null;
+  /** How long warm-start routes wait for their neighbor's session; default each neighbor's stale-path-time. */
+  warmStartHoldSeconds?: number;
+}
+
+/** Without `dns:`, how long readiness waits for every neighbor's End-of-RIB before calling the table loaded. */
+const DEFAULT_STARTUP_TIMEOUT_SECONDS = 30;
+
 /** Starts the daemon: control socket first (so a second daemon fails early), then the speaker. */
-export async function startDaemon(config: Config, socketPath: string, log: bunyan = createLogger(config)): Promise<Daemon> {
+export async function startDaemon(config: Config, socketPath: string, log: bunyan = createLogger(config), options: DaemonOptions = {}): Promise<Daemon> {
   const { writer: ribWriter, reader: rib } = createRib();
   // With DNS worker threads, every write to the RIB also goes out as a journal to their replicas: flushed once per
   // turn of the event loop that wrote something, so a change reaches them within a turn.
@@ -251,10 +275,29 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     reloading = run;
     return run;
   };
-  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity, fallback), log);
+  let saving: string | null = null;
+  const saveSnapshot = async (file: string): Promise<SnapshotSaved> => {
+    if (saving !== null) throw new Error(`a snapshot is being saved already (${saving}): one at a time`);
+    saving = file;
+    try {
+      const saved = await saveRibSnapshot(rib, file, { routerId: current.bgp.routerId });
+      log.info(saved, `RIB saved to ${file}: ${saved.prefixes.ipv4} IPv4 + ${saved.prefixes.ipv6} IPv6 prefixes, ${saved.paths} paths, ${saved.bytes} bytes in ${saved.seconds} s`);
+      return saved;
+    } catch (err) {
+      log.error({ err, file }, `saving the RIB to ${file} failed`);
+      throw err;
+    } finally {
+      saving = null;
+    }
+  };
+  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity, fallback, saveSnapshot), log);
   await control.start();
+  let warmStart: WarmStartLoaded | null = null;
+  if (options.warmStart) warmStart = await warmStartFrom(options.warmStart, speaker, writer, log, options.warmStartHoldSeconds);
+  const warmReason = warmStart ? `answering from the warm-start snapshot ${warmStart.file} of ${warmStart.takenAt.toISOString()}` : null;
   let dns: Daemon['dns'] = null;
   let startupTimer: NodeJS.Timeout | null = null;
+  let tableLoaded: string | null = null;
   try {
     if (config.dns) {
       const responder = new DnsResponder(proximity, config.dns);
@@ -273,15 +316,22 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
         await workers.start();
         log.info({ workers: workers.count }, `DNS: ${workers.count} worker threads answer UDP beside the daemon`);
       }
-      const workers = dns.workers;
-      startupTimer = watchTableLoad(speaker, responder, config, log, () => workers?.setLoaded());
     }
+    const answering = dns;
+    startupTimer = watchTableLoad(speaker, config, log, warmReason, (why) => {
+      tableLoaded = why;
+      if (answering === null) return;
+      answering.responder.loaded = true;
+      answering.workers?.setLoaded();
+      log.info({ why }, `DNS: answering from the decision: ${why}`);
+    });
     await speaker.start();
   } catch (err) {
     if (startupTimer) clearTimeout(startupTimer);
     await dns?.workers?.stop();
     await dns?.server.stop();
     fallback?.close();
+    for (const n of speaker.neighbors) n.destroy(); // a warm start's hold timers
     await control.stop();
     throw err;
   }
@@ -294,8 +344,17 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     control,
     dns,
     fallback,
+    warmStart,
     log,
     reload: reloadOnce,
+    saveSnapshot,
+    readiness() {
+      if (speaker.tablesLoaded) return { ready: true, reason: 'End-of-RIB from every neighbor' };
+      if (warmReason !== null && speaker.neighbors.some((n) => n.holdingWarmRoutes)) return { ready: true, reason: warmReason };
+      if (tableLoaded !== null) return { ready: true, reason: tableLoaded };
+      const waiting = speaker.neighbors.filter((n) => !n.tableLoaded).map((n) => n.address);
+      return { ready: false, reason: `waiting for End-of-RIB from ${waiting.join(', ')}` };
+    },
     async stop(message?: string) {
       if (startupTimer) clearTimeout(startupTimer);
       await dns?.workers?.stop();
@@ -311,19 +370,20 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
 }
 
 /**
- * The responder's defined state at startup: until every neighbor has sent End-of-RIB (or the startup timeout
- * passed), a decision would rest on half a table, so every decided name answers self with the short startup
- * TTL. Logs the switch. Returns the timeout's timer.
+ * The daemon's defined state at startup: until every neighbor has sent End-of-RIB (or the startup timeout passed),
+ * a decision would rest on half a table, so the DNS responder answers every decided name self with the short
+ * startup TTL and readiness says not ready. A warm start's snapshot is a whole table: loaded at once. Calls
+ * `onLoaded` once with why. Returns the timeout's timer.
  */
-function watchTableLoad(speaker: Speaker, responder: DnsResponder, config: Config, log: bunyan, onLoaded: () => void): NodeJS.Timeout | null {
-  const { ttl, timeoutSeconds } = config.dns!.startup;
+function watchTableLoad(speaker: Speaker, config: Config, log: bunyan, warmReason: string | null, onLoaded: (why: string) => void): NodeJS.Timeout | null {
+  const timeoutSeconds = config.dns?.startup.timeoutSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS;
+  let done = false;
   const loaded = (why: string) => {
-    if (responder.loaded) return;
-    responder.loaded = true;
-    onLoaded();
+    if (done) return;
+    done = true;
     if (timer) clearTimeout(timer);
     unsubscribe();
-    log.info({ why }, `DNS: answering from the decision: ${why}`);
+    onLoaded(why);
   };
   let timer: NodeJS.Timeout | null = null;
   const unsubscribe = speaker.onTableLoaded((n) => {
@@ -334,13 +394,47 @@ function watchTableLoad(speaker: Speaker, responder: DnsResponder, config: Confi
     loaded('no neighbor to wait for');
     return null;
   }
-  log.info({ ttl, timeoutSeconds }, `DNS: answering self with TTL ${ttl} until every neighbor has sent End-of-RIB (at most ${timeoutSeconds} s)`);
+  if (warmReason !== null) {
+    loaded(warmReason);
+    return null;
+  }
+  if (config.dns) {
+    const ttl = config.dns.startup.ttl;
+    log.info({ ttl, timeoutSeconds }, `DNS: answering self with TTL ${ttl} until every neighbor has sent End-of-RIB (at most ${timeoutSeconds} s)`);
+  }
   timer = setTimeout(() => {
     const waiting = speaker.neighbors.filter((n) => !n.tableLoaded).map((n) => n.address);
     loaded(`the startup timeout (${timeoutSeconds} s) passed; no End-of-RIB yet from ${waiting.join(', ')}`);
   }, timeoutSeconds * 1000);
   timer.unref();
   return timer;
+}
+
+/**
+ * Loads a warm-start snapshot, logging what it did; null (and an error in the log) when the file is unusable: the
+ * daemon then starts cold rather than not at all, since a snapshot only shortens the wait for the sessions' tables
+ * and refusing to start would turn a stale or damaged file into an outage.
+ */
+async function warmStartFrom(file: string, speaker: Speaker, rib: RibWriter, log: bunyan, holdSeconds: number | undefined): Promise<WarmStartLoaded | null> {
+  let loaded: WarmStartLoaded;
+  try {
+    loaded = await loadWarmStart(file, speaker, rib, { holdSeconds });
+  } catch (err) {
+    if (!(err instanceof SnapshotError)) throw err;
+    log.error({ file, entriesRead: err.countRead, err: err.message }, `${err.message}; starting cold`);
+    return null;
+  }
+  for (const peer of loaded.ignored) {
+    log.warn(peer, `warm start: snapshot peer ${peer.address} (AS ${peer.as}) is no configured neighbor: ${peer.paths} routes ignored`);
+  }
+  const ignoredPaths = loaded.ignored.reduce((n, p) => n + p.paths, 0);
+  log.info(
+    { file, takenAt: loaded.takenAt.toISOString(), prefixes: loaded.prefixes, paths: loaded.paths, ignoredPaths, neighbors: loaded.neighbors, badEntries: loaded.badEntries, seconds: loaded.seconds },
+    `warm start: ${loaded.prefixes.ipv4} IPv4 + ${loaded.prefixes.ipv6} IPv6 prefixes, ${loaded.paths} paths from ${file} (of ${loaded.takenAt.toISOString()}) in ${loaded.seconds} s` +
+      (ignoredPaths > 0 ? `; ${ignoredPaths} routes of peers that are no configured neighbor ignored` : ''),
+  );
+  if (loaded.neighbors.length === 0) return null;
+  return loaded;
 }
 
 function isWildcard(address: string): boolean {
