@@ -1,6 +1,12 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import type { SnapshotJson } from '../control/index.js';
 import { MrtError, dumpMrtFile } from '../mrt/index.js';
+import { clientSocketPath, controlRequest } from './control-client.js';
 import type { SetStatus } from './index.js';
+
+/** A save of a full table takes seconds, more on a busy machine: the answer is waited for this long. */
+const SAVE_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * `supersparrow mrt dump FILE`: the `bgpdump -m` lines of an MRT file (plain, gzip or bzip2) on stdout, written
@@ -9,7 +15,7 @@ import type { SetStatus } from './index.js';
  * A closed stdout (`| head`) ends the dump quietly.
  */
 export function registerMrtCommands(program: Command, setStatus: SetStatus): void {
-  const mrt = program.command('mrt').description('read MRT (RFC 6396) routing dumps');
+  const mrt = program.command('mrt').description('read MRT (RFC 6396) routing dumps; save the running daemon\'s RIB as one');
   mrt
     .command('dump <file>')
     .description(
@@ -18,6 +24,30 @@ export function registerMrtCommands(program: Command, setStatus: SetStatus): voi
     )
     .action(async (file: string) => {
       setStatus(await dumpToStdout(file));
+    });
+  mrt
+    .command('save <file>')
+    .description(
+      'have the running daemon write its RIB to FILE as an MRT TABLE_DUMP_V2 snapshot (gzip when FILE ends in .gz), ' +
+        'for `serve --warm-start FILE` or any MRT tool',
+    )
+    .option('--socket <path>', 'control socket of the daemon')
+    .option('--json', 'print the answer as JSON')
+    .action(async (file: string, opts: { socket?: string; json?: boolean }) => {
+      let saved: SnapshotJson;
+      try {
+        // The daemon writes the file: it gets an absolute path (its working directory is not ours).
+        saved = await controlRequest<SnapshotJson>(clientSocketPath(opts.socket), { command: 'mrt-save', file: path.resolve(file) }, SAVE_TIMEOUT_MS);
+      } catch (err) {
+        process.stderr.write(`supersparrow mrt save: ${(err as Error).message}\n`);
+        setStatus(2);
+        return;
+      }
+      process.stdout.write(
+        opts.json
+          ? JSON.stringify(saved, null, 2) + '\n'
+          : `${saved.file}: ${saved.prefixes.ipv4} IPv4 + ${saved.prefixes.ipv6} IPv6 prefixes, ${saved.paths} paths, ${saved.bytes} bytes in ${saved.seconds} s\n`,
+      );
     });
 }
 

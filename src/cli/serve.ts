@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '../config/index.js';
 import { startDaemon } from '../daemon/index.js';
@@ -6,7 +7,10 @@ import type { SetStatus } from './index.js';
 
 const SHUTDOWN_MESSAGE = 'supersparrow shutting down';
 
-/** `supersparrow serve --config FILE [--socket PATH]`: the BGP listener daemon, until SIGTERM/SIGINT. */
+/**
+ * `supersparrow serve --config FILE [--socket PATH] [--warm-start SNAPSHOT]`: the BGP listener daemon, until
+ * SIGTERM/SIGINT.
+ */
 export function registerServeCommand(program: Command, setStatus: SetStatus): void {
   program
     .command('serve')
@@ -14,7 +18,11 @@ export function registerServeCommand(program: Command, setStatus: SetStatus): vo
     .requiredOption('-c, --config <file>', 'YAML configuration file')
     .option('--socket <path>', 'control socket (default: control.socket of the config, else /run or /tmp)')
     .option('--check', 'validate the configuration and exit')
-    .action(async (opts: { config: string; socket?: string; check?: boolean }) => {
+    .option(
+      '--warm-start <file>',
+      'load an MRT snapshot (`mrt save`) before the first session: its routes answer until each neighbor sends End-of-RIB',
+    )
+    .action(async (opts: { config: string; socket?: string; check?: boolean; warmStart?: string }) => {
       let config;
       try {
         config = loadConfigFile(opts.config);
@@ -31,7 +39,7 @@ export function registerServeCommand(program: Command, setStatus: SetStatus): vo
       const socketPath = opts.socket ?? config.control.socket ?? defaultSocketPath();
       let daemon;
       try {
-        daemon = await startDaemon(config, socketPath);
+        daemon = await startDaemon(config, socketPath, undefined, { warmStart: opts.warmStart ? path.resolve(opts.warmStart) : null });
       } catch (err) {
         process.stderr.write(`supersparrow serve: ${(err as Error).message}\n`);
         setStatus(1);

@@ -3,7 +3,7 @@ import type { RibReader } from '../rib/index.js';
 import type { Speaker } from '../session/index.js';
 import type { Proximity } from '../proximity/index.js';
 import { DecisionRequests } from './decisions.js';
-import type { ControlRequest, MemoryJson } from './protocol.js';
+import type { ControlRequest, MemoryJson, SnapshotJson } from './protocol.js';
 import { findRoute } from './routes.js';
 
 /**
@@ -18,8 +18,18 @@ export interface DecisionFallback {
   status(): unknown;
 }
 
+/** Writes the RIB as an MRT snapshot to an absolute path (the daemon's saveRibSnapshot, one save at a time). */
+export type SnapshotSaver = (file: string) => Promise<SnapshotJson>;
+
 /** Answers control requests from the speaker's neighbors, the RIB and the proximity decision. */
-export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: () => Promise<unknown>, proximity?: Proximity, fallback?: DecisionFallback | null) {
+export function createControlHandler(
+  speaker: Speaker,
+  rib: RibReader,
+  reload?: () => Promise<unknown>,
+  proximity?: Proximity,
+  fallback?: DecisionFallback | null,
+  saveSnapshot?: SnapshotSaver,
+) {
   const decisions = proximity ? new DecisionRequests(proximity) : null;
   const fallbackDecisions = fallback ? new DecisionRequests(fallback.proximity) : null;
   const needDecisions = (): DecisionRequests => {
@@ -70,6 +80,13 @@ export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: 
         return reload();
       case 'memory':
         return memoryOf(rib);
+      case 'mrt-save': {
+        if (!saveSnapshot) throw new Error('mrt-save is not available');
+        const file = request.file;
+        // The daemon's working directory is not the client's: the client resolves the path.
+        if (typeof file !== 'string' || !file.startsWith('/')) throw new Error('"file" (an absolute path) is required');
+        return saveSnapshot(file);
+      }
       case 'query':
         return decide(request.addresses, (d) => d.query(request.addresses, request.limit));
       case 'answers':

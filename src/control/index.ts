@@ -1,6 +1,6 @@
 // The daemon's local control interface: newline-delimited JSON over a unix socket.
 export { ControlServer, type ControlHandler } from './server.js';
-export { createControlHandler, type DecisionFallback } from './handler.js';
+export { createControlHandler, type DecisionFallback, type SnapshotSaver } from './handler.js';
 export { findRoute } from './routes.js';
 export { DecisionRequests, popJson, MAX_ADDRESSES_PER_REQUEST } from './decisions.js';
 export type {
@@ -13,4 +13,5 @@ export type {
   PopJson,
   QueryJson,
   RouteJson,
+  SnapshotJson,
 } from './protocol.js';

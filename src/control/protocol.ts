@@ -13,6 +13,8 @@
 //            {"command":"explain","address":"192.0.2.7"}
 //            {"command":"pops"}  {"command":"pop-drain","pop":"x"}  {"command":"pop-undrain","pop":"x"}
 //            {"command":"route-server"}   the route-server fallback's state (null when none is configured)
+//            {"command":"mrt-save","file":"/abs/path.mrt[.gz]"}   the RIB as an MRT TABLE_DUMP_V2 snapshot, written by
+//                         the daemon (one save at a time): {file, prefixes: {ipv4, ipv6}, paths, bytes, seconds}
 // Many addresses ride in one request, and requests may be pipelined (answers come back in order): batch mode
 // sends what it has read of stdin as one request, so piped input is not one round trip per line.
 // Responses: {"ok":true,"result":...} or {"ok":false,"error":"text"}
@@ -36,7 +38,20 @@ export type ControlRequest =
   | { command: 'pops' }
   | { command: 'pop-drain'; pop: string }
   | { command: 'pop-undrain'; pop: string }
-  | { command: 'route-server' };
+  | { command: 'route-server' }
+  | { command: 'mrt-save'; file: string };
+
+/** `mrt-save`: what was written. */
+export interface SnapshotJson {
+  file: string;
+  /** Distinct prefixes per family. */
+  prefixes: { ipv4: number; ipv6: number };
+  /** RIB entries (paths). */
+  paths: number;
+  /** Bytes of the file (compressed for .gz). */
+  bytes: number;
+  seconds: number;
+}
 
 /** What batch mode prints for an answer: the POP's address for the client's family, its name, or its host. */
 export type AnswerFormat = 'address' | 'name' | 'host';

@@ -10,16 +10,18 @@ import { ControlServer, createControlHandler, type ControlRequest, type QueryJso
 import { DnsResponder, DnsServer, loadUdpBatch } from '../dns/index.js';
 import { HttpServer, type HttpControlRequest, type HttpSources, type RedirectDecision } from '../http/index.js';
 import { Proximity } from '../proximity/index.js';
-import { createRib, RibJournal, type RibReader } from '../rib/index.js';
+import { createRib, RibJournal, type RibReader, type RibWriter } from '../rib/index.js';
 import { DnsWorkers } from './dns-workers.js';
 import { Fallback } from './fallback.js';
 import { HealthCheck } from './health.js';
 import { TableLoad, type ReadyState } from './readiness.js';
 import { AnswerWindow, buildStatus } from './status.js';
 import { proximitySetup } from './setup.js';
+import { loadWarmStart, saveRibSnapshot, SnapshotError, type SnapshotSaved, type WarmStartLoaded } from './snapshot.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
 export { proximitySetup, Fallback };
+export { saveRibSnapshot, loadWarmStart, SnapshotError, type SnapshotSaved, type SaveOptions, type WarmStartLoaded } from './snapshot.js';
 export type { FallbackStatus } from './fallback.js';
 export type { ReadyState } from './readiness.js';
 
@@ -48,7 +50,11 @@ export interface Daemon {
    * (dns.startup.timeout, else 30 s) passed. DNS answers self and /readyz answers 503 until then.
    */
   ready(): ReadyState;
+  /** What `--warm-start FILE` loaded (null without one, or when the file was unusable and the daemon started cold). */
+  readonly warmStart: WarmStartLoaded | null;
   readonly log: bunyan;
+  /** Writes the RIB to an MRT TABLE_DUMP_V2 file (`mrt save`); one save at a time, a second one is refused. */
+  saveSnapshot(file: string): Promise<SnapshotSaved>;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
   /**
@@ -160,8 +166,19 @@ class HealthChecks {
   }
 }
 
+export interface DaemonOptions {
+  /**
+   * An MRT snapshot (`mrt save`) to load before the first session (`serve --warm-start FILE`): its routes are held
+   * for the configured neighbors they came from until those send End-of-RIB. An unusable file is logged as an
+   * error and the daemon starts cold.
+   */
+  warmStart?: string | null;
+  /** How long warm-start routes wait for their neighbor's session; default each neighbor's stale-path-time. */
+  warmStartHoldSeconds?: number;
+}
+
 /** Starts the daemon: control socket first (so a second daemon fails early), then the speaker. */
-export async function startDaemon(config: Config, socketPath: string, log: bunyan = createLogger(config)): Promise<Daemon> {
+export async function startDaemon(config: Config, socketPath: string, log: bunyan = createLogger(config), options: DaemonOptions = {}): Promise<Daemon> {
   const { writer: ribWriter, reader: rib } = createRib();
   // With DNS worker threads, every write to the RIB also goes out as a journal to their replicas: flushed once per
   // turn of the event loop that wrote something, so a change reaches them within a turn.
@@ -274,12 +291,32 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     reloading = run;
     return run;
   };
+  let saving: string | null = null;
+  const saveSnapshot = async (file: string): Promise<SnapshotSaved> => {
+    if (saving !== null) throw new Error(`a snapshot is being saved already (${saving}): one at a time`);
+    saving = file;
+    try {
+      const saved = await saveRibSnapshot(rib, file, { routerId: current.bgp.routerId });
+      log.info(saved, `RIB saved to ${file}: ${saved.prefixes.ipv4} IPv4 + ${saved.prefixes.ipv6} IPv6 prefixes, ${saved.paths} paths, ${saved.bytes} bytes in ${saved.seconds} s`);
+      return saved;
+    } catch (err) {
+      log.error({ err, file }, `saving the RIB to ${file} failed`);
+      throw err;
+    } finally {
+      saving = null;
+    }
+  };
   // One handler for the control socket and the HTTP API, so that both answer alike.
-  const handler = createControlHandler(speaker, rib, reloadOnce, proximity, fallback);
+  const handler = createControlHandler(speaker, rib, reloadOnce, proximity, fallback, saveSnapshot);
   const control = new ControlServer(socketPath, handler, log);
   await control.start();
+  let warmStart: WarmStartLoaded | null = null;
+  if (options.warmStart) warmStart = await warmStartFrom(options.warmStart, speaker, writer, log, options.warmStartHoldSeconds);
+  const warmReason = warmStart ? `answering from the warm-start snapshot ${warmStart.file} of ${warmStart.takenAt.toISOString()}` : null;
   let dns: Daemon['dns'] = null;
   const tableLoad = new TableLoad(speaker, config.dns?.startup.timeoutSeconds ?? DEFAULT_READY_TIMEOUT, log);
+  // Readiness latches (a table once loaded stays usable), but says so once every neighbor has sent End-of-RIB.
+  const ready = (): ReadyState => (speaker.tablesLoaded ? { ready: true, reason: 'End-of-RIB from every neighbor' } : tableLoad.state());
   // Redirects given, by POP: with the DNS answers, what the status page shows as each POP's share.
   const redirects = new Map<string, number>();
   const answerCounts = async (): Promise<Map<string, number>> => {
@@ -309,8 +346,8 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   const httpSources: HttpSources = {
     request: (req: HttpControlRequest) => handler(req as ControlRequest),
     decide,
-    readiness: () => tableLoad.state(),
-    status: () => buildStatus({ startedAt, speaker, rib, config: () => current, readiness: () => tableLoad.state(), answers, fallback: () => fallback?.status() ?? null }),
+    readiness: ready,
+    status: () => buildStatus({ startedAt, speaker, rib, config: () => current, readiness: ready, answers, fallback: () => fallback?.status() ?? null }),
     metrics: null,
   };
   let http: HttpServer | null = null;
@@ -337,6 +374,8 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   };
   try {
     tableLoad.start();
+    // A warm start's snapshot is a whole table: the decision may use it at once.
+    if (warmReason !== null) tableLoad.markReady(warmReason);
     answers.start();
     if (config.http) {
       http = new HttpServer(httpSources, config.http, log);
@@ -376,6 +415,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     await dns?.server.stop();
     await http?.stop();
     fallback?.close();
+    for (const n of speaker.neighbors) n.destroy(); // a warm start's hold timers
     await control.stop();
     throw err;
   }
@@ -391,9 +431,11 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     get http() {
       return http;
     },
-    ready: () => tableLoad.state(),
+    ready,
+    warmStart,
     log,
     reload: reloadOnce,
+    saveSnapshot,
     async stop(message?: string) {
       tableLoad.stop();
       answers.stop();
@@ -408,6 +450,33 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
       log.info('supersparrow stopped');
     },
   };
+}
+
+/**
+ * Loads a warm-start snapshot, logging what it did; null (and an error in the log) when the file is unusable: the
+ * daemon then starts cold rather than not at all, since a snapshot only shortens the wait for the sessions' tables
+ * and refusing to start would turn a stale or damaged file into an outage.
+ */
+async function warmStartFrom(file: string, speaker: Speaker, rib: RibWriter, log: bunyan, holdSeconds: number | undefined): Promise<WarmStartLoaded | null> {
+  let loaded: WarmStartLoaded;
+  try {
+    loaded = await loadWarmStart(file, speaker, rib, { holdSeconds });
+  } catch (err) {
+    if (!(err instanceof SnapshotError)) throw err;
+    log.error({ file, entriesRead: err.countRead, err: err.message }, `${err.message}; starting cold`);
+    return null;
+  }
+  for (const peer of loaded.ignored) {
+    log.warn(peer, `warm start: snapshot peer ${peer.address} (AS ${peer.as}) is no configured neighbor: ${peer.paths} routes ignored`);
+  }
+  const ignoredPaths = loaded.ignored.reduce((n, p) => n + p.paths, 0);
+  log.info(
+    { file, takenAt: loaded.takenAt.toISOString(), prefixes: loaded.prefixes, paths: loaded.paths, ignoredPaths, neighbors: loaded.neighbors, badEntries: loaded.badEntries, seconds: loaded.seconds },
+    `warm start: ${loaded.prefixes.ipv4} IPv4 + ${loaded.prefixes.ipv6} IPv6 prefixes, ${loaded.paths} paths from ${file} (of ${loaded.takenAt.toISOString()}) in ${loaded.seconds} s` +
+      (ignoredPaths > 0 ? `; ${ignoredPaths} routes of peers that are no configured neighbor ignored` : ''),
+  );
+  if (loaded.neighbors.length === 0) return null;
+  return loaded;
 }
 
 function isWildcard(address: string): boolean {

@@ -1,4 +1,5 @@
-// The face of src/mrt: reading MRT (RFC 6396) routing dumps. Other folders import only this file.
+// The face of src/mrt: reading MRT (RFC 6396) routing dumps, and writing TABLE_DUMP_V2 ones. Other folders import
+// only this file.
 
 export { MrtType, TableDumpSubtype, TableDumpV2Subtype, Bgp4mpSubtype, BGP_STATE_NAMES } from './constants.js';
 export { MrtError } from './errors.js';
@@ -25,3 +26,10 @@ export {
 export { loadMrtMessages, type LoadedBgpMessage, type LoadedMessages } from './messages.js';
 export { bgpdumpAddress, bgpdumpIpv6 } from './address.js';
 export { BgpdumpFormatter, dumpMrtFile, bgpdumpAsPath, bgpdumpCommunities, type DumpStats } from './bgpdump-format.js';
+export {
+  TableDumpV2Writer,
+  encodeRibEntryAttributes,
+  type TableDumpPeer,
+  type ChunkSink,
+  type TableDumpWriterOptions,
+} from './table-dump-writer.js';

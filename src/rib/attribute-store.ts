@@ -47,6 +47,13 @@ export class AttributeStore {
   private offset = new Int32Array(0);
   private byteLength = new Int32Array(0);
   private setHash = new Int32Array(0);
+  /**
+   * A number given to a set when it is stored, different for each set stored over the store's life (until 2^32):
+   * tells a reader that caches something per set id (a snapshot's encoded attributes) whether the id still names
+   * the set it cached, or was freed and handed to another since.
+   */
+  serial = new Uint32Array(0);
+  private nextSerial = 0;
   /** Bytes one set id takes across the per-set arrays: the sum of their element sizes (see resizePerSet). */
   readonly bytesPerSet: number;
   private capacity: number;
@@ -122,6 +129,7 @@ export class AttributeStore {
     this.byteLength[id] = len;
     this.arenaUsed += len;
     this.setHash[id] = h;
+    this.serial[id] = this.nextSerial = (this.nextSerial + 1) >>> 0;
     this.refs[id] = 1;
     this.fillDecisionNumbers(id, attrs);
     this.table[slot] = id + 1;
@@ -314,6 +322,7 @@ export class AttributeStore {
     this.offset = resize(this.offset, Int32Array);
     this.byteLength = resize(this.byteLength, Int32Array);
     this.setHash = resize(this.setHash, Int32Array);
+    this.serial = resize(this.serial, Uint32Array);
     return bytesPerSet;
   }
 

@@ -16,6 +16,7 @@ export { RibUpdateSink } from './update-sink.js';
 export { RibJournal, RibReplica, RibJournalError, JOURNAL_CHUNK_BYTES } from './journal.js';
 export type { RibJournalOptions, RibJournalErrorCode } from './journal.js';
 export { RibReader, LookupResult, RibView } from './reader.js';
+export { RouteWalk, WalkedPrefix } from './route-walk.js';
 export type { ViewSpec, NeighborView, PathView, RouteRecord, RibMemory } from './reader.js';
 export { pathJson, asPathJson, type RouteJson } from './route-json.js';
 export { MAX_PREFIXES_PER_FAMILY } from './prefix-table.js';

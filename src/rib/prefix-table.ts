@@ -521,6 +521,37 @@ export class PrefixTable {
     return ids.sort((x, y) => this.compareIds(x, y));
   }
 
+  /**
+   * Every live prefix as its key, in prefix order: the address words (1 for IPv4, 4 for IPv6, as int32) then the
+   * length, wordsPerPrefix + 1 numbers per prefix. A copy that stays meaningful while the table changes (ids do not:
+   * they are reused), for a walk that visits the table a slice at a time. Allocates.
+   */
+  sortedKeys(): Int32Array {
+    const stride = this.wordsPerPrefix + 1;
+    if (this.wordsPerPrefix === 1) {
+      const keys = new Float64Array(this.live);
+      let k = 0;
+      for (let i = 0; i < this.highWater; i++) if (this.lengths[i] !== FREE_LENGTH) keys[k++] = (this.words[i]! >>> 0) * 64 + this.lengths[i]!;
+      keys.sort();
+      const out = new Int32Array(keys.length * stride);
+      for (let i = 0, o = 0; i < keys.length; i++, o += 2) {
+        const key = keys[i]!;
+        out[o] = Math.floor(key / 64) | 0;
+        out[o + 1] = key % 64;
+      }
+      return out;
+    }
+    const ids = this.sorted();
+    const out = new Int32Array(ids.length * stride);
+    const n = this.wordsPerPrefix;
+    for (let i = 0, o = 0; i < ids.length; i++, o += stride) {
+      const id = ids[i]!;
+      for (let w = 0; w < n; w++) out[o + w] = this.words[id * n + w]!;
+      out[o + n] = this.lengths[id]!;
+    }
+    return out;
+  }
+
   /** Orders two prefix ids by address then length. */
   compareIds(x: number, y: number): number {
     const n = this.wordsPerPrefix;

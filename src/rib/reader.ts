@@ -4,6 +4,7 @@ import { AttrSetFlag } from './attribute-store.js';
 import { PrefixTable } from './prefix-table.js';
 import type { NeighborStateListener, Rib, RoutesChangeListener } from './rib.js';
 import { ROUTE_NEIGHBOR_MASK, ROUTE_STALE } from './route-row.js';
+import { RouteWalk } from './route-walk.js';
 
 /**
  * Where a lookup leaves its answer: one object per caller, filled in place, so that a lookup allocates nothing.
@@ -88,7 +89,9 @@ export class RibView {
 export interface NeighborView {
   address: string;
   remoteAs: number;
-  /** Whether its session is Established. */
+  /** Its BGP identifier (uint32), from its OPEN (or from the snapshot its routes were loaded from). */
+  routerId: number;
+  /** Whether its session is Established (or its routes count as if it were: a warm start's, see Neighbor). */
   up: boolean;
   /** Routes (paths) held from it, per family (stale ones included). */
   routes: { ipv4: number; ipv6: number };
@@ -446,18 +449,34 @@ export class RibReader {
     }
   }
 
+  /**
+   * A walk over one family's routes in prefix order, a slice at a time, that stays sound while the table changes
+   * between slices (see RouteWalk): for a snapshot written while the event loop runs.
+   */
+  walkRoutes(afi: Afi): RouteWalk {
+    return new RouteWalk(this.rib, afi);
+  }
+
+  /**
+   * A number that stays the same while attribute set handle `attributes` names the same set, and differs once the
+   * set was freed and the handle given to another: lets a cache keyed by handle outlive turns of the event loop.
+   */
+  attributeSetSerial(attributes: number): number {
+    return this.rib.attributes.serial[attributes]!;
+  }
+
   // ---------------------------------------------------------------- neighbors and changes
 
   /** The neighbors the RIB holds routes or a session for, by configured address. */
   neighbors(): NeighborView[] {
-    return this.rib.neighbors().map((n) => ({ address: n.address, remoteAs: n.remoteAs, up: n.up, routes: { ipv4: n.routes[0], ipv6: n.routes[1] } }));
+    return this.rib.neighbors().map((n) => ({ address: n.address, remoteAs: n.remoteAs, routerId: n.routerId, up: n.up, routes: { ipv4: n.routes[0], ipv6: n.routes[1] } }));
   }
 
   /** One neighbor by its configured address (any spelling), or null when the RIB has none by that address. */
   neighbor(address: string): NeighborView | null {
     const id = this.rib.neighborIdOf(address);
     const n = id < 0 ? undefined : this.rib.neighbor(id);
-    return n === undefined ? null : { address: n.address, remoteAs: n.remoteAs, up: n.up, routes: { ipv4: n.routes[0], ipv6: n.routes[1] } };
+    return n === undefined ? null : { address: n.address, remoteAs: n.remoteAs, routerId: n.routerId, up: n.up, routes: { ipv4: n.routes[0], ipv6: n.routes[1] } };
   }
 
   /** Whether the neighbor with this address has an Established session. */

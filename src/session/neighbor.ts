@@ -70,6 +70,11 @@ export class Neighbor implements ConnectionOwner {
   private readonly stalePathTimer = new Timer(() => this.stalePathTimerExpired());
   private restartedOnce = false;
   /**
+   * The stale routes are a warm start's (loaded from a snapshot before any session), not a restarting peer's: they
+   * stay until End-of-RIB or the stale-path timer even when the new session does not negotiate graceful restart.
+   */
+  private warmStale = false;
+  /**
    * The peer answered an OPEN with Unsupported Optional Parameter (2/4): it predates capabilities advertisement,
    * so our OPENs go without any (RFC 5492 3) until the neighbor is started again.
    */
@@ -300,8 +305,10 @@ export class Neighbor implements ConnectionOwner {
     if (this.ribId >= 0 && this.staleFamilies.size > 0) {
       this.restartTimer.stop();
       for (const afi of [...this.staleFamilies]) {
-        // RFC 4724 4.2: without GR in the new OPEN, or without the family, stale routes go at once.
-        if (!n.gracefulRestart || !n.families.includes(afi)) this.sweep(afi, 'not negotiated again');
+        // RFC 4724 4.2: without GR in the new OPEN, or without the family, stale routes go at once. A warm start's
+        // routes wait for End-of-RIB whatever the OPEN says: they were never the peer's promise, only our memory.
+        if (!n.families.includes(afi)) this.sweep(afi, 'family not negotiated');
+        else if (!n.gracefulRestart && !this.warmStale) this.sweep(afi, 'graceful restart not negotiated again');
       }
       if (this.staleFamilies.size > 0) this.stalePathTimer.start(this.options.stalePathTime * 1000);
     } else if (this.ribId < 0) {
@@ -427,8 +434,66 @@ export class Neighbor implements ConnectionOwner {
 
   // ---- routes --------------------------------------------------------------------------------------------------
 
+  /**
+   * Warm start, before start(): the RIB id under which a snapshot's routes for this neighbor are to be loaded (the
+   * loader announces them through the RIB writer), registering the neighbor in the RIB with what the snapshot says
+   * of it. Then holdWarmRoutes() once they are in, or dropWarmRoutes() if the snapshot turned out unusable.
+   */
+  warmStartRibId(remoteAs: number, routerId: number): number {
+    if (this.ribId < 0) {
+      this.ribId = this.rib.addNeighbor({
+        address: this.options.address,
+        remoteAs,
+        localAs: this.local.localAs,
+        routerId,
+        ibgp: remoteAs === this.local.localAs,
+      });
+      this.sink.neighborId = this.ribId;
+    }
+    return this.ribId;
+  }
+
+  /**
+   * The snapshot's routes are in: they are held as after a graceful restart of the peer, stale, each family swept
+   * by its End-of-RIB once the session is up (or by the stale-path timer then), and all of them removed after
+   * `holdSeconds` if no session comes up. While held they count as the neighbor's session being up in the RIB, so
+   * the decision uses them and a POP tied to this neighbor is not down for want of a session. Returns the paths
+   * held per family.
+   */
+  holdWarmRoutes(holdSeconds: number, source: string): { ipv4: number; ipv6: number } {
+    const held = { ipv4: 0, ipv6: 0 };
+    if (this.ribId < 0) return held;
+    held.ipv4 = this.rib.prefixCount(this.ribId, Afi.IPv4);
+    held.ipv6 = this.rib.prefixCount(this.ribId, Afi.IPv6);
+    if (held.ipv4 + held.ipv6 === 0) {
+      this.removeRoutes();
+      return held;
+    }
+    for (const afi of [Afi.IPv4, Afi.IPv6]) {
+      this.rib.markStale(this.ribId, afi);
+      if (this.rib.prefixCount(this.ribId, afi) > 0) this.staleFamilies.add(afi);
+    }
+    this.warmStale = true;
+    this.rib.setSessionUp(this.ribId, true);
+    this.stalePathTimer.stop();
+    this.restartTimer.start(holdSeconds * 1000);
+    this.log.info({ ...held, holdSeconds, source }, `warm start: ${held.ipv4 + held.ipv6} paths from ${source} held as stale until End-of-RIB (at most ${holdSeconds} s without a session)`);
+    return held;
+  }
+
+  /** Removes a warm start's routes (the snapshot was unusable after all). */
+  dropWarmRoutes(): void {
+    this.removeRoutes();
+  }
+
+  /** Whether routes of a warm start are still held (stale, not yet swept or replaced by the session's). */
+  get holdingWarmRoutes(): boolean {
+    return this.warmStale && this.staleFamilies.size > 0;
+  }
+
   private keepAsStale(families: Afi[], restartTime: number): void {
     if (this.ribId < 0) return;
+    this.warmStale = false;
     for (const afi of [Afi.IPv4, Afi.IPv6]) {
       this.rib.markStale(this.ribId, afi);
       if (families.includes(afi)) this.staleFamilies.add(afi);
@@ -447,11 +512,12 @@ export class Neighbor implements ConnectionOwner {
     if (this.staleFamilies.size === 0) {
       this.stalePathTimer.stop();
       this.restartTimer.stop();
+      this.warmStale = false;
     }
   }
 
   private restartTimerExpired(): void {
-    this.log.warn('graceful restart timer expired: stale routes removed');
+    this.log.warn(this.warmStale ? 'warm-start hold time over without a session: the snapshot\'s routes removed' : 'graceful restart timer expired: stale routes removed');
     if (this.session === null) this.removeRoutes();
     else for (const afi of [...this.staleFamilies]) this.sweep(afi, 'restart timer expired');
   }
@@ -464,6 +530,7 @@ export class Neighbor implements ConnectionOwner {
     this.restartTimer.stop();
     this.stalePathTimer.stop();
     this.staleFamilies.clear();
+    this.warmStale = false;
     if (this.ribId >= 0) {
       this.rib.removeNeighbor(this.ribId);
       this.ribId = -1;

@@ -90,7 +90,7 @@ test('a typical set takes 43 bytes of arena, and the per-set arrays bytesPerSet 
   s.intern(typical());
   // mask 2, ORIGIN 1, AS_PATH 1 + 1 + 1 + 5 x 4, NEXT_HOP 4, MED 4, COMMUNITIES 1 + 2 x 4
   t.is(s.usedBytes - before - s.bytesPerSet, 43);
-  t.is(s.bytesPerSet, 38, 'refs, offset, byteLength, setHash, localPref, med, neighborAs, originatorId: 4; pathLength, clusterListLength: 2; flags, origin: 1');
+  t.is(s.bytesPerSet, 42, 'refs, offset, byteLength, setHash, serial, localPref, med, neighborAs, originatorId: 4; pathLength, clusterListLength: 2; flags, origin: 1');
 });
 
 test('the decision numbers are copied out of the set', (t) => {

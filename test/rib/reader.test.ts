@@ -189,7 +189,7 @@ test('neighbors are known by configured address: up and down, with events, and t
   writer.setSessionUp(id, true);
   t.true(reader.isUp('127.0.0.21'));
   announce(writer, id, '192.0.2.0/24', attrs([65751]));
-  t.deepEqual(reader.neighbor('127.0.0.21'), { address: '127.0.0.21', remoteAs: 65751, up: true, routes: { ipv4: 1, ipv6: 0 } });
+  t.deepEqual(reader.neighbor('127.0.0.21'), { address: '127.0.0.21', remoteAs: 65751, routerId: 1, up: true, routes: { ipv4: 1, ipv6: 0 } });
   writer.setSessionUp(id, false); // graceful restart: down, routes kept
   t.false(reader.isUp('127.0.0.21'));
   t.is(reader.lookupText('192.0.2.1').neighbor, '127.0.0.21');

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Afi, Safi } from '../../src/bgp/index.js';
 import { RibReader } from '../../src/rib/reader.js';
-import { addresses, attributes, prefix4, ScriptedPeer, speakerWithPeer, until, type OpenOptions } from './harness.js';
+import { addresses, attributes, ipv4, prefix4, ScriptedPeer, speakerWithPeer, until, type OpenOptions } from './harness.js';
 
 // What the front ends see of a real session through the RIB's reading face: the neighbor by its configured
 // address, up and down as the session goes, its routes kept (stale) across a graceful restart.
@@ -30,7 +30,7 @@ test('the reading face sees the session go up and down by the neighbor’s addre
   await until('down', () => !reader.isUp(a.peer));
   const kept = reader.lookupText('203.0.113.9');
   t.true(kept.found && kept.stale, 'the route stays, stale, while the neighbor is down');
-  t.deepEqual(reader.neighbor(a.peer), { address: a.peer, remoteAs: 65001, up: false, routes: { ipv4: 1, ipv6: 0 } });
+  t.deepEqual(reader.neighbor(a.peer), { address: a.peer, remoteAs: 65001, routerId: ipv4('10.0.0.2'), up: false, routes: { ipv4: 1, ipv6: 0 } });
 
   const again = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
   t.teardown(() => again.destroy());

@@ -21,6 +21,8 @@ export interface SupersparrowNeighbor {
   gracefulRestart?: boolean;
   /** `pop: NAME`: the POP whose view this neighbor's routes are (multi-view) and whose availability it counts for. */
   pop?: string;
+  /** `add-path: true`: receive several paths per prefix (RFC 7911). */
+  addPath?: boolean;
 }
 
 /** One POP of the `pops:` section, as written in the YAML (see fixtures/supersparrow.yaml). */
@@ -58,6 +60,8 @@ export interface SupersparrowOptions {
   dns?: Record<string, unknown>;
   /** The `route-server:` section exactly as the YAML gives it (type, host, port, password, cache-timeout, ...). */
   routeServer?: Record<string, unknown>;
+  /** More options of `serve`, e.g. ['--warm-start', FILE]. */
+  serveArgs?: string[];
 }
 
 /** An address the DNS responder listens on (UDP and TCP) and the port it got. */
@@ -151,6 +155,7 @@ export class Supersparrow {
         'connect-retry': n.connectRetry ?? o.connectRetry ?? 1,
         'graceful-restart': n.gracefulRestart ?? true,
         ...(n.pop !== undefined ? { pop: n.pop } : {}),
+        ...(n.addPath !== undefined ? { 'add-path': n.addPath } : {}),
       })),
       ...(o.pops !== undefined ? { pops: o.pops } : {}),
       ...(o.proximity !== undefined ? { proximity: o.proximity } : {}),
@@ -165,7 +170,7 @@ export class Supersparrow {
   async start(): Promise<void> {
     this.dir = await makeTempDir('supersparrow');
     await writeFile(this.configFile, stringify(this.config()));
-    this.proc = new ManagedProcess('supersparrow', process.execPath, [SUPERSPARROW_BIN, 'serve', '--config', this.configFile], {
+    this.proc = new ManagedProcess('supersparrow', process.execPath, [SUPERSPARROW_BIN, 'serve', '--config', this.configFile, ...(this.options.serveArgs ?? [])], {
       cwd: REPO_ROOT,
       logFile: path.join(this.dir, 'stdout.log'),
     });
