@@ -2,7 +2,7 @@ import { Afi } from '../bgp/index.js';
 import type { RibReader } from '../rib/index.js';
 import type { Speaker } from '../session/index.js';
 import type { Proximity } from '../proximity/index.js';
-import { DecisionRequests } from './decisions.js';
+import { DecisionRequests, type DecisionListener } from './decisions.js';
 import type { ControlRequest, MemoryJson } from './protocol.js';
 import { findRoute } from './routes.js';
 
@@ -18,10 +18,20 @@ export interface DecisionFallback {
   status(): unknown;
 }
 
-/** Answers control requests from the speaker's neighbors, the RIB and the proximity decision. */
-export function createControlHandler(speaker: Speaker, rib: RibReader, reload?: () => Promise<unknown>, proximity?: Proximity, fallback?: DecisionFallback | null) {
-  const decisions = proximity ? new DecisionRequests(proximity) : null;
-  const fallbackDecisions = fallback ? new DecisionRequests(fallback.proximity) : null;
+/**
+ * Answers control requests from the speaker's neighbors, the RIB and the proximity decision. `onDecision` is told
+ * of each decision that query, answers and explain make (the daemon counts them for its metrics).
+ */
+export function createControlHandler(
+  speaker: Speaker,
+  rib: RibReader,
+  reload?: () => Promise<unknown>,
+  proximity?: Proximity,
+  fallback?: DecisionFallback | null,
+  onDecision: DecisionListener | null = null,
+) {
+  const decisions = proximity ? new DecisionRequests(proximity, onDecision) : null;
+  const fallbackDecisions = fallback ? new DecisionRequests(fallback.proximity, onDecision) : null;
   const needDecisions = (): DecisionRequests => {
     if (!decisions) throw new Error('no POP decision in this daemon');
     return decisions;

@@ -67,4 +67,13 @@ export interface NeighborStatus {
    */
   gracefulRestart: { restartTime: number; notification: boolean } | null;
   adminDown: boolean;
+  /** UPDATE messages received, over every session since the neighbor was configured. */
+  updatesReceived: number;
+  /** NOTIFICATIONs sent to and received from the peer, over every session since the neighbor was configured. */
+  notifications: { sent: number; received: number };
+  /**
+   * Seconds from Established to End-of-RIB in every negotiated family, for the last session that got that far;
+   * null before one did.
+   */
+  tableLoadSeconds: number | null;
 }
