@@ -8,15 +8,18 @@ import { CeaseSubcode } from '../bgp/index.js';
 import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
 import { ControlServer, createControlHandler } from '../control/index.js';
 import { DnsResponder, DnsServer, loadUdpBatch } from '../dns/index.js';
+import { DaemonMetrics } from '../http/index.js';
 import { Proximity } from '../proximity/index.js';
 import { createRib, RibJournal, type RibReader } from '../rib/index.js';
 import { DnsWorkers } from './dns-workers.js';
 import { Fallback } from './fallback.js';
 import { HealthCheck } from './health.js';
+import { DaemonCounters, metricSources } from './metrics.js';
 import { proximitySetup } from './setup.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
-export { proximitySetup, Fallback };
+export { proximitySetup, Fallback, DaemonCounters };
+export type { DecisionSource } from './metrics.js';
 export type { FallbackStatus } from './fallback.js';
 
 // A CommonJS package: require(), not import (RSS; see src/config/load.ts).
@@ -35,6 +38,10 @@ export interface Daemon {
   /** The route-server fallback (`route-server:`), answering while no BGP session is Established. */
   readonly fallback: Fallback | null;
   readonly log: bunyan;
+  /** The Prometheus metrics (render() at each scrape). */
+  readonly metrics: DaemonMetrics;
+  /** What the metrics count in the daemon: reloads, and decisions by front end (listener('api') for the HTTP API). */
+  readonly counters: DaemonCounters;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
   /**
@@ -179,6 +186,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   proximity.onPopState((pop, up, reason) => {
     log[up ? 'info' : 'warn']({ pop: pop.config.name, up, reason, transitions: pop.transitions }, `POP ${pop.config.name} is ${up ? 'up' : 'down'}: ${reason}`);
   });
+  const counters = new DaemonCounters(proximity);
   const checks = new HealthChecks(proximity, log);
   const fallback = config.routeServer ? new Fallback(config, rib, proximity, log) : null;
   let current = config;
@@ -248,9 +256,10 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   const reloadOnce = (): Promise<ReloadResult> => {
     const run = (reloading ?? Promise.resolve()).catch(() => undefined).then(reload);
     reloading = run;
+    run.then(() => counters.reloads.ok++, () => counters.reloads.failed++);
     return run;
   };
-  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity, fallback), log);
+  const control = new ControlServer(socketPath, createControlHandler(speaker, rib, reloadOnce, proximity, fallback, counters.listener('control')), log);
   await control.start();
   let dns: Daemon['dns'] = null;
   let startupTimer: NodeJS.Timeout | null = null;
@@ -285,6 +294,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     throw err;
   }
   checks.apply(config);
+  const metrics = new DaemonMetrics(metricSources({ speaker, rib, proximity, fallback, counters, dns: () => dns }));
   log.info({ localAs: config.bgp.localAs, routerId: config.bgp.routerId, neighbors: config.neighbors.length, config: config.file }, 'supersparrow started');
   return {
     rib,
@@ -294,6 +304,8 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     dns,
     fallback,
     log,
+    metrics,
+    counters,
     reload: reloadOnce,
     async stop(message?: string) {
       if (startupTimer) clearTimeout(startupTimer);
