@@ -14,6 +14,9 @@ function addressList(value: unknown): string[] {
   return value as string[];
 }
 
+/** Told of each decision query, answers and explain make: the POP's index and the rule (for the metrics). */
+export type DecisionListener = (pop: number, rule: number) => void;
+
 /** Answers the decision requests of the control socket; one instance per daemon (it keeps scratch objects). */
 export class DecisionRequests {
   private readonly parsed: ParsedAddress = { afi: Afi.IPv4, a: 0, b: 0, c: 0, d: 0 };
@@ -22,7 +25,10 @@ export class DecisionRequests {
   /** Answer texts per POP for each format, made again when the POP table changes. */
   private texts: { pops: readonly Pop[]; byFormat: Map<AnswerFormat, { v4: string; v6: string }[]> } = { pops: [], byFormat: new Map() };
 
-  constructor(private readonly proximity: Proximity) {
+  constructor(
+    private readonly proximity: Proximity,
+    private readonly onDecision: DecisionListener | null = null,
+  ) {
     this.decision = proximity.newDecision();
   }
 
@@ -47,6 +53,7 @@ export class DecisionRequests {
       }
       const a = this.parsed;
       p.decide(a.afi, a.a, a.b, a.c, a.d, out, (limit as number | undefined) ?? 0x7fffffff);
+      if (out.pop >= 0) this.onDecision?.(out.pop, out.rule);
       const pop = out.pop >= 0 ? p.pops[out.pop]! : null;
       const route = out.route;
       return {
@@ -76,12 +83,14 @@ export class DecisionRequests {
     const texts = this.answerTexts(format);
     const result = new Array<string>(list.length);
     const a = this.parsed;
+    const onDecision = this.onDecision;
     for (let i = 0; i < list.length; i++) {
       let pop = p.self;
       let afi = Afi.IPv4;
       if (readAddress(list[i]!.trim(), a)) {
         pop = p.decide(a.afi, a.a, a.b, a.c, a.d, out, 1);
         afi = out.afi;
+        if (onDecision !== null && pop >= 0) onDecision(pop, out.rule);
       }
       result[i] = pop < 0 ? 'NULL' : afi === Afi.IPv4 ? texts[pop]!.v4 : texts[pop]!.v6;
     }
@@ -116,7 +125,10 @@ export class DecisionRequests {
 
   explain(address: unknown): ExplanationJson {
     if (typeof address !== 'string') throw new Error('"address" is required');
-    return explain(this.proximity, address);
+    const json = explain(this.proximity, address);
+    const pop = json.pop === null ? -1 : this.proximity.indexOf(json.pop);
+    if (pop >= 0) this.onDecision?.(pop, RULE_NAMES.indexOf(json.decidedBy));
+    return json;
   }
 
   pops(): PopJson[] {

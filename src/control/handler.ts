@@ -2,7 +2,7 @@ import { Afi } from '../bgp/index.js';
 import type { RibReader } from '../rib/index.js';
 import type { Speaker } from '../session/index.js';
 import type { Proximity } from '../proximity/index.js';
-import { DecisionRequests } from './decisions.js';
+import { DecisionRequests, type DecisionListener } from './decisions.js';
 import type { ControlRequest, MemoryJson, SnapshotJson } from './protocol.js';
 import { findRoute } from './routes.js';
 
@@ -21,7 +21,10 @@ export interface DecisionFallback {
 /** Writes the RIB as an MRT snapshot to an absolute path (the daemon's saveRibSnapshot, one save at a time). */
 export type SnapshotSaver = (file: string) => Promise<SnapshotJson>;
 
-/** Answers control requests from the speaker's neighbors, the RIB and the proximity decision. */
+/**
+ * Answers control requests from the speaker's neighbors, the RIB and the proximity decision. `onDecision` is told
+ * of each decision that query, answers and explain make (the daemon counts them for its metrics).
+ */
 export function createControlHandler(
   speaker: Speaker,
   rib: RibReader,
@@ -29,9 +32,10 @@ export function createControlHandler(
   proximity?: Proximity,
   fallback?: DecisionFallback | null,
   saveSnapshot?: SnapshotSaver,
+  onDecision: DecisionListener | null = null,
 ) {
-  const decisions = proximity ? new DecisionRequests(proximity) : null;
-  const fallbackDecisions = fallback ? new DecisionRequests(fallback.proximity) : null;
+  const decisions = proximity ? new DecisionRequests(proximity, onDecision) : null;
+  const fallbackDecisions = fallback ? new DecisionRequests(fallback.proximity, onDecision) : null;
   const needDecisions = (): DecisionRequests => {
     if (!decisions) throw new Error('no POP decision in this daemon');
     return decisions;

@@ -2,7 +2,7 @@
 export { ControlServer, type ControlHandler } from './server.js';
 export { createControlHandler, type DecisionFallback, type SnapshotSaver } from './handler.js';
 export { findRoute } from './routes.js';
-export { DecisionRequests, popJson, MAX_ADDRESSES_PER_REQUEST } from './decisions.js';
+export { DecisionRequests, popJson, MAX_ADDRESSES_PER_REQUEST, type DecisionListener } from './decisions.js';
 export type {
   AnswerFormat,
   ControlRequest,

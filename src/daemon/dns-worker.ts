@@ -2,13 +2,13 @@
 // responder, and a UDP socket on the daemon's port (SO_REUSEPORT: the kernel spreads the resolvers' flows over
 // the daemon and its workers). Everything it cannot derive from the routes (drains, health checks, the table
 // having loaded, a reloaded configuration) comes from the daemon as messages. See DnsWorkers.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type bunyanType from 'bunyan';
 import { Afi } from '../bgp/index.js';
 import type { Config, ListenConfig } from '../config/index.js';
-import { DnsResponder, DnsServer } from '../dns/index.js';
-import { Proximity } from '../proximity/index.js';
+import { DnsResponder, DnsServer, type LatencyJson } from '../dns/index.js';
+import { Proximity, type DecisionCountsJson } from '../proximity/index.js';
 import { createRib, RibReplica } from '../rib/index.js';
 import { proximitySetup } from './setup.js';
 
@@ -47,14 +47,16 @@ export type FromWorker =
   | { t: 'stopped' };
 
 export interface WorkerStats {
+  /** The worker thread's id: a replaced worker has another (its counters start again from zero). */
+  threadId: number;
   queries: number;
   dropped: number;
   truncated: number;
   ecs: number;
   byType: number[];
   byRcode: number[];
-  byRule: number[];
-  byPop: number[];
+  decisions: DecisionCountsJson;
+  latency: LatencyJson;
   /** Prefixes in the replica's Loc-RIB per family, and its routes (to check it follows the daemon's). */
   prefixes: { ipv4: number; ipv6: number };
   routes: number;
@@ -111,8 +113,9 @@ async function main(): Promise<void> {
           t: 'stats',
           id: m.id,
           stats: {
+            threadId,
             queries: s.queries, dropped: s.dropped, truncated: s.truncated, ecs: s.ecs,
-            byType: [...s.byType], byRcode: [...s.byRcode], byRule: [...s.byRule], byPop: [...s.byPop],
+            byType: [...s.byType], byRcode: [...s.byRcode], decisions: s.decisions.toJSON(), latency: s.latency.toJSON(),
             prefixes: { ipv4: reader.prefixCount(Afi.IPv4), ipv6: reader.prefixCount(Afi.IPv6) },
             routes: reader.routeCount,
           },

@@ -20,6 +20,8 @@ const STOP_TIMEOUT_MS = 3000;
 interface Running {
   index: number;
   worker: Worker;
+  /** Worker.threadId, kept: the Worker's own turns -1 once the thread has stopped. */
+  threadId: number;
   unsubscribe: () => void;
   ready: boolean;
   stopping: boolean;
@@ -79,6 +81,11 @@ export class DnsWorkers {
     });
   }
 
+  /** The thread ids of the workers not replaced yet (a replaced worker's counters are final). */
+  get threadIds(): number[] {
+    return this.running.flatMap((r) => (r === null ? [] : [r.threadId]));
+  }
+
   get count(): number {
     return this.running.filter((r) => r !== null && r.ready).length;
   }
@@ -105,7 +112,7 @@ export class DnsWorkers {
     const data: DnsWorkerData = { index, config: this.config, bound: this.bound };
     const worker = new Worker(new URL('./dns-worker.js', import.meta.url), { workerData: data });
     const log = this.log.child({ worker: index });
-    const r: Running = { index, worker, unsubscribe: () => undefined, ready: false, stopping: false };
+    const r: Running = { index, worker, threadId: worker.threadId, unsubscribe: () => undefined, ready: false, stopping: false };
     this.running[index] = r;
     // The replica's stream: a snapshot of the table now, then the changes. Messages wait in the port until the
     // worker listens.

@@ -8,19 +8,21 @@ import { CeaseSubcode } from '../bgp/index.js';
 import { ConfigError, loadConfigFile, type Config, type NeighborConfig } from '../config/index.js';
 import { ControlServer, createControlHandler, type ControlRequest, type QueryJson } from '../control/index.js';
 import { DnsResponder, DnsServer, loadUdpBatch } from '../dns/index.js';
-import { HttpServer, type HttpControlRequest, type HttpSources, type RedirectDecision } from '../http/index.js';
-import { Proximity } from '../proximity/index.js';
+import { DaemonMetrics, HttpServer, type HttpControlRequest, type HttpSources, type RedirectDecision } from '../http/index.js';
+import { DecisionCounts, Proximity, RULE_NAMES } from '../proximity/index.js';
 import { createRib, RibJournal, type RibReader, type RibWriter } from '../rib/index.js';
 import { DnsWorkers } from './dns-workers.js';
 import { Fallback } from './fallback.js';
 import { HealthCheck } from './health.js';
 import { TableLoad, type ReadyState } from './readiness.js';
 import { AnswerWindow, buildStatus } from './status.js';
+import { DaemonCounters, metricSources } from './metrics.js';
 import { proximitySetup } from './setup.js';
 import { loadWarmStart, saveRibSnapshot, SnapshotError, type SnapshotSaved, type WarmStartLoaded } from './snapshot.js';
 import { Speaker, type NeighborOptions } from '../session/index.js';
 
-export { proximitySetup, Fallback };
+export { proximitySetup, Fallback, DaemonCounters };
+export type { DecisionSource } from './metrics.js';
 export { saveRibSnapshot, loadWarmStart, SnapshotError, type SnapshotSaved, type SaveOptions, type WarmStartLoaded } from './snapshot.js';
 export type { FallbackStatus } from './fallback.js';
 export type { ReadyState } from './readiness.js';
@@ -55,6 +57,10 @@ export interface Daemon {
   readonly log: bunyan;
   /** Writes the RIB to an MRT TABLE_DUMP_V2 file (`mrt save`); one save at a time, a second one is refused. */
   saveSnapshot(file: string): Promise<SnapshotSaved>;
+  /** The Prometheus metrics (render() at each scrape). */
+  readonly metrics: DaemonMetrics;
+  /** What the metrics count in the daemon: reloads, and decisions by front end (listener('api') for the HTTP API). */
+  readonly counters: DaemonCounters;
   /** Administrative shutdown of every session (RFC 9003 message), then the control socket closes. */
   stop(message?: string): Promise<void>;
   /**
@@ -210,6 +216,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   proximity.onPopState((pop, up, reason) => {
     log[up ? 'info' : 'warn']({ pop: pop.config.name, up, reason, transitions: pop.transitions }, `POP ${pop.config.name} is ${up ? 'up' : 'down'}: ${reason}`);
   });
+  const counters = new DaemonCounters(proximity);
   const checks = new HealthChecks(proximity, log);
   const fallback = config.routeServer ? new Fallback(config, rib, proximity, log) : null;
   let current = config;
@@ -289,6 +296,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   const reloadOnce = (): Promise<ReloadResult> => {
     const run = (reloading ?? Promise.resolve()).catch(() => undefined).then(reload);
     reloading = run;
+    run.then(() => counters.reloads.ok++, () => counters.reloads.failed++);
     return run;
   };
   let saving: string | null = null;
@@ -306,9 +314,14 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
       saving = null;
     }
   };
-  // One handler for the control socket and the HTTP API, so that both answer alike.
-  const handler = createControlHandler(speaker, rib, reloadOnce, proximity, fallback, saveSnapshot);
-  const control = new ControlServer(socketPath, handler, log);
+  // The control socket, the HTTP API and the redirects answer through the same handler (so that they answer
+  // alike), one instance each so that the metrics count their decisions apart.
+  const handlerFor = (source: 'api' | 'control') => createControlHandler(speaker, rib, reloadOnce, proximity, fallback, saveSnapshot, counters.listener(source));
+  const apiHandler = handlerFor('api');
+  // A redirect is counted once its POP is chosen (the closest one with a host), not as the decision's.
+  const redirectHandler = createControlHandler(speaker, rib, reloadOnce, proximity, fallback, saveSnapshot);
+  const countRedirect = counters.listener('redirect');
+  const control = new ControlServer(socketPath, handlerFor('control'), log);
   await control.start();
   let warmStart: WarmStartLoaded | null = null;
   if (options.warmStart) warmStart = await warmStartFrom(options.warmStart, speaker, writer, log, options.warmStartHoldSeconds);
@@ -317,38 +330,36 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   const tableLoad = new TableLoad(speaker, config.dns?.startup.timeoutSeconds ?? DEFAULT_READY_TIMEOUT, log);
   // Readiness latches (a table once loaded stays usable), but says so once every neighbor has sent End-of-RIB.
   const ready = (): ReadyState => (speaker.tablesLoaded ? { ready: true, reason: 'End-of-RIB from every neighbor' } : tableLoad.state());
-  // Redirects given, by POP: with the DNS answers, what the status page shows as each POP's share.
-  const redirects = new Map<string, number>();
+  const sources = metricSources({ speaker, rib, proximity, fallback, counters, dns: () => dns });
+  const metrics = new DaemonMetrics(sources);
+  // What the status page shows as each POP's share: the answers given by DNS (every thread) and by redirects.
   const answerCounts = async (): Promise<Map<string, number>> => {
-    const counts = new Map(redirects);
-    const add = (byPop: ArrayLike<number>) => {
-      const pops = proximity.pops;
-      for (let i = 0; i < byPop.length && i < pops.length; i++) {
-        if (byPop[i]! > 0) counts.set(pops[i]!.config.name, (counts.get(pops[i]!.config.name) ?? 0) + byPop[i]!);
-      }
-    };
-    if (dns) {
-      add(dns.responder.stats.byPop);
-      for (const w of (await dns.workers?.stats()) ?? []) add(w.byPop);
-    }
+    const all = new DecisionCounts();
+    all.add(counters.decisions.redirect.toJSON());
+    const dnsStats = await sources.dnsStats();
+    if (dnsStats !== null) all.add(dnsStats.decisions);
+    const counts = new Map<string, number>();
+    all.forEach((pop, _rule, n) => counts.set(pop, (counts.get(pop) ?? 0) + n));
     return counts;
   };
   const answers = new AnswerWindow(answerCounts);
   const startedAt = new Date();
   const decide = async (address: string): Promise<RedirectDecision> => {
-    const [r] = (await handler({ command: 'query', addresses: [address] })) as QueryJson[];
+    const [r] = (await redirectHandler({ command: 'query', addresses: [address] })) as QueryJson[];
     // The closest POP, or the next ranked one, that has a host to send the client to.
     const name = [r!.pop, ...r!.ranking].find((p) => p !== null && proximity.pop(p)?.config.host);
     const host = name ? proximity.pop(name)!.config.host : null;
-    if (name) redirects.set(name, (redirects.get(name) ?? 0) + 1);
-    return { pop: name ?? r!.pop, host, rule: r!.rule };
+    // Another POP than the decision's is one the decision fell back to.
+    const rule = name === r!.pop ? r!.rule : 'fallback';
+    if (name) countRedirect(proximity.pop(name)!.index, RULE_NAMES.indexOf(rule));
+    return { pop: name ?? r!.pop, host, rule };
   };
   const httpSources: HttpSources = {
-    request: (req: HttpControlRequest) => handler(req as ControlRequest),
+    request: (req: HttpControlRequest) => apiHandler(req as ControlRequest),
     decide,
     readiness: ready,
     status: () => buildStatus({ startedAt, speaker, rib, config: () => current, readiness: ready, answers, fallback: () => fallback?.status() ?? null }),
-    metrics: null,
+    metrics,
   };
   let http: HttpServer | null = null;
   /** Binds what `next.http` needs; commit() switches to it (or starts or stops the server), abort() undoes. */
@@ -434,6 +445,8 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     ready,
     warmStart,
     log,
+    metrics,
+    counters,
     reload: reloadOnce,
     saveSnapshot,
     async stop(message?: string) {

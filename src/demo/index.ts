@@ -339,8 +339,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(`  ${cmd} explain --socket ${socket} ${first3[0] ?? '8.8.8.8'}`);
     say(`  ${cmd} neighbors --socket ${socket}`);
     say(`  ${cmd} routes --socket ${socket} ${first3[0] ?? '8.8.8.8'}`);
-    // /metrics only where this daemon has them (the HTTP server answers 404 without a metrics source).
-    if (await end.until(httpStatus(o.httpPort, '/metrics')) === 200) say(`  curl -s http://127.0.0.1:${o.httpPort}/metrics | grep '^supersparrow_prefixes'`);
+    say(`  curl -s http://127.0.0.1:${o.httpPort}/metrics | grep '^supersparrow_prefixes'`);
     say(`  curl -s 'http://127.0.0.1:${o.httpPort}/api/v1/query?addr=${first3[0] ?? '8.8.8.8'}'`);
     say(`# The status page: http://127.0.0.1:${o.httpPort}/`);
     if (o.once) {
@@ -500,17 +499,6 @@ async function waitForReady(httpPort: number, serve: ServeProcess, end: DemoEnd)
     }
     if (performance.now() > deadline) throw new Error(`/readyz did not answer 200 within 120 s of the load (${last}); the end of the daemon's log:\n${serve.tail(20)}`);
     await end.sleep(100);
-  }
-}
-
-/** The status of GET http://127.0.0.1:PORT/PATH, 0 when it did not answer. */
-async function httpStatus(port: number, urlPath: string): Promise<number> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(10_000) });
-    await response.arrayBuffer();
-    return response.status;
-  } catch {
-    return 0;
   }
 }
 

@@ -3,7 +3,8 @@
 // Decision), and decides per query, so an answer follows a route change as soon as the RIB has it.
 import { Afi } from '../bgp/index.js';
 import type { DnsConfig, PopConfig } from '../config/index.js';
-import { Rule, type Decision, type Proximity } from '../proximity/index.js';
+import { DecisionCounts, Rule, type Decision, type Proximity } from '../proximity/index.js';
+import { LatencyHistogram } from './latency.js';
 import { DnsQuery, Parsed, CLASS_ANY, CLASS_IN, TYPE_A, TYPE_AAAA, TYPE_ANY, TYPE_AXFR, TYPE_IXFR, TYPE_NS, TYPE_SOA } from './query.js';
 import { A_RECORD, AAAA_RECORD, NameTable, type CompiledZone, type DecidedName, type NameEntry } from './zone.js';
 
@@ -34,12 +35,13 @@ export class DnsStats {
   truncated = 0;
   /** With an ECS option. */
   ecs = 0;
-  /** By QTYPE_NAMES index, by RCODE_NAMES index, by decision rule (RULE_NAMES index). */
+  /** By QTYPE_NAMES index, by RCODE_NAMES index. */
   readonly byType = new Float64Array(QTYPE_NAMES.length);
   readonly byRcode = new Float64Array(RCODE_NAMES.length);
-  readonly byRule = new Float64Array(16);
-  /** Decided answers by POP index (the first record's POP). */
-  byPop = new Float64Array(0);
+  /** Decided answers by POP (the first record's) and rule (what decided it; self when the answer is a fallback). */
+  readonly decisions = new DecisionCounts();
+  /** Answer times, recorded by the server (DnsServer) around each batch of answers. */
+  readonly latency = new LatencyHistogram();
 }
 
 /** Where the responder stands between startup and a loaded table (DnsConfig.startup). */
@@ -90,7 +92,7 @@ export class DnsResponder {
     this.table = new NameTable(config, this.pops);
     this.config = config;
     this.self = this.proximity.self;
-    if (this.stats.byPop.length < this.pops.length) this.stats.byPop = new Float64Array(this.pops.length);
+    this.stats.decisions.setPops(this.pops.map((p) => p.name));
   }
 
   get zones(): readonly CompiledZone[] {
@@ -175,10 +177,11 @@ export class DnsResponder {
     }
     // Read after deciding: decide() replaces the ranking array when a reload added POPs.
     const ranking = decision.ranking;
+    let rule: number = Rule.Self;
     if (decidedHere) {
       ranked = decision.ranked;
-      this.stats.byRule[decision.rule]++;
-    } else this.stats.byRule[Rule.Self]++;
+      rule = decision.rule;
+    }
     // ANY (RFC 8482): one RRset, the A records (AAAA when no POP of the name has IPv4).
     if (any && !this.hasFamily(name, Afi.IPv4)) family = Afi.IPv6;
     const v6 = family === Afi.IPv6;
@@ -209,6 +212,7 @@ export class DnsResponder {
       // order configured. An answer, never an empty one, while the name has an address of the family at all.
       scope = 0;
       ttl = this.config.startup.ttl;
+      rule = Rule.Self;
       const self = this.self;
       if (self >= 0 && name.allowed[self] === 1 && has[self] === 1) {
         if (want === 0) return this.truncated(q, qOff, out, oOff);
@@ -229,7 +233,7 @@ export class DnsResponder {
     }
     if (count === 0) return this.negative(q, qOff, out, oOff, max, entry.zone, RCODE_NOERROR);
     if (ttl >= 0) for (let i = 0; i < count; i++) writeU32(out, answersAt + i * size + 6, ttl);
-    this.stats.byPop[first]++;
+    this.stats.decisions.count(first, rule);
     o = this.end(out, oOff, o, count, 0, 0, RCODE_NOERROR, true, scope);
     return o - oOff;
   }

@@ -108,6 +108,7 @@ export class DnsServer {
 
   private nativeUdp(batch: NonNullable<ReturnType<typeof loadUdpBatch>>, l: ListenConfig): UdpListener {
     const responder = this.responder;
+    const latency = responder.stats.latency;
     const v6 = net.isIPv6(l.address);
     let socket: UdpBatchSocket | null = null;
     socket = batch.open({
@@ -118,12 +119,15 @@ export class DnsServer {
       batch: BATCH,
       slotSize: SLOT,
       onBatch: (count: number) => {
+        // Every answer of a batch leaves when the batch is done: each waited the batch's whole time.
+        const started = performance.now();
         const s = socket!;
         const rx = s.rx;
         const tx = s.tx;
         const rxLen = s.rxLen;
         const txLen = s.txLen;
         const peer = s.peer;
+        let answered = 0;
         for (let i = 0; i < count; i++) {
           const len = rxLen[i]!;
           if (len < 0) {
@@ -144,8 +148,11 @@ export class DnsServer {
             c = word(peer, p + 12);
             d = word(peer, p + 16);
           }
-          txLen[i] = responder.answer(rx, i * SLOT, len, afi, a, b, c, d, false, tx, i * SLOT, SLOT);
+          const n = responder.answer(rx, i * SLOT, len, afi, a, b, c, d, false, tx, i * SLOT, SLOT);
+          txLen[i] = n;
+          if (n > 0) answered++;
         }
+        if (answered > 0) latency.record((performance.now() - started) / 1000, answered);
       },
     });
     return { port: socket.port(), close: () => socket!.close() };
@@ -155,10 +162,15 @@ export class DnsServer {
     const v6 = net.isIPv6(l.address);
     const socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
     const client = this.client;
+    const latency = this.responder.stats.latency;
     socket.on('message', (msg, rinfo) => {
+      const started = performance.now();
       if (!readAddress(rinfo.address, client)) return;
       const n = this.responder.answer(msg, 0, msg.length, client.afi, client.a, client.b, client.c, client.d, false, this.out, 0, SLOT);
-      if (n > 0) socket.send(Buffer.from(this.out.subarray(0, n)), rinfo.port, rinfo.address);
+      if (n > 0) {
+        socket.send(Buffer.from(this.out.subarray(0, n)), rinfo.port, rinfo.address);
+        latency.record((performance.now() - started) / 1000, 1);
+      }
     });
     socket.on('error', (err) => this.log.warn({ err }, 'DNS: UDP socket error'));
     return new Promise((resolve, reject) => {
@@ -212,11 +224,13 @@ export class DnsServer {
       while (pending.length - p >= 2) {
         const length = pending.readUInt16BE(p);
         if (pending.length - p - 2 < length) break;
+        const started = performance.now();
         const n = this.responder.answer(pending, p + 2, length, client.afi, client.a, client.b, client.c, client.d, true, out, 2, 65535);
         p += 2 + length;
         if (n === 0) continue;
         out.writeUInt16BE(n, 0);
         socket.write(Buffer.from(out.subarray(0, n + 2)));
+        this.responder.stats.latency.record((performance.now() - started) / 1000, 1);
       }
       pending = p === pending.length ? Buffer.alloc(0) : pending.subarray(p);
       if (socket.writableLength > TCP_MAX_UNREAD) {

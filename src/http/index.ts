@@ -4,3 +4,13 @@ export { HttpServer, HttpRequestError, hostName, MAX_QUERY_ADDRESSES, type HttpB
 export { TrustedProxies } from './client-address.js';
 export { STATUS_PAGE_HTML, STATUS_PAGE_CSP } from './status-page.js';
 export type { HttpControlRequest, HttpSources, MetricsSource, NeighborLoadJson, Readiness, RedirectDecision, StatusJson } from './types.js';
+export {
+  DaemonMetrics,
+  type DaemonMetricsOptions,
+  type MetricSources,
+  type PopMetrics,
+  type RibCounts,
+  type BucketCounts,
+  type DnsMetrics,
+  type FallbackMetrics,
+} from './metrics.js';

@@ -212,7 +212,9 @@ export class HttpServer {
     const started = performance.now();
     this.spoken.add(req.socket);
     res.on('finish', () => {
-      this.log.debug({ method: req.method, url: req.url, status: res.statusCode, client: req.socket.remoteAddress, ms: Math.round((performance.now() - started) * 10) / 10 }, 'HTTP request');
+      const ms = performance.now() - started;
+      this.sources.metrics?.observeHttpRequest?.(this.routeLabel(req), res.statusCode, ms / 1000);
+      this.log.debug({ method: req.method, url: req.url, status: res.statusCode, client: req.socket.remoteAddress, ms: Math.round(ms * 10) / 10 }, 'HTTP request');
     });
     // No route reads a body: let one flow past (and be discarded) so that keep-alive goes on.
     req.resume();
@@ -222,6 +224,15 @@ export class HttpServer {
       if (res.headersSent) res.destroy();
       else this.json(req, res, status, { error: (err as Error).message });
     });
+  }
+
+  /** The metrics' label for a request: its route's path, `redirect`, or `other` (unknown paths must not add series). */
+  private routeLabel(req: http.IncomingMessage): string {
+    if (this.redirectHosts.size > 0 && this.redirectHosts.has(hostName(req.headers.host))) return 'redirect';
+    const target = req.url ?? '/';
+    const end = target.indexOf('?');
+    const path = end < 0 ? target : target.slice(0, end);
+    return this.routes.has(path) ? path : 'other';
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

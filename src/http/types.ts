@@ -23,6 +23,8 @@ export interface Readiness {
 export interface MetricsSource {
   readonly contentType: string;
   render(): Promise<string>;
+  /** Counts one answered request: `route` is a known path, `redirect`, or `other` (so labels stay few). */
+  observeHttpRequest?(route: string, code: number, seconds: number): void;
 }
 
 export interface HttpSources {

@@ -4,3 +4,4 @@ export { Proximity, Decision, Rule, RULE_NAMES, DownReason, type Pop, type Proxi
 export { explain, answerFor, unmapIpv4, type ExplanationJson, type CandidateJson, type ViewRouteJson } from './explain.js';
 export { OverrideTable } from './overrides.js';
 export { hashPrefix, hashName, mix32, rendezvousScore } from './hash.js';
+export { DecisionCounts, RULE_COUNT, type DecisionCountsJson } from './decision-counts.js';

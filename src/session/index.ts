@@ -12,4 +12,5 @@ export {
   type MaxPrefixes,
   type NeighborOptions,
   type NeighborStatus,
+  type NeighborCounters,
 } from './types.js';

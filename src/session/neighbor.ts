@@ -20,7 +20,7 @@ import { RibUpdateSink, type RibWriter } from '../rib/index.js';
 import { Connection, describeError, type CloseInfo, type ConnectionOwner } from './connection.js';
 import { afiName, formatId, localOpen, negotiate, type LocalIdentity } from './negotiate.js';
 import { Timer, connectRetryDelay } from './timers.js';
-import { SessionState, STATE_NAMES, type NeighborOptions, type NeighborStatus } from './types.js';
+import { newNeighborCounters, SessionState, STATE_NAMES, type NeighborCounters, type NeighborOptions, type NeighborStatus } from './types.js';
 import { encodeNotificationMessage } from './wire.js';
 
 /**
@@ -100,6 +100,8 @@ export class Neighbor implements ConnectionOwner {
     private readonly local: LocalIdentity & { routerIdText: string },
     private readonly rib: RibWriter,
     parentLog: Logger,
+    /** Carried over from a neighbor of the same address that this one replaces (a reload), so they never go down. */
+    readonly counters: NeighborCounters = newNeighborCounters(),
   ) {
     this.log = parentLog.child({ neighbor: options.address, remoteAs: options.remoteAs });
     this.sink = new RibUpdateSink(rib);
@@ -216,6 +218,7 @@ export class Neighbor implements ConnectionOwner {
       this.log.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}` }, 'connection refused: neighbor is administratively down or holding idle');
       socket.on('error', () => {}); // a reset from the refused peer must not become an uncaught 'error'
       socket.end(encodeNotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, new Uint8Array(0)));
+      this.counters.notificationsSent++;
       setTimeout(() => socket.destroy(), REFUSED_CLOSE_DELAY_MS).unref();
       return;
     }
@@ -332,6 +335,7 @@ export class Neighbor implements ConnectionOwner {
   }
 
   update(conn: Connection, buf: Buffer, start: number, end: number): void {
+    this.counters.updatesReceived++;
     const n = conn.negotiated!;
     let result: UpdateResult;
     try {
@@ -385,6 +389,8 @@ export class Neighbor implements ConnectionOwner {
     const i = this.connections.indexOf(conn);
     if (i >= 0) this.connections.splice(i, 1);
     if (conn.state === SessionState.Connect) this.connecting = false;
+    if (info.sent) this.counters.notificationsSent++;
+    if (info.received) this.counters.notificationsReceived++;
     if (info.sent || info.received) this.lastError = info.reason;
     else if (conn.state >= SessionState.OpenSent || this.lastError === null) this.lastError = info.reason;
     if (
@@ -548,6 +554,7 @@ export class Neighbor implements ConnectionOwner {
     const families = this.session?.negotiated?.families ?? [];
     if (families.every((f) => this.endOfRib.has(f))) {
       this.stopProgress();
+      this.counters.tableLoadSeconds = seconds;
       if (!this.tableLoaded) {
         this.tableLoaded = true;
         this.tableLoadSeconds = seconds;
@@ -648,6 +655,9 @@ export class Neighbor implements ConnectionOwner {
       capabilitiesAdvertised: !this.capabilitiesRefused,
       gracefulRestart: n?.gracefulRestart ? { restartTime: n.gracefulRestart.restartTime, notification: n.gracefulRestart.notification } : null,
       adminDown: this.adminDown,
+      updatesReceived: this.counters.updatesReceived,
+      notifications: { sent: this.counters.notificationsSent, received: this.counters.notificationsReceived },
+      tableLoadSeconds: this.counters.tableLoadSeconds,
     };
   }
 

@@ -3,7 +3,7 @@ import type Logger from 'bunyan';
 import { CeaseSubcode, ErrorCode } from '../bgp/index.js';
 import { Neighbor } from './neighbor.js';
 import { parseId } from './negotiate.js';
-import type { NeighborOptions, NeighborStatus } from './types.js';
+import type { NeighborCounters, NeighborOptions, NeighborStatus } from './types.js';
 import type { RibWriter } from '../rib/index.js';
 import { encodeNotificationMessage } from './wire.js';
 
@@ -38,6 +38,8 @@ export class Speaker {
 
   private readonly options: SpeakerOptions;
   private readonly tableLoadedListeners: ((n: Neighbor) => void)[] = [];
+  /** The counters of removed neighbors, by address: one added again (a reload changed it) goes on counting. */
+  private readonly removedCounters = new Map<string, NeighborCounters>();
 
   constructor(options: SpeakerOptions) {
     // A copy: reload changes the listener and identity in place.
@@ -53,7 +55,9 @@ export class Speaker {
       { localAs: this.options.localAs, routerId: parseId(this.options.routerId), routerIdText: this.options.routerId },
       this.options.rib,
       this.log,
+      this.removedCounters.get(key),
     );
+    this.removedCounters.delete(key);
     n.onTableLoaded = () => this.tableLoadedListeners.forEach((l) => l(n));
     this.neighborsByAddress.set(key, n);
     return n;
@@ -82,6 +86,7 @@ export class Speaker {
     const n = this.neighborsByAddress.get(key);
     if (!n) return;
     this.neighborsByAddress.delete(key);
+    this.removedCounters.set(key, n.counters);
     await Promise.race([n.shutdown(message, subcode), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
     n.destroy();
   }

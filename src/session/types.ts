@@ -43,6 +43,19 @@ export interface NeighborOptions {
   description: string | null;
 }
 
+/** A neighbor's counters for the metrics: plain increments, kept across a reload that replaces the neighbor. */
+export interface NeighborCounters {
+  updatesReceived: number;
+  notificationsSent: number;
+  notificationsReceived: number;
+  /** Seconds from Established to End-of-RIB in every family, of the last session that got that far. */
+  tableLoadSeconds: number | null;
+}
+
+export function newNeighborCounters(): NeighborCounters {
+  return { updatesReceived: 0, notificationsSent: 0, notificationsReceived: 0, tableLoadSeconds: null };
+}
+
 /** A snapshot of one neighbor for the control interface. */
 export interface NeighborStatus {
   address: string;
@@ -67,4 +80,13 @@ export interface NeighborStatus {
    */
   gracefulRestart: { restartTime: number; notification: boolean } | null;
   adminDown: boolean;
+  /** UPDATE messages received, over every session since the address was first configured. */
+  updatesReceived: number;
+  /** NOTIFICATIONs sent to and received from the peer, over every session since the address was first configured. */
+  notifications: { sent: number; received: number };
+  /**
+   * Seconds from Established to End-of-RIB in every negotiated family, for the last session that got that far;
+   * null before one did.
+   */
+  tableLoadSeconds: number | null;
 }
