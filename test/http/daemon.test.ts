@@ -212,6 +212,19 @@ test('redirect mode: the closest POP with a host, trusted proxies only from thei
   const s = (await getJson(`${base}/api/v1/status`)) as StatusJson;
   t.deepEqual(s.answers.byPop, { x: pop === 'x' ? 3 : 2, y: pop === 'y' ? 5 : 4 });
   t.is(s.answers.total, 7);
+  // And in the metrics: each redirect as a decision of the POP it sent to, and as an HTTP request of its own route.
+  const metrics = (await request(`${base}/metrics`)).body;
+  const sample = (name: string, labels: Record<string, string>): number =>
+    [...metrics.matchAll(new RegExp(`^supersparrow_${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))]
+      .filter((m) => Object.entries(labels).every(([k, v]) => m[1]!.includes(`${k}="${v}"`)))
+      .reduce((sum, m) => sum + Number(m[2]), 0);
+  t.is(sample('decisions_total', { source: 'redirect', pop: 'x' }), pop === 'x' ? 3 : 2);
+  t.is(sample('decisions_total', { source: 'redirect', pop: 'y' }), pop === 'y' ? 5 : 4);
+  t.is(sample('decisions_total', { source: 'redirect', pop: 'z' }), 0, 'z has no host: never redirected to');
+  t.is(sample('decisions_total', { source: 'redirect', rule: 'fallback' }), 1, 'the redirect that skipped z');
+  t.is(sample('http_requests_total', { route: 'redirect', code: '302' }), 7);
+  t.is(sample('decisions_total', { source: 'api' }), 1, 'the one /api/v1/query');
+  t.true(sample('http_requests_total', { route: '/api/v1/query', code: '200' }) >= 1);
 });
 
 test('redirect mode: 503 with a text body when no POP has a host', async (t) => {
