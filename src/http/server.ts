@@ -92,33 +92,47 @@ export class HttpServer {
   }
 
   /**
-   * The first half of reconfigure(): binds a new listen address (throwing, with nothing changed, if it cannot) and
-   * returns how to switch to `next` (closing the old listener) or to drop the new one, so that a reload can bind
-   * every new address before it changes anything.
+   * The first half of reconfigure(): binds the new listen addresses (throwing, with nothing changed, if one cannot be
+   * bound) and returns how to switch to `next` (closing the listeners it no longer has) or to drop the new ones, so
+   * that a reload can bind every new address before it changes anything. A listen entry in both the running and the
+   * new configuration keeps its listener: binding it a second time would fail (EADDRINUSE), so an address could
+   * never be added beside one that stays.
    */
   async prepare(next: HttpConfig): Promise<{ commit(): void; abort(): void }> {
-    const moved = JSON.stringify(next.listen) !== JSON.stringify(this.config.listen);
-    const fresh = moved ? await this.listenAll(next) : null;
+    const running = new Map<string, { server: http.Server; bound: HttpBound }[]>();
+    this.config.listen.forEach((l, i) => {
+      const server = this.listeners[i];
+      if (server === undefined) return;
+      const key = listenKey(l);
+      running.set(key, [...(running.get(key) ?? []), { server, bound: this.bound[i]! }]);
+    });
+    const kept = next.listen.map((l) => running.get(listenKey(l))?.shift() ?? null);
+    const fresh = await this.listenAll({ ...next, listen: next.listen.filter((_, i) => kept[i] === null) });
+    const servers: http.Server[] = [];
+    const bound: HttpBound[] = [];
+    let f = 0;
+    for (const k of kept) {
+      servers.push(k?.server ?? fresh.servers[f]!);
+      bound.push(k?.bound ?? fresh.bound[f++]!);
+    }
     return {
       commit: () => {
-        if (fresh) {
-          const old = this.listeners;
-          this.listeners = fresh.servers;
-          this.bound = fresh.bound;
-          for (const s of old) {
-            s.close();
-            s.closeIdleConnections();
-            setTimeout(() => s.closeAllConnections(), OLD_LISTENER_GRACE_MS).unref();
-          }
-          this.log.info({ listen: this.bound }, `HTTP server listening on ${this.bound.map(formatBound).join(', ')}`);
+        const old = this.listeners.filter((s) => !servers.includes(s));
+        this.listeners = servers;
+        this.bound = bound;
+        for (const s of old) {
+          s.close();
+          s.closeIdleConnections();
+          setTimeout(() => s.closeAllConnections(), OLD_LISTENER_GRACE_MS).unref();
         }
+        if (fresh.servers.length > 0 || old.length > 0) this.log.info({ listen: this.bound }, `HTTP server listening on ${this.bound.map(formatBound).join(', ')}`);
         this.config = next;
         this.proxies = new TrustedProxies(next.trustedProxies);
         this.redirectHosts = new Set(next.redirect?.hosts ?? []);
         for (const s of this.listeners) this.applyLimits(s);
       },
       abort: () => {
-        for (const s of fresh?.servers ?? []) {
+        for (const s of fresh.servers) {
           s.close();
           s.closeAllConnections();
         }
@@ -353,6 +367,11 @@ function requestPath(target: string): string {
     const code = c.charCodeAt(0);
     return code <= 0xff ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : encodeURIComponent(c);
   });
+}
+
+/** A listen entry as configured (port 0 included: the same entry keeps the port it got). */
+function listenKey(l: ListenConfig): string {
+  return `${l.address}|${l.port}`;
 }
 
 function formatBound(b: HttpBound): string {

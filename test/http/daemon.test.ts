@@ -309,3 +309,39 @@ test('trusted proxies: prefixes of both families, IPv4-mapped peers as IPv4, the
   t.is(p.clientOf(undefined, '203.0.113.1'), null);
   t.is(new TrustedProxies([]).clientOf('10.1.1.1', '203.0.113.1'), '10.1.1.1', 'no trusted proxies: no header is believed');
 });
+
+/** A port free on `address` now (bound and released). */
+async function freePortOn(address: string): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, address, () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('reload: an HTTP address added beside one that stays (kept, not bound twice), then the first one removed', async (t) => {
+  const a = next();
+  const [one, two] = [await freePortOn(a.speaker), await freePortOn(a.peer)];
+  const base = `
+bgp: { local-as: 65010, router-id: ${a.speaker} }
+neighbors: []`;
+  const d = await daemonFrom(t, `${base}\nhttp: { listen: [ "${a.speaker}:${one}" ] }`);
+  const first = `http://${a.speaker}:${one}`;
+  const second = `http://${a.peer}:${two}`;
+  t.is((await request(`${first}/healthz`)).status, 200);
+  const server = d.daemon.http;
+
+  d.write(`${base}\nhttp: { listen: [ "${a.speaker}:${one}", "${a.peer}:${two}" ], max-connections: 10 }`);
+  t.like(await d.daemon.reload(), { needsRestart: [] });
+  t.is(d.daemon.http, server, 'the same server, reconfigured');
+  t.deepEqual(d.daemon.http!.bound, [{ address: a.speaker, port: one }, { address: a.peer, port: two }]);
+  t.is((await request(`${first}/healthz`)).status, 200, 'the address that stayed still answers');
+  t.is((await request(`${second}/healthz`)).status, 200, 'the added one answers');
+
+  d.write(`${base}\nhttp: { listen: [ "${a.peer}:${two}" ] }`);
+  await d.daemon.reload();
+  t.deepEqual(d.daemon.http!.bound, [{ address: a.peer, port: two }]);
+  await t.throwsAsync(request(`${first}/healthz`), { code: 'ECONNREFUSED' });
+  t.is((await request(`${second}/healthz`)).status, 200);
+});
+
