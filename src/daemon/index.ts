@@ -292,8 +292,12 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     log.info(result, 'configuration reloaded');
     return result;
   };
+  // Set by stop(): a reload from then on is refused, since it would start listeners and sessions on a daemon that
+  // is going away.
+  let stopping = false;
   // One reload at a time: a SIGHUP during a control-socket reload waits for it.
   const reloadOnce = (): Promise<ReloadResult> => {
+    if (stopping) return Promise.reject(new Error('the daemon is stopping: not reloaded'));
     const run = (reloading ?? Promise.resolve()).catch(() => undefined).then(reload);
     reloading = run;
     run.then(() => counters.reloads.ok++, () => counters.reloads.failed++);
@@ -450,6 +454,10 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     reload: reloadOnce,
     saveSnapshot,
     async stop(message?: string) {
+      stopping = true;
+      // A reload under way (SIGHUP just before SIGTERM) may be binding a new HTTP listener or starting sessions:
+      // let it finish (each of its steps is bounded), so that stopping catches what it started.
+      await reloading?.catch(() => undefined);
       tableLoad.stop();
       answers.stop();
       await http?.stop();

@@ -345,3 +345,20 @@ neighbors: []`;
   t.is((await request(`${second}/healthz`)).status, 200);
 });
 
+test('stop during a reload: the HTTP listener the reload binds is closed by the stop; a later reload is refused', async (t) => {
+  const a = next();
+  const port = await freePortOn(a.speaker);
+  const base = `
+bgp: { local-as: 65010, router-id: ${a.speaker} }
+neighbors: []`;
+  const d = await daemonFrom(t, base);
+  t.is(d.daemon.http, null);
+  d.write(`${base}\nhttp: { listen: [ "${a.speaker}:${port}" ] }`);
+  // SIGHUP then at once SIGTERM: the reload is under way (binding) when the stop begins.
+  const [reloaded, stopped] = await Promise.allSettled([d.daemon.reload(), d.daemon.stop()]);
+  t.is(stopped.status, 'fulfilled');
+  t.is(reloaded.status, 'fulfilled', 'the reload that began first finishes');
+  await t.throwsAsync(request(`http://${a.speaker}:${port}/healthz`, { timeoutMs: 5000 }), { code: 'ECONNREFUSED' }, 'nothing listens after the stop');
+  await t.throwsAsync(d.daemon.reload(), { message: /stopping/ });
+});
+
