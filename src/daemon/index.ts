@@ -274,6 +274,8 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
         result.changed.push(address);
       }
     }
+    // Removing the neighbors still awaited may leave only loaded ones: the table is loaded now, not at the timeout.
+    tableLoad.recheck();
     if (JSON.stringify(next.control) !== JSON.stringify(current.control)) result.needsRestart.push('control');
     if (next.log.file !== current.log.file) result.needsRestart.push('log.file');
     proximity.configure(proximitySetup(next));

@@ -40,6 +40,16 @@ export class TableLoad {
     this.timer.unref();
   }
 
+  /**
+   * Looks again once the neighbors changed (a reload): the ones still awaited may all be gone, and no End-of-RIB
+   * will come to say so. Nothing before start() or after the table loaded.
+   */
+  recheck(): void {
+    if (this.readyReason !== null || this.unsubscribe === null) return;
+    if (this.speaker.neighbors.length === 0) this.markReady('no neighbor to wait for');
+    else if (this.speaker.tablesLoaded) this.markReady('End-of-RIB from every neighbor');
+  }
+
   get ready(): boolean {
     return this.readyReason !== null;
   }

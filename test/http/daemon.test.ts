@@ -362,3 +362,20 @@ neighbors: []`;
   await t.throwsAsync(d.daemon.reload(), { message: /stopping/ });
 });
 
+test('readiness: a reload that removes the neighbor still awaited makes the table loaded at once, for DNS too', async (t) => {
+  const a = next();
+  const base = `
+bgp: { local-as: 65010, router-id: ${a.speaker}, listen: { address: ${a.speaker}, port: 0 } }
+pops: { x: { as: 65751, ipv4: 192.0.2.11 } }
+dns: { listen: [ "${a.speaker}:0" ], zone: example.test, names: { www: {} }, ns: [ ns.example.net ], startup: { timeout: 600 } }
+http: { listen: [ "${a.speaker}:0" ] }`;
+  const d = await daemonFrom(t, `${base}\nneighbors:\n  - { address: ${a.peer}, remote-as: 65001, passive: true }`);
+  t.is((await request(`${d.base()}/readyz`)).status, 503);
+  t.false(d.daemon.dns!.responder.loaded);
+  d.write(`${base}\nneighbors: []`);
+  t.like(await d.daemon.reload(), { removed: [a.peer] });
+  t.is((await request(`${d.base()}/readyz`)).status, 200);
+  t.true(d.daemon.ready().ready);
+  t.true(d.daemon.dns!.responder.loaded, 'DNS answers from the decision without waiting for the startup timeout');
+});
+
