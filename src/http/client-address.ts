@@ -24,13 +24,17 @@ export class TrustedProxies {
   constructor(prefixes: readonly string[]) {
     this.ranges = prefixes.map((text) => {
       const p = parsePrefix(text, false);
+      // Addresses are compared unmapped (::ffff:10.0.0.1 as 10.0.0.1, as a proxy on a dual-stack socket shows
+      // up), so an IPv4-mapped range must be its IPv4 one, or it would never match.
+      if (p.afi === Afi.IPv6 && p.length >= 96 && p.a === 0 && p.b === 0 && p.c === 0xffff) {
+        p.afi = Afi.IPv4;
+        p.a = p.d;
+        p.b = p.c = p.d = 0;
+        p.length -= 96;
+      }
       const masks: Range['masks'] = [maskWord(p.length, 0), maskWord(p.length, 1), maskWord(p.length, 2), maskWord(p.length, 3)];
       return { afi: p.afi, words: [p.a & masks[0], p.b & masks[1], p.c & masks[2], p.d & masks[3]], masks };
     });
-  }
-
-  get empty(): boolean {
-    return this.ranges.length === 0;
   }
 
   /** Whether a parsed address (IPv4-mapped already unmapped) lies in one of the prefixes. */

@@ -379,3 +379,13 @@ http: { listen: [ "${a.speaker}:0" ] }`;
   t.true(d.daemon.dns!.responder.loaded, 'DNS answers from the decision without waiting for the startup timeout');
 });
 
+test('trusted proxies: an IPv4-mapped prefix matches the IPv4 peers it maps (addresses are compared unmapped)', (t) => {
+  const p = new TrustedProxies(['::ffff:10.0.0.0/104', '::ffff:192.0.2.1/128']);
+  t.true(p.contains('10.1.2.3'));
+  t.true(p.contains('::ffff:10.1.2.3'));
+  t.true(p.contains('192.0.2.1'));
+  t.false(p.contains('192.0.2.2'));
+  t.false(p.contains('11.0.0.1'));
+  t.is(p.clientOf('::ffff:10.9.9.9', '203.0.113.1'), '203.0.113.1', 'a proxy seen on a dual-stack socket is trusted');
+  t.is(p.clientOf('11.0.0.1', '203.0.113.1'), '11.0.0.1');
+});
