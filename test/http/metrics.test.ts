@@ -363,7 +363,7 @@ test('BGP, RIB, DNS, decisions, POPs and reloads are counted as the daemon sees 
 
 const workersMissing = loadUdpBatch() === null ? `the native UDP socket is not built (${udpBatchUnavailableReason()})` : null;
 const workersTitle = "the DNS worker threads' counters are summed in: every query, answer and decision, once";
-if (workersMissing !== null && process.env['CI'] !== 'true') test(`${workersTitle} (skipped: ${workersMissing})`, (t) => t.pass());
+if (workersMissing !== null && process.env['CI'] !== 'true') test.skip(`${workersTitle} (skipped: ${workersMissing})`, () => undefined);
 else
   test(workersTitle, async (t) => {
     if (workersMissing !== null) return t.fail(`${workersMissing}; CI=true requires it`);
