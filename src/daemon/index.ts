@@ -327,10 +327,31 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   // A redirect is counted once its POP is chosen (the closest one with a host), not as the decision's.
   const redirectHandler = createControlHandler(speaker, rib, reloadOnce, proximity, fallback, saveSnapshot);
   const countRedirect = counters.listener('redirect');
-  const control = new ControlServer(socketPath, handlerFor('control'), log);
+  const controlHandler = handlerFor('control');
+  // While a warm start loads, control requests wait for it: a reload, shutdown or enable meanwhile would change the
+  // neighbors whose snapshot routes are being installed (routes left under a forgotten neighbor, a session mixed
+  // into the snapshot's), and a save would write half a table.
+  let warmLoading: Promise<unknown> | null = null;
+  const control = new ControlServer(
+    socketPath,
+    (request) => (warmLoading === null ? controlHandler(request) : warmLoading.then(() => controlHandler(request))),
+    log,
+  );
   await control.start();
   let warmStart: WarmStartLoaded | null = null;
-  if (options.warmStart) warmStart = await warmStartFrom(options.warmStart, speaker, writer, log, options.warmStartHoldSeconds);
+  if (options.warmStart) {
+    const loading = warmStartFrom(options.warmStart, speaker, writer, log, options.warmStartHoldSeconds);
+    warmLoading = loading.catch(() => undefined);
+    try {
+      warmStart = await loading;
+    } catch (err) {
+      for (const n of speaker.neighbors) n.destroy(); // hold timers of what was loaded
+      await control.stop();
+      throw err;
+    } finally {
+      warmLoading = null;
+    }
+  }
   const warmReason = warmStart ? `answering from the warm-start snapshot ${warmStart.file} of ${warmStart.takenAt.toISOString()}` : null;
   let dns: Daemon['dns'] = null;
   const tableLoad = new TableLoad(speaker, config.dns?.startup.timeoutSeconds ?? DEFAULT_READY_TIMEOUT, log);

@@ -162,13 +162,21 @@ export async function saveRibSnapshot(rib: RibReader, file: string, options: Sav
   const prefixes = { ipv4: 0, ipv6: 0 };
   const pending: Promise<void>[] = [];
   const writePrefix = (p: WalkedPrefix): void => {
-    // RFC 8050 records when a path id must be kept: several paths from one neighbor, or any non-zero id.
+    // RFC 8050 records when a path id must be kept: several paths from one neighbor, or any non-zero id. Paths of
+    // a neighbor added since the walk began are left out (it is not in the peer table); a prefix with only such
+    // paths gets no record at all.
     let addPath = false;
-    for (let i = 0; i < p.count && !addPath; i++) addPath = p.pathId[i] !== 0;
+    let kept = 0;
+    for (let i = 0; i < p.count; i++) {
+      if (!peerIndex.has(p.neighbor[i]!)) continue;
+      kept++;
+      if (p.pathId[i] !== 0) addPath = true;
+    }
+    if (kept === 0) return;
     writer.beginRib(p.afi, p.a, p.b, p.c, p.d, p.length, addPath);
     for (let i = 0; i < p.count; i++) {
       const index = peerIndex.get(p.neighbor[i]!);
-      if (index === undefined) continue; // a neighbor added since the walk began: not in the peer table
+      if (index === undefined) continue;
       writer.addEntry(index, Math.floor(p.changedAt[i]! / 1000), p.pathId[i]!, encoded(p.attributes[i]!, p.attributeSerial[i]!));
     }
     const flushed = writer.endRib();

@@ -457,14 +457,6 @@ export class RibReader {
     return new RouteWalk(this.rib, afi);
   }
 
-  /**
-   * A number that stays the same while attribute set handle `attributes` names the same set, and differs once the
-   * set was freed and the handle given to another: lets a cache keyed by handle outlive turns of the event loop.
-   */
-  attributeSetSerial(attributes: number): number {
-    return this.rib.attributes.serial[attributes]!;
-  }
-
   // ---------------------------------------------------------------- neighbors and changes
 
   /** The neighbors the RIB holds routes or a session for, by configured address. */

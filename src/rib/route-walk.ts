@@ -16,7 +16,10 @@ export class WalkedPrefix {
   /** Paths of the prefix. */
   count = 0;
   pathId = new Uint32Array(8);
-  /** Attribute set handles (attributesOf) and their serials (attributeSetSerial: same set while equal). */
+  /**
+   * Attribute set handles (attributesOf) and their serials (AttributeStore.serial): a handle names the same set
+   * while its serial is unchanged, so a cache keyed by handle can outlive turns of the event loop.
+   */
   attributes = new Int32Array(8);
   attributeSerial = new Uint32Array(8);
   /** When the path last came or changed, as a Date.now() value. */

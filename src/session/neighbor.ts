@@ -492,11 +492,6 @@ export class Neighbor implements ConnectionOwner {
     this.removeRoutes();
   }
 
-  /** Whether routes of a warm start are still held (stale, not yet swept or replaced by the session's). */
-  get holdingWarmRoutes(): boolean {
-    return this.warmStale && this.staleFamilies.size > 0;
-  }
-
   private keepAsStale(families: Afi[], restartTime: number): void {
     if (this.ribId < 0) return;
     this.warmStale = false;

@@ -1,7 +1,7 @@
 // Warm start: a daemon started with a snapshot answers from it before any session is up, and the session's own
 // table replaces it family by family at End-of-RIB (or the hold time removes it when no session comes).
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Afi, parseIpv4, parseIpv6 } from '../../src/bgp/index.js';
@@ -167,4 +167,49 @@ test('a garbled or truncated snapshot is an error naming the file and the count 
     t.deepEqual((await neighbor()).staleFamilies, []);
     t.false(daemon.ready().ready, `${what}: a cold start waits for End-of-RIB`);
   }
+});
+
+test('control requests wait while a warm start loads: a neighbor shut down meanwhile leaves the other\'s routes held', async (t) => {
+  const a = next();
+  const dir = mkdtempSync(path.join(tmpdir(), 'ss-warm-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const socket = path.join(dir, 'control.sock');
+  const file = path.join(dir, 'rib.mrt');
+  // Two configured neighbors with the same 60k prefixes each: the load takes many turns of the event loop.
+  const PREFIXES = 60_000;
+  const { writer, reader } = createRib();
+  const ids = [a.peer, a.stranger].map((address, i) => writer.addNeighbor({ address, remoteAs: 65010, localAs: 65010, routerId: parseIpv4(`10.0.0.${i + 2}`) }));
+  for (const [i, id] of ids.entries()) {
+    const set = writer.intern(attributes([i === 0 ? 65751 : 64750, 65001]));
+    for (let p = 0; p < PREFIXES; p++) writer.announce(id, Afi.IPv4, 0, (0x0a000000 + p * 256) | 0, 0, 0, 0, 24, set);
+    writer.release(set);
+  }
+  await saveRibSnapshot(reader, file, { routerId: '10.255.0.1' });
+  const config = `
+bgp: { local-as: 65010, router-id: ${a.speaker}, listen: { address: ${a.speaker}, port: 0 } }
+neighbors:
+  - { address: ${a.peer}, remote-as: 65010, passive: true, pop: x }
+  - { address: ${a.stranger}, remote-as: 65010, passive: true }
+pops:
+  x: { as: 65751, ipv4: 192.0.2.11 }
+  z: { as: 64999, ipv4: 192.0.2.33 }
+proximity: { rule: classic, self: z }
+control: { socket: ${socket} }
+`;
+  const { log, records } = memoryLogger();
+  const starting = startDaemon(parseConfig(config), socket, log, { warmStart: file });
+  // The control socket is up before the snapshot loads: send the request as soon as it is.
+  await waitFor('the control socket', async () => existsSync(socket), 30_000, 1);
+  const loadedBeforeRequest = records.some((r) => /^warm start: /.test(r.msg));
+  const shutdown = controlRequest<NeighborStatus>(socket, { command: 'shutdown', neighbor: a.stranger });
+  const daemon = await starting;
+  t.teardown(() => daemon.stop());
+  t.false(loadedBeforeRequest, 'the request went in while the snapshot was loading');
+  const stopped = await shutdown;
+  t.true(stopped.adminDown);
+  t.deepEqual(stopped.prefixes, { ipv4: 0, ipv6: 0 }, 'the shut-down neighbor\'s routes are gone');
+  t.not(daemon.warmStart, null, JSON.stringify(records.filter((r) => r.level >= 50).map((r) => r.msg)));
+  const held = (await controlRequest<NeighborStatus[]>(socket, { command: 'neighbors' })).find((n) => n.address === a.peer)!;
+  t.deepEqual(held.prefixes, { ipv4: PREFIXES, ipv6: 0 }, 'the other neighbor\'s snapshot routes are held');
+  t.is(daemon.rib.routeCount, PREFIXES, 'no route is left without its neighbor');
 });

@@ -154,6 +154,31 @@ test('routes that change while a save yields are written as they stand when thei
   t.deepEqual(await snapshotPaths(file), after);
 });
 
+test('a prefix whose paths all come from neighbors added since a save began gets no record (an empty one says nothing)', async (t) => {
+  const { writer, reader, ids } = sampleRib();
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'rib.mrt');
+  const saving = saveRibSnapshot(reader, file, { routerId: '10.255.0.1', prefixesPerTurn: 1 });
+  await new Promise((r) => setImmediate(r));
+  // 203.0.113.128/25 (not yet written) moves from neighbor a to a neighbor the PEER_INDEX_TABLE does not have.
+  const late = writer.addNeighbor({ address: '192.0.2.4', remoteAs: 65004, localAs: 65000, routerId: parseIpv4('10.0.0.4') });
+  const moved = parsePrefix('203.0.113.128/25');
+  announce(writer, late, '203.0.113.128/25', attrs([65004], { nextHop: parseIpv4('192.0.2.4') }));
+  t.true(writer.withdraw(ids.a, Afi.IPv4, 0, moved.a, moved.b, moved.c, moved.d, moved.length) as boolean);
+  const saved = await saving;
+  const records = [];
+  for await (const r of readMrtRecords(file)) records.push(r);
+  const ribRecords = records.slice(1);
+  // Entry count: after the sequence number, the prefix length and the prefix bytes.
+  const entryCounts = ribRecords.map((r) => r.body.readUInt16BE(5 + ((r.body[4]! + 7) >> 3)));
+  t.true(entryCounts.every((n) => n > 0), `entry counts ${entryCounts.join(' ')}`);
+  t.is(saved.prefixes.ipv4 + saved.prefixes.ipv6, ribRecords.length, 'the prefixes said written are the records');
+  t.is(saved.prefixes.ipv4, reader.prefixCount(Afi.IPv4) - 1);
+  t.false((await snapshotPaths(file)).some((p) => p.startsWith('203.0.113.128/25')));
+  t.deepEqual(ribRecords.map((r) => r.body.readUInt32BE(0)), ribRecords.map((_, i) => i), 'sequence numbers without a gap');
+});
+
 peerTest(bgpdumpMissing, 'bgpdump -m reads a snapshot: the RIB\'s prefixes per family, every path, the same AS paths and next hops', async (t) => {
   const { reader } = sampleRib();
   const dir = tempDir();
