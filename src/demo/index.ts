@@ -132,7 +132,11 @@ class DemoEnd {
   }
 }
 
-/** `supersparrow serve` as the demo's child: its own process group, its output in a log file. */
+/**
+ * `supersparrow serve` as the demo's child: its own process group, its output in a log file, and a pipe on its
+ * stdin that the demo holds and never writes (--exit-with-parent): should the demo die without stopping it (SIGKILL),
+ * the kernel closes the pipe and the daemon stops as on SIGTERM instead of running on as an orphan.
+ */
 class ServeProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -144,15 +148,19 @@ class ServeProcess {
   ) {
     const log = openSync(logFile, 'a');
     // detached: a Ctrl-C in the terminal reaches the demo alone, which stops the routers first and then the daemon.
-    this.child = spawn(process.execPath, [SUPERSPARROW_BIN, 'serve', '--config', configFile], { stdio: ['ignore', log, log], detached: true });
+    this.child = spawn(process.execPath, [SUPERSPARROW_BIN, 'serve', '--config', configFile, '--exit-with-parent'], { stdio: ['pipe', log, log], detached: true });
     closeSync(log);
+    // Nothing is written to it; an error (the daemon gone) is the exit's business.
+    this.child.stdin!.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.running = false;
+        this.child.stdin!.destroy();
         resolve({ code, signal });
       });
       this.child.once('error', () => {
         this.running = false;
+        this.child.stdin?.destroy();
         resolve({ code: null, signal: null });
       });
     });
@@ -162,13 +170,18 @@ class ServeProcess {
     return this.child.pid ?? -1;
   }
 
-  /** SIGTERM, SIGKILL after graceMs; resolves once it has exited. */
-  async stop(graceMs: number): Promise<void> {
-    if (!this.running) return;
+  /** SIGTERM, SIGKILL after graceMs; resolves once it has exited, with whether it had to be killed. */
+  async stop(graceMs: number): Promise<{ killed: boolean }> {
+    if (!this.running) return { killed: false };
     this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      this.child.kill('SIGKILL');
+    }, graceMs);
     await this.exited;
     clearTimeout(timer);
+    return { killed };
   }
 
   /** The JSON records of its log so far. */
@@ -367,7 +380,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     await Promise.all(routers.map((r) => r.feeder?.stop('demo finished')));
     if (serve?.running) {
       say(`# stopping supersparrow serve (pid ${serve.pid})`);
-      await serve.stop(SERVE_STOP_GRACE_MS);
+      const { killed } = await serve.stop(SERVE_STOP_GRACE_MS);
+      if (killed) say(`# supersparrow serve did not stop within ${SERVE_STOP_GRACE_MS / 1000} s of SIGTERM: killed`);
     }
     rmSync(dir, { recursive: true, force: true });
     for (const s of signalNames) process.off(s, onSignal);
