@@ -236,6 +236,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const end = new DemoEnd();
   let serve: ServeProcess | null = null;
   const routers: Router[] = [];
+  /** Until every router's table is in: a router's session closing then fails the demo. */
+  let loading = true;
+  /** The demo stops its routers itself from here on. */
+  let finishing = false;
   // A second Ctrl-C does not wait for the clean stop.
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -290,7 +294,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     await end.until(
       Promise.all(
         routers.map(async (r) => {
-          r.feeder = await BgpFeeder.connect({
+          const feeder = await BgpFeeder.connect({
             host: o.address,
             port: bgpPort,
             localAddress: r.address,
@@ -298,6 +302,16 @@ export async function runDemo(o: DemoOptions): Promise<number> {
             remoteAs: LOCAL_AS,
             routerId: r.address,
             holdTime: 90,
+          });
+          r.feeder = feeder;
+          // The daemon closed a router's session (a NOTIFICATION, a reset): during the load, its routes are gone and
+          // the load would never complete, so the demo ends; later (`supersparrow shutdown` from another terminal)
+          // it is said. The daemon's death, when that is the cause, is the better reason: its exit comes a little later.
+          feeder.once('closed', (reason) => {
+            if (end.ending !== null || finishing) return;
+            const text = `the session of router ${r.pop} (${r.address}) closed: ${reason}`;
+            if (!loading) return say(`# ${text}`);
+            void Promise.race([child.exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]).then(() => end.end({ text }));
           });
         }),
       ),
@@ -313,6 +327,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     sending.catch(() => undefined); // a failure is seen through until() below, or the daemon's death
     const loaded = await showProgress(o, socket, routers, end, establishedAt);
     await end.until(sending);
+    loading = false;
     const seconds = (performance.now() - establishedAt) / 1000;
     const memory = (await end.until(o.request(socket, { command: 'memory' }))) as MemoryJson;
     say(
@@ -377,6 +392,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(`# ${err.ending.signal}: stopping`);
     return 0;
   } finally {
+    finishing = true;
     await Promise.all(routers.map((r) => r.feeder?.stop('demo finished')));
     if (serve?.running) {
       say(`# stopping supersparrow serve (pid ${serve.pid})`);

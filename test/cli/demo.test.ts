@@ -391,6 +391,29 @@ test.serial('when supersparrow serve dies, the demo says so with the end of its 
   t.false(existsSync(tempDir), 'the temporary folder is gone');
 });
 
+test.serial('when the daemon closes a router\'s session during the load, the demo says so and exits 1 instead of waiting for the load', async (t) => {
+  t.timeout(240_000);
+  const dir = await makeTempDir('demo');
+  t.teardown(() => removeDir(dir));
+  const { flags, socket } = await demoFlags(dir);
+  const demo = new DemoRun(t, flags);
+  const router = (await demo.line(/^# supersparrow listens for BGP on \S+; the routers ams (\S+),/m, 180_000))[1]!;
+  // As soon as the router is up (the load starts then and takes a while: three full-size tables).
+  await waitFor('ams\'s router Established', async () => {
+    const neighbors = JSON.parse((await run(process.execPath, [BIN, 'neighbors', '--json', '--socket', socket], { allowFailure: true })).stdout || '[]') as Array<{ address: string; state: string }>;
+    return neighbors.find((x) => x.address === router)?.state === 'Established' || undefined;
+  }, 60_000, 50);
+  const shutdownAt = performance.now();
+  await run(process.execPath, [BIN, 'shutdown', '--socket', socket, router, 'the test closes it']);
+  const exit = await waitFor('the demo to exit', () => (demo.running ? undefined : demo.exited), 60_000, 100);
+  t.log(`exited ${((performance.now() - shutdownAt) / 1000).toFixed(1)} s after the shutdown`);
+  t.deepEqual(exit, { code: 1, signal: null }, `${demo.output}\n${demo.stderr}`);
+  t.regex(demo.output, new RegExp(`^# the session of router ams \\(${router.replaceAll('.', '\\.')}\\) closed: .*the test closes it`, 'm'));
+  t.notRegex(demo.output, /^# ready:/m, 'it never claimed to be ready');
+  t.regex(demo.output, /# stopped\n$/);
+  t.false(alive(demo.servePid!), 'supersparrow serve is gone');
+});
+
 test.serial('when the demo is killed (SIGKILL), its supersparrow serve notices and stops cleanly by itself: no orphan', async (t) => {
   const dir = await makeTempDir('demo');
   t.teardown(() => removeDir(dir));
