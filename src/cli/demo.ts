@@ -12,7 +12,9 @@ for about a third of the address space. It shows the load (a progress bar in a t
 otherwise), waits for the daemon's /readyz, shows its neighbors, POPs and decisions, and ready-to-paste commands
 (dig with +subnet for an address of each POP, query, explain, curl /metrics, the status page's URL), then keeps running until Ctrl-C, SIGTERM or SIGHUP, which stop the routers
 (Cease), then the daemon (SIGTERM, awaited), and remove the temporary folder; exit status 0. With --once it stops
-as soon as the commands are printed. If the daemon dies, the demo prints the end of its log and exits 1.
+as soon as the commands are printed. If the daemon dies, or closes a router's session during the load, the demo
+says so (a death with the end of the daemon's log) and exits 1. Should the demo itself be killed (SIGKILL), the daemon
+notices (serve --exit-with-parent: its stdin, a pipe from the demo, closes) and stops cleanly by itself.
 Its output is the same on a terminal and elsewhere, except for the progress.`;
 
 /** `supersparrow demo [options] [ADDR...]`: the whole product on loopback, until Ctrl-C. */

@@ -8,8 +8,8 @@ import type { SetStatus } from './index.js';
 const SHUTDOWN_MESSAGE = 'supersparrow shutting down';
 
 /**
- * `supersparrow serve --config FILE [--socket PATH] [--warm-start SNAPSHOT]`: the BGP listener daemon, until
- * SIGTERM/SIGINT.
+ * `supersparrow serve --config FILE [--socket PATH] [--warm-start SNAPSHOT] [--exit-with-parent]`: the BGP listener
+ * daemon, until SIGTERM/SIGINT (or, with --exit-with-parent, the end of its standard input).
  */
 export function registerServeCommand(program: Command, setStatus: SetStatus): void {
   program
@@ -22,7 +22,12 @@ export function registerServeCommand(program: Command, setStatus: SetStatus): vo
       '--warm-start <file>',
       'load an MRT snapshot (`mrt save`) before the first session: its routes answer until each neighbor sends End-of-RIB',
     )
-    .action(async (opts: { config: string; socket?: string; check?: boolean; warmStart?: string }) => {
+    .option(
+      '--exit-with-parent',
+      'stop as on SIGTERM once standard input reaches its end: a parent that gives serve a pipe as stdin and never ' +
+        'closes it takes the daemon with it whenever it ends, even by SIGKILL (stdin from /dev/null stops it at once)',
+    )
+    .action(async (opts: { config: string; socket?: string; check?: boolean; warmStart?: string; exitWithParent?: boolean }) => {
       let config;
       try {
         config = loadConfigFile(opts.config);
@@ -53,18 +58,27 @@ export function registerServeCommand(program: Command, setStatus: SetStatus): vo
       });
       await new Promise<void>((resolve) => {
         let stopping = false;
-        const stop = (signal: string) => {
+        const stop = (why: { signal: string } | { stdin: string }) => {
           if (stopping) return;
           stopping = true;
-          daemon.log.info({ signal }, 'shutting down');
+          daemon.log.info(why, 'shutting down');
+          // A stdin still being read would keep the process alive after the daemon stopped.
+          if (opts.exitWithParent) process.stdin.destroy();
           void daemon.stop(SHUTDOWN_MESSAGE).finally(resolve);
         };
+        if (opts.exitWithParent) {
+          // The parent's end of the pipe closes when the parent ends, however it ends: the kernel closes it. What
+          // arrived before the daemon was up waits in the pipe, its end included. Anything written is ignored.
+          process.stdin.on('end', () => stop({ stdin: 'end of standard input: the parent has gone' }));
+          process.stdin.on('error', (err) => stop({ stdin: `standard input failed: ${err.message}` }));
+          process.stdin.resume();
+        }
         process.on('SIGHUP', () => {
           daemon.log.info('SIGHUP: reloading the configuration');
           daemon.reload().catch(() => undefined); // problems are logged; the running config stays
         });
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop({ signal: 'SIGTERM' }));
+        process.once('SIGINT', () => stop({ signal: 'SIGINT' }));
       });
     });
 }

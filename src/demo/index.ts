@@ -132,7 +132,11 @@ class DemoEnd {
   }
 }
 
-/** `supersparrow serve` as the demo's child: its own process group, its output in a log file. */
+/**
+ * `supersparrow serve` as the demo's child: its own process group, its output in a log file, and a pipe on its
+ * stdin that the demo holds and never writes (--exit-with-parent): should the demo die without stopping it (SIGKILL),
+ * the kernel closes the pipe and the daemon stops as on SIGTERM instead of running on as an orphan.
+ */
 class ServeProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -144,15 +148,19 @@ class ServeProcess {
   ) {
     const log = openSync(logFile, 'a');
     // detached: a Ctrl-C in the terminal reaches the demo alone, which stops the routers first and then the daemon.
-    this.child = spawn(process.execPath, [SUPERSPARROW_BIN, 'serve', '--config', configFile], { stdio: ['ignore', log, log], detached: true });
+    this.child = spawn(process.execPath, [SUPERSPARROW_BIN, 'serve', '--config', configFile, '--exit-with-parent'], { stdio: ['pipe', log, log], detached: true });
     closeSync(log);
+    // Nothing is written to it; an error (the daemon gone) is the exit's business.
+    this.child.stdin!.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.running = false;
+        this.child.stdin!.destroy();
         resolve({ code, signal });
       });
       this.child.once('error', () => {
         this.running = false;
+        this.child.stdin?.destroy();
         resolve({ code: null, signal: null });
       });
     });
@@ -162,13 +170,18 @@ class ServeProcess {
     return this.child.pid ?? -1;
   }
 
-  /** SIGTERM, SIGKILL after graceMs; resolves once it has exited. */
-  async stop(graceMs: number): Promise<void> {
-    if (!this.running) return;
+  /** SIGTERM, SIGKILL after graceMs; resolves once it has exited, with whether it had to be killed. */
+  async stop(graceMs: number): Promise<{ killed: boolean }> {
+    if (!this.running) return { killed: false };
     this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      this.child.kill('SIGKILL');
+    }, graceMs);
     await this.exited;
     clearTimeout(timer);
+    return { killed };
   }
 
   /** The JSON records of its log so far. */
@@ -223,6 +236,10 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const end = new DemoEnd();
   let serve: ServeProcess | null = null;
   const routers: Router[] = [];
+  /** Until every router's table is in: a router's session closing then fails the demo. */
+  let loading = true;
+  /** The demo stops its routers itself from here on. */
+  let finishing = false;
   // A second Ctrl-C does not wait for the clean stop.
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -277,7 +294,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     await end.until(
       Promise.all(
         routers.map(async (r) => {
-          r.feeder = await BgpFeeder.connect({
+          const feeder = await BgpFeeder.connect({
             host: o.address,
             port: bgpPort,
             localAddress: r.address,
@@ -285,6 +302,16 @@ export async function runDemo(o: DemoOptions): Promise<number> {
             remoteAs: LOCAL_AS,
             routerId: r.address,
             holdTime: 90,
+          });
+          r.feeder = feeder;
+          // The daemon closed a router's session (a NOTIFICATION, a reset): during the load, its routes are gone and
+          // the load would never complete, so the demo ends; later (`supersparrow shutdown` from another terminal)
+          // it is said. The daemon's death, when that is the cause, is the better reason: its exit comes a little later.
+          feeder.once('closed', (reason) => {
+            if (end.ending !== null || finishing) return;
+            const text = `the session of router ${r.pop} (${r.address}) closed: ${reason}`;
+            if (!loading) return say(`# ${text}`);
+            void Promise.race([child.exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]).then(() => end.end({ text }));
           });
         }),
       ),
@@ -300,6 +327,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     sending.catch(() => undefined); // a failure is seen through until() below, or the daemon's death
     const loaded = await showProgress(o, socket, routers, end, establishedAt);
     await end.until(sending);
+    loading = false;
     const seconds = (performance.now() - establishedAt) / 1000;
     const memory = (await end.until(o.request(socket, { command: 'memory' }))) as MemoryJson;
     say(
@@ -364,10 +392,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     say(`# ${err.ending.signal}: stopping`);
     return 0;
   } finally {
+    finishing = true;
     await Promise.all(routers.map((r) => r.feeder?.stop('demo finished')));
     if (serve?.running) {
       say(`# stopping supersparrow serve (pid ${serve.pid})`);
-      await serve.stop(SERVE_STOP_GRACE_MS);
+      const { killed } = await serve.stop(SERVE_STOP_GRACE_MS);
+      if (killed) say(`# supersparrow serve did not stop within ${SERVE_STOP_GRACE_MS / 1000} s of SIGTERM: killed`);
     }
     rmSync(dir, { recursive: true, force: true });
     for (const s of signalNames) process.off(s, onSignal);

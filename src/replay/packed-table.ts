@@ -81,6 +81,12 @@ export function packTable(groups: Iterable<RouteGroup>, options: PackOptions = {
 }
 
 /**
+ * The trial encoding of a whole group: without the 4096-byte limit, which encodeUpdate enforces by throwing, so that
+ * a group too big for one message (large attributes, many prefixes) is measured and then split by the packer.
+ */
+const TRIAL_ENCODING = { ...DEFAULT_DECODE_OPTIONS, extendedMessage: true };
+
+/**
  * The UPDATEs of one group. Most groups of a full table hold a handful of prefixes and fit one message: encoded
  * once here, where the packer would encode one of them first to learn the attributes' size (half the packing time).
  */
@@ -88,7 +94,7 @@ function announce(packer: UpdatePacker, g: RouteGroup): Buffer[] {
   let nlriBytes = 0;
   for (const p of g.prefixes) nlriBytes += 1 + ((p.length + 7) >> 3);
   if (nlriBytes <= BGP_MAX_MESSAGE_LENGTH / 2) {
-    const whole = encodeUpdate({ attributes: g.attributes, announced: g.prefixes }, DEFAULT_DECODE_OPTIONS);
+    const whole = encodeUpdate({ attributes: g.attributes, announced: g.prefixes }, TRIAL_ENCODING);
     if (whole.length <= BGP_MAX_MESSAGE_LENGTH) return [whole];
   }
   return packer.announce(g.attributes, g.prefixes);

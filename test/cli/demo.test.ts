@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { controlRequest } from '../../src/cli/control-client.js';
 import { viewPrepends } from '../../src/replay/index.js';
 import {
   freePort,
@@ -147,6 +148,21 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a process runs: it exists and is no zombie (an orphan that exited waits, a zombie, until whatever
+ * adopted it reaps it).
+ */
+function running(pid: number): boolean {
+  if (!alive(pid)) return false;
+  try {
+    // /proc/PID/stat: "pid (comm) state ...": the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** The pids of a process's children (`ps --ppid`). */
 function childrenOf(pid: number): number[] {
   const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
@@ -274,6 +290,7 @@ peerTest(
     t.log(`stopped in ${((performance.now() - stopping) / 1000).toFixed(1)} s`);
     t.deepEqual(exit, { code: 0, signal: null }, demo.stderr);
     t.regex(demo.output, /# SIGINT: stopping\n(.*\n)*# stopped\n$/);
+    t.notRegex(demo.output, /did not stop within/, 'supersparrow serve stopped on SIGTERM, unkilled');
     t.false(alive(servePid), 'supersparrow serve is gone');
     t.true(await portIsFree('127.0.0.1', dnsPort, true), 'nothing listens on the DNS port');
     t.true(await portIsFree('127.0.0.1', httpPort, false), 'nothing listens on the HTTP port');
@@ -356,6 +373,7 @@ withBgpdump('demo --mrt --peer: the chosen peer of a TABLE_DUMP_V2 RIB dump, its
   const route = JSON.parse(routes.stdout) as RouteAnswer;
   t.is(route.asPath[0], d.as, 'the router peer puts its AS first');
   t.deepEqual(await demo.interrupt(), { code: 0, signal: null }, demo.stderr);
+  t.notRegex(demo.output, /did not stop within/, 'supersparrow serve stopped on SIGTERM, unkilled');
   t.false(alive(demo.servePid!));
 });
 
@@ -372,6 +390,51 @@ test.serial('when supersparrow serve dies, the demo says so with the end of its 
   t.deepEqual(exit, { code: 1, signal: null }, demo.output);
   t.regex(demo.output, new RegExp(`# supersparrow serve \\(pid ${servePid}\\) exited on SIGKILL; the end of its log:\\n.*"msg":`));
   t.false(existsSync(tempDir), 'the temporary folder is gone');
+});
+
+test.serial('when the daemon closes a router\'s session during the load, the demo says so and exits 1 instead of waiting for the load', async (t) => {
+  t.timeout(240_000);
+  const dir = await makeTempDir('demo');
+  t.teardown(() => removeDir(dir));
+  const { flags, socket } = await demoFlags(dir);
+  const demo = new DemoRun(t, flags);
+  const router = (await demo.line(/^# supersparrow listens for BGP on \S+; the routers ams (\S+),/m, 180_000))[1]!;
+  // As soon as the router is up: the load starts then and takes seconds (three full-size tables); the control
+  // socket is asked from here, not through the CLI, so that the shutdown lands well within it.
+  await waitFor('ams\'s router Established', async () => {
+    const neighbors = await controlRequest<Array<{ address: string; state: string }>>(socket, { command: 'neighbors' });
+    return neighbors.find((x) => x.address === router)?.state === 'Established' || undefined;
+  }, 60_000, 20);
+  const shutdownAt = performance.now();
+  await controlRequest(socket, { command: 'shutdown', neighbor: router, message: 'the test closes it' });
+  const exit = await waitFor('the demo to exit', () => (demo.running ? undefined : demo.exited), 60_000, 100);
+  t.log(`exited ${((performance.now() - shutdownAt) / 1000).toFixed(1)} s after the shutdown`);
+  t.deepEqual(exit, { code: 1, signal: null }, `${demo.output}\n${demo.stderr}`);
+  t.regex(demo.output, new RegExp(`^# the session of router ams \\(${router.replaceAll('.', '\\.')}\\) closed: .*the test closes it`, 'm'));
+  t.notRegex(demo.output, /^# ready:/m, 'it never claimed to be ready');
+  t.regex(demo.output, /# stopped\n$/);
+  t.false(alive(demo.servePid!), 'supersparrow serve is gone');
+});
+
+test.serial('when the demo is killed (SIGKILL), its supersparrow serve notices and stops cleanly by itself: no orphan', async (t) => {
+  const dir = await makeTempDir('demo');
+  t.teardown(() => removeDir(dir));
+  const { flags, dnsPort, httpPort } = await demoFlags(dir, false);
+  const demo = new DemoRun(t, [...flags, '--mrt', mrtFile('bird-mrtdump_rib')]);
+  await demo.line(/^# ready: /m, 120_000);
+  const servePid = demo.servePid!;
+  const logFile = path.join(demo.dir!, 'serve.log');
+  t.true(running(servePid));
+  demo.child.kill('SIGKILL');
+  await waitFor('the demo to die', () => (demo.running ? undefined : demo.exited), 30_000, 50);
+  // No signal reaches serve (its own process group): only the pipe on its stdin, which the kernel closed.
+  await waitFor('supersparrow serve to stop', () => !running(servePid) || undefined, 60_000, 100);
+  const records = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const shutdown = records.find((r) => r['msg'] === 'shutting down');
+  t.regex(String(shutdown?.['stdin']), /end of standard input/, 'it stopped because its stdin closed');
+  t.truthy(records.find((r) => r['msg'] === 'supersparrow stopped'), 'and went through the whole clean stop');
+  t.true(await portIsFree('127.0.0.1', dnsPort, true), 'nothing listens on the DNS port');
+  t.true(await portIsFree('127.0.0.1', httpPort, false), 'nothing listens on the HTTP port');
 });
 
 test.serial('demo --mrt names the peers when the one asked for is not in the file, and refuses a dump\'s own routes (AS 0)', async (t) => {
