@@ -98,13 +98,17 @@ class WorkerTotals {
     latency: new LatencyHistogram(),
   };
 
+  /** Workers whose counts are in `retired`: a late answer of theirs (two readers in flight) must not count again. */
+  private readonly retiredIds = new Set<number>();
+
   /** `stats`: what the workers answered now (a busy one may not have); `live`: the workers not replaced yet. */
   update(stats: readonly WorkerStats[], live: readonly number[]): void {
-    for (const s of stats) this.last.set(s.threadId, s);
+    for (const s of stats) if (!this.retiredIds.has(s.threadId)) this.last.set(s.threadId, s);
     for (const [threadId, s] of this.last) {
       if (live.includes(threadId)) continue;
       this.addTo(this.retired, s);
       this.last.delete(threadId);
+      this.retiredIds.add(threadId);
     }
   }
 

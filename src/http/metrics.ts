@@ -332,7 +332,7 @@ export class DaemonMetrics {
       dropped: new TotalsCounter(r, 'dns_dropped_total', 'DNS packets dropped unanswered (runts, responses).', []),
       truncated: new TotalsCounter(r, 'dns_truncated_total', 'DNS answers truncated (TC) to the UDP size.', []),
       ecs: new TotalsCounter(r, 'dns_ecs_total', 'DNS queries with an EDNS Client Subnet option.', []),
-      latency: new BucketHistogram(r, 'dns_answer_seconds', 'DNS answer times: from a UDP batch of queries handed to the daemon to its answers handed to the kernel (each answer of a batch counts the batch time); TCP and node:dgram per query.'),
+      latency: new BucketHistogram(r, 'dns_answer_seconds', 'DNS answer times: from a UDP batch of queries reaching the daemon to its answers being handed to sendmmsg (each answer of a batch counts the batch time); TCP and node:dgram per query.'),
     });
     for (const [qtype, n] of Object.entries(d.queriesByType)) g.queries.set({ qtype }, n);
     for (const [rcode, n] of Object.entries(d.responsesByRcode)) g.responses.set({ rcode }, n);
