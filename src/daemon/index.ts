@@ -355,8 +355,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
   const warmReason = warmStart ? `answering from the warm-start snapshot ${warmStart.file} of ${warmStart.takenAt.toISOString()}` : null;
   let dns: Daemon['dns'] = null;
   const tableLoad = new TableLoad(speaker, config.dns?.startup.timeoutSeconds ?? DEFAULT_READY_TIMEOUT, log);
-  // Readiness latches (a table once loaded stays usable), but says so once every neighbor has sent End-of-RIB.
-  const ready = (): ReadyState => (speaker.tablesLoaded ? { ready: true, reason: 'End-of-RIB from every neighbor' } : tableLoad.state());
+  const ready = (): ReadyState => tableLoad.state();
   const sources = metricSources({ speaker, rib, proximity, fallback, counters, dns: () => dns });
   const metrics = new DaemonMetrics(sources);
   // What the status page shows as each POP's share: the answers given by DNS (every thread) and by redirects.

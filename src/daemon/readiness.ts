@@ -54,7 +54,9 @@ export class TableLoad {
     return this.readyReason !== null;
   }
 
+  /** Latched once ready (a table once loaded stays usable), but says so once every neighbor has sent End-of-RIB. */
   state(): ReadyState {
+    if (this.readyReason !== null && this.speaker.neighbors.length > 0 && this.speaker.tablesLoaded) return { ready: true, reason: 'End-of-RIB from every neighbor' };
     if (this.readyReason !== null) return { ready: true, reason: this.readyReason };
     const waiting = this.waitingFor();
     const left = Math.max(0, Math.ceil((this.deadline - Date.now()) / 1000));

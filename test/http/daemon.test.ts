@@ -2,18 +2,15 @@
 // the CLI's --json prints, /readyz turns 200 once a BGP feeder sends End-of-RIB, redirect mode (with trusted proxies
 // and spoofed X-Forwarded-For), the status JSON, and reloads that move, stop and start the server.
 import test, { type ExecutionContext } from 'ava';
-import { execFile } from 'node:child_process';
 import net from 'node:net';
-import { promisify } from 'node:util';
 import { Afi } from '../../src/bgp/index.js';
 import { ConfigError } from '../../src/config/index.js';
 import { TrustedProxies, type StatusJson } from '../../src/http/index.js';
 import { BgpFeeder } from '../../src/replay/index.js';
-import { waitFor } from '../helpers/peers/index.js';
-import { addresses, attributes, prefix4, ScriptedPeer, until } from '../session/harness.js';
-import { cli, daemonFrom, request } from './helpers.js';
+import { run, waitFor } from '../helpers/peers/index.js';
+import { addresses, until } from '../session/harness.js';
+import { cli, connectRouters, daemonFrom, request } from './helpers.js';
 
-const run = promisify(execFile);
 /** Loopback block 92 (server.test.ts uses 93). */
 const next = addresses(92);
 
@@ -40,20 +37,10 @@ ${extra}`;
 async function withRoutes(t: ExecutionContext, http: string) {
   const a = next();
   const d = await daemonFrom(t, config(a, http.replace(/SPEAKER/g, a.speaker)));
-  const port = d.daemon.speaker.listenPort!;
-  const px = await ScriptedPeer.connect(a.speaker, port, a.peer);
-  t.teardown(() => px.destroy());
-  await px.handshake({ as: 65751, id: '10.0.0.1' });
-  const py = await ScriptedPeer.connect(a.speaker, port, a.stranger);
-  t.teardown(() => py.destroy());
-  await py.handshake({ as: 64750, id: '10.0.0.2' });
-  px.announce([prefix4('203.0.113.0/24')], attributes([65751, 3356, 64500]));
-  px.announce([prefix4('198.51.100.0/24')], attributes([64999, 64501]));
-  py.announce([prefix4('203.0.113.0/24')], attributes([64750, 64500]));
-  for (const peer of [px, py]) {
-    peer.endOfRib(Afi.IPv4);
-    peer.endOfRib(Afi.IPv6);
-  }
+  const { px, py } = await connectRouters(t, d, a, {
+    x: [['203.0.113.0/24', [65751, 3356, 64500]], ['198.51.100.0/24', [64999, 64501]]],
+    y: [['203.0.113.0/24', [64750, 64500]]],
+  });
   await until('routes', () => d.daemon.rib.lookupText('198.51.100.1').found && d.daemon.rib.paths(Afi.IPv4, d.daemon.rib.lookupText('203.0.113.1').prefix).length === 2, 10_000);
   await until('the POPs up', () => d.daemon.proximity.isUp(0) && d.daemon.proximity.isUp(1), 10_000);
   await until('the table loaded', () => d.daemon.ready().ready, 10_000);

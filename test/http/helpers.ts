@@ -1,17 +1,17 @@
 // Shared by the HTTP tests: a plain node:http client (one connection a request, from a chosen source address), the
 // CLI, and an in-process daemon started from a YAML text.
 import type { ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../../src/config/index.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
-import { memoryLogger, type LogRecord } from '../session/harness.js';
+import { Afi } from '../../src/bgp/index.js';
+import { run } from '../helpers/peers/index.js';
+import { SUPERSPARROW_BIN } from '../helpers/peers/supersparrow.js';
+import { attributes, memoryLogger, prefix4, ScriptedPeer, type LogRecord } from '../session/harness.js';
 
-export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/supersparrow.js');
 
 export interface Reply {
   status: number;
@@ -40,18 +40,33 @@ export function request(
 
 /** Runs the CLI; resolves with its exit status and output. */
 export function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 99, stdout, stderr });
-    });
-  });
+  return run(process.execPath, [SUPERSPARROW_BIN, ...args], { allowFailure: true, timeoutMs: 30_000 });
+}
+
+/**
+ * Connects the two routers of the HTTP tests' configs (x's from `peer`, y's from `stranger`) to the daemon and has
+ * each announce its routes, then End-of-RIB for both families.
+ */
+export async function connectRouters(
+  t: ExecutionContext,
+  d: TestDaemon,
+  a: { speaker: string; peer: string; stranger: string },
+  routes: { x: [string, number[]][]; y: [string, number[]][] },
+): Promise<{ px: ScriptedPeer; py: ScriptedPeer }> {
+  const port = d.daemon.speaker.listenPort!;
+  const px = await ScriptedPeer.connect(a.speaker, port, a.peer);
+  t.teardown(() => px.destroy());
+  await px.handshake({ as: 65751, id: '10.0.0.1' });
+  const py = await ScriptedPeer.connect(a.speaker, port, a.stranger);
+  t.teardown(() => py.destroy());
+  await py.handshake({ as: 64750, id: '10.0.0.2' });
+  for (const [prefix, path] of routes.x) px.announce([prefix4(prefix)], attributes(path));
+  for (const [prefix, path] of routes.y) py.announce([prefix4(prefix)], attributes(path));
+  for (const peer of [px, py]) {
+    peer.endOfRib(Afi.IPv4);
+    peer.endOfRib(Afi.IPv6);
+  }
+  return { px, py };
 }
 
 export interface TestDaemon {

@@ -11,8 +11,8 @@ import puppeteer from 'puppeteer-core';
 import { Afi } from '../../src/bgp/index.js';
 import { CHROMIUM, missingReason, peerTest, REPO_ROOT, waitFor } from '../helpers/peers/index.js';
 import { udpQuery } from '../dns/helpers.js';
-import { addresses, attributes, prefix4, ScriptedPeer, until } from '../session/harness.js';
-import { daemonFrom } from './helpers.js';
+import { addresses, until } from '../session/harness.js';
+import { connectRouters, daemonFrom } from './helpers.js';
 
 /** Loopback block 92, from its top (daemon.test.ts counts up from the bottom). */
 const next = addresses(92);
@@ -49,21 +49,10 @@ neighbors:
   - { address: ${a.stranger}, remote-as: 64750, passive: true, pop: y, description: router of y }
 dns: { listen: [ "${a.speaker}:0" ], zone: example.test, names: { www: {} }, ns: [ ns.example.net ] }
 http: { listen: [ "${a.speaker}:0" ] }`);
-  const port = d.daemon.speaker.listenPort!;
-  const px = await ScriptedPeer.connect(a.speaker, port, a.peer);
-  t.teardown(() => px.destroy());
-  await px.handshake({ as: 65751, id: '10.0.0.1' });
-  const py = await ScriptedPeer.connect(a.speaker, port, a.stranger);
-  t.teardown(() => py.destroy());
-  await py.handshake({ as: 64750, id: '10.0.0.2' });
-  px.announce([prefix4('203.0.113.0/24')], attributes([65751, 3356, 64500]));
-  px.announce([prefix4('198.51.100.0/24')], attributes([64750, 64501]));
-  px.announce([prefix4('192.0.2.0/24')], attributes([65751]));
-  py.announce([prefix4('203.0.113.0/24')], attributes([64750, 64500]));
-  for (const peer of [px, py]) {
-    peer.endOfRib(Afi.IPv4);
-    peer.endOfRib(Afi.IPv6);
-  }
+  const { py } = await connectRouters(t, d, a, {
+    x: [['203.0.113.0/24', [65751, 3356, 64500]], ['198.51.100.0/24', [64750, 64501]], ['192.0.2.0/24', [65751]]],
+    y: [['203.0.113.0/24', [64750, 64500]]],
+  });
   await until('the table loaded', () => d.daemon.ready().ready && d.daemon.rib.paths(Afi.IPv4, d.daemon.rib.lookupText('203.0.113.1').prefix).length === 2, 15_000);
   // Answers to show: clients in 203.0.113.0/24 go to y, the rest to x.
   const dns = d.daemon.dns!.server.bound[0]!;
