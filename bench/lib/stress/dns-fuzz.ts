@@ -152,11 +152,6 @@ export class DnsFuzzWorld {
     out.pop = best === null ? SELF : best.pop;
     out.scope = mapped ? scope + 96 : scope;
   }
-
-  /** A sample of addresses near the routes (for clients and ECS subnets). */
-  routeAt(i: number): ModelRoute {
-    return this.routes[i % this.routes.length]!;
-  }
 }
 const mappedWords = new Int32Array(4);
 
@@ -201,6 +196,8 @@ function maskWords(w: Int32Array, length: number, v6: boolean): void {
 /** A small seeded PRNG (mulberry32) that can be reseeded per case: case i of seed s is reproducible alone. */
 export class Rng {
   private s = 0;
+  /** The routes random addresses are drawn near (the world's). */
+  near: readonly ModelRoute[] = [];
   reseed(seed: number, index: number): void {
     this.s = (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca6b)) >>> 0;
     this.next();
@@ -770,16 +767,14 @@ function subnetBytes(rng: Rng, v6: boolean, source: number): Uint8Array {
   return out;
 }
 
-let worldForAddresses: DnsFuzzWorld | null = null;
-
 /** An address: near one of the routes (most), IPv4-mapped (some), or anywhere. */
 function randomAddress(rng: Rng, v6: boolean, w: Int32Array): void {
   w[0] = rng.word();
   w[1] = v6 ? rng.word() : 0;
   w[2] = v6 ? rng.word() : 0;
   w[3] = v6 ? rng.word() : 0;
-  const world = worldForAddresses;
-  if (world === null || rng.chance(0.2)) return;
+  const routes = rng.near;
+  if (routes.length === 0 || rng.chance(0.2)) return;
   if (v6 && rng.chance(0.1)) {
     w[0] = 0;
     w[1] = 0;
@@ -788,7 +783,7 @@ function randomAddress(rng: Rng, v6: boolean, w: Int32Array): void {
   }
   // Keep a route's first bits, give or take a few: inside it, or just beside it.
   for (let k = 0; k < 8; k++) {
-    const r = world.routeAt(rng.int(world.routes.length));
+    const r = routes[rng.int(routes.length)]!;
     if (r.v6 !== v6) continue;
     const keep = Math.max(0, r.length - rng.int(3));
     const width = v6 ? 128 : 32;
@@ -841,7 +836,14 @@ function oddName(rng: Rng): Uint8Array {
       }
       return concat([...parts, zone]);
     }
-    case 9: return wire(ZONE).subarray(0, 1 + rng.int(wire(ZONE).length - 1)); // unterminated
+    case 9: {
+      if (rng.chance(0.5)) return wire(ZONE).subarray(0, 1 + rng.int(wire(ZONE).length - 1)); // unterminated
+      // The most labels a name can have: one-octet labels up to 254 octets (fine) or 256 (too long), with the
+      // zone; or 127 of them and the root (255 octets, the most labels of all), or 128.
+      const zone = rng.chance(0.5) ? wire(ZONE) : ROOT;
+      const labels = zone === ROOT ? 127 + rng.int(2) : 120 + rng.int(2);
+      return concat([new Uint8Array(2 * labels).map((_, i) => (i % 2 === 0 ? 1 : 0x61)), zone]);
+    }
     case 10: return concat([Uint8Array.of(3, 0x77, 0x2e, 0x77), wire(ZONE)]); // a dot inside a label
     default: {
       const labels = 1 + rng.int(5);
@@ -1072,7 +1074,6 @@ export function checkPacket(world: DnsFuzzWorld, packet: Uint8Array, clientAddre
   const c = parseAddress(clientAddress);
   const w = Int32Array.of(c.a, c.b, c.c, c.d);
   const out = new Uint8Array(65535);
-  worldForAddresses = world;
   const n = world.responder.answer(packet, 0, packet.length, c.afi, c.a, c.b, c.c, c.d, tcp, out, 0, out.length);
   const e = newExpectation();
   expect(packet, packet.length, e);
@@ -1083,10 +1084,10 @@ async function runInProcess(o: DnsFuzzOptions): Promise<DnsFuzzResult> {
   const started = performance.now();
   const res = newResult('inprocess');
   const world = new DnsFuzzWorld('127.0.0.1:0', o.routeSeed ?? 1);
-  worldForAddresses = world;
   const real: AnswerFn = world.responder.answer.bind(world.responder);
   const answer = o.subject ? o.subject(real) : real;
   const rng = new Rng();
+  rng.near = world.routes;
   const shape = newShape();
   const e = newExpectation();
   const q = new Uint8Array(8192);
@@ -1111,9 +1112,9 @@ async function runInProcess(o: DnsFuzzOptions): Promise<DnsFuzzResult> {
     expect(q, len, e);
     const problem = judge(world, q, len, e, r, n, tcp, client.v6, client.w);
     tally(res, o.seed, i, kind, q, len, r, n, problem, kind === Kind.Good || (e.normal && !e.lenient), tcp ? 'in process, as TCP' : 'in process');
-    if (o.onProgress && (i & 4095) === 4095) {
-      o.onProgress(i + 1);
-      await new Promise((resolve) => setImmediate(resolve)); // let a progress printer or a timer run
+    if ((i & 1023) === 1023) {
+      o.onProgress?.(i + 1);
+      await new Promise((resolve) => setImmediate(resolve)); // let a progress printer, timers and sockets run
     }
   }
   o.onProgress?.(o.cases);
@@ -1134,13 +1135,16 @@ export interface FuzzServer {
   stop(): Promise<void>;
 }
 
-/** Starts a fuzz world's DnsServer on loopbackAddress(block) (UDP through the native socket when built, and TCP). */
-export async function startFuzzServer(block = 103, routeSeed = 1): Promise<FuzzServer> {
-  const address = loopbackAddress(block);
-  const clientAddress = loopbackAddress(block);
-  const world = new DnsFuzzWorld(`${address}:0`, routeSeed);
+/**
+ * Starts a fuzz world's DnsServer on loopbackAddress(block), UDP and TCP; UDP through the native batch socket
+ * when it is built (or node:dgram with native: false).
+ */
+export async function startFuzzServer(o: { block?: number; native?: boolean; routeSeed?: number } = {}): Promise<FuzzServer> {
+  const address = loopbackAddress(o.block ?? 103);
+  const clientAddress = loopbackAddress(o.block ?? 103);
+  const world = new DnsFuzzWorld(`${address}:0`, o.routeSeed ?? 1);
   const log = bunyan.createLogger({ name: 'dns-fuzz', level: 'fatal' });
-  const server = new DnsServer(world.responder, world.config.dns!, log, {});
+  const server = new DnsServer(world.responder, world.config.dns!, log, { native: o.native ?? true });
   await server.start();
   return { world, server, address, port: server.bound[0]!.port, clientAddress, stop: () => server.stop() };
 }
@@ -1155,7 +1159,6 @@ async function runUdp(o: DnsFuzzOptions): Promise<DnsFuzzResult> {
   const own = o.server === undefined;
   const fs = o.server ?? (await startFuzzServer());
   const world = fs.world;
-  worldForAddresses = world;
   const responder = world.responder;
   const original = responder.answer;
   const real: AnswerFn = original.bind(responder);
@@ -1182,6 +1185,7 @@ async function runUdp(o: DnsFuzzOptions): Promise<DnsFuzzResult> {
     for (let l = 0; l < concurrency; l++) lanes.push(await Lane.open(fs, l < Math.ceil(concurrency / 4)));
     await Promise.all(lanes.map(async (lane) => {
       const rng = new Rng();
+      rng.near = world.routes;
       const shape = newShape();
       const e = newExpectation();
       const q = new Uint8Array(8192);
