@@ -10,7 +10,7 @@ export const enum Parsed {
   Drop,
   /** Malformed: answer FORMERR (with the question when it was read, see DnsQuery.questionEnd). */
   FormErr,
-  /** An opcode other than QUERY: answer NOTIMP. */
+  /** An opcode other than QUERY: answer NOTIMP (with OPT when the message had a good one: `edns`). */
   NotImp,
   /** EDNS version other than 0 (RFC 6891 6.1.3): answer BADVERS. */
   BadVers,
@@ -79,6 +79,20 @@ export class DnsQuery {
 
   /** Reads the packet at buf[off, off + len). */
   parse(buf: Uint8Array, off: number, len: number): Parsed {
+    const parsed = this.read(buf, off, len);
+    if (parsed === Parsed.Drop || (this.flags & 0x7800) === 0) return parsed;
+    // Another opcode (NOTIFY, UPDATE, ...): NOTIMP, read as far as its OPT all the same, since a request with an
+    // OPT gets one back (RFC 6891 6.1.1); only when the whole message read well (else no telling whether the OPT
+    // was one). Without the question: in other opcodes that section may mean something else (UPDATE's zone).
+    if (parsed !== Parsed.Ok && parsed !== Parsed.BadVers) this.edns = false;
+    this.questionEnd = 0;
+    this.ecs = false;
+    this.problem = '';
+    return Parsed.NotImp;
+  }
+
+  /** parse() for every opcode: the opcode is the caller's to judge. */
+  private read(buf: Uint8Array, off: number, len: number): Parsed {
     this.questionEnd = 0;
     this.edns = false;
     this.ecs = false;
@@ -89,7 +103,6 @@ export class DnsQuery {
     const flags = (buf[off + 2]! << 8) | buf[off + 3]!;
     this.flags = flags;
     if (flags & 0x8000) return Parsed.Drop;
-    if (((flags >> 11) & 15) !== 0) return Parsed.NotImp;
     const qd = (buf[off + 4]! << 8) | buf[off + 5]!;
     const an = (buf[off + 6]! << 8) | buf[off + 7]!;
     const ns = (buf[off + 8]! << 8) | buf[off + 9]!;

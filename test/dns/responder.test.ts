@@ -431,6 +431,45 @@ test('junk: runts and responses are dropped; two questions, a pointer in the que
   t.pass();
 });
 
+test('NOTIMP to an EDNS request carries an OPT (RFC 6891 6.1.1) with DO copied and no ECS; none without EDNS, or when the message does not read', (t) => {
+  // Found by the DNS fuzzer (bench/lib/stress/dns-fuzz.ts): NOTIMP was sent without the OPT the request had.
+  const w = world();
+  const opcode = (packet: Buffer, value: number): Buffer => {
+    const b = Buffer.from(packet);
+    b[2] = (b[2]! & 0x87) | (value << 3);
+    return b;
+  };
+  const edns = dnsPacket.encode({
+    type: 'query',
+    id: 99,
+    questions: [{ type: 'SOA', name: 'example.test', class: 'IN' }],
+    additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: dnsPacket.DNSSEC_OK, options: [{ code: 'CLIENT_SUBNET', family: 1, sourcePrefixLength: 24, scopePrefixLength: 0, ip: '10.1.2.0' }] } as never],
+  });
+  for (const op of [2, 4, 5, 15]) {
+    const bytes = raw(w.responder, opcode(edns, op));
+    const r = read(bytes);
+    t.is(r.rcode, 'NOTIMP', `opcode ${op}`);
+    t.is((bytes[2]! >> 3) & 15, op, 'the opcode copied');
+    t.not(r.opt, null, `opcode ${op}: OPT echoed`);
+    t.is(r.opt!.ednsVersion, 0);
+    t.is(((r.opt as { flags?: number }).flags ?? 0) & dnsPacket.DNSSEC_OK, dnsPacket.DNSSEC_OK, 'DO copied (RFC 3225 3)');
+    t.is(r.ecs, null, 'no ECS: nothing was tailored');
+    t.is(r.packet.questions!.length, 0);
+  }
+  t.is(read(raw(w.responder, opcode(query({ edns: false }), 4))).opt, null, 'no OPT asked, none sent');
+  const versionOne = opcode(query({ edns: true }), 4);
+  versionOne[versionOne.length - 5] = 1;
+  const v1 = read(raw(w.responder, versionOne));
+  t.is(v1.rcode, 'NOTIMP', 'the opcode is judged first');
+  t.is(v1.opt!.ednsVersion, 0);
+  // Two questions: the message does not read, so whether it had an OPT is unknown: NOTIMP without one.
+  const two = opcode(query({ edns: true }), 4);
+  two.writeUInt16BE(2, 4);
+  const r2 = read(raw(w.responder, two));
+  t.is(r2.rcode, 'NOTIMP');
+  t.is(r2.opt, null);
+});
+
 // ---------------------------------------------------------------- state
 
 test('startup: until loaded every decided name answers self with the startup TTL and ECS scope 0', (t) => {

@@ -427,8 +427,11 @@ function expect(buf: Uint8Array, len: number, e: Expectation): void {
   }
   if (e.opcode !== 0) {
     // RFC 1035 4.1.1: NOTIMP; a server may instead find it malformed first.
-    e.errors = bit(NOTIMP) | bit(FORMERR);
-    if (wellFormed(buf, len, e)) e.errors = bit(NOTIMP);
+    if (wellFormed(buf, len, e)) e.errors = bit(NOTIMP) | (e.version !== 0 ? bit(BADVERS) : 0);
+    else {
+      e.errors = bit(NOTIMP) | bit(FORMERR);
+      e.optGood = false; // not read whole: whether its OPT is good is anyone's guess
+    }
     return;
   }
   if (!wellFormed(buf, len, e)) {
@@ -570,6 +573,9 @@ function judge(world: DnsFuzzWorld, q: Uint8Array, qLen: number, e: Expectation,
   if ((r[2]! & 0x80) === 0) return 'QR not set';
   if (((r[2]! >> 3) & 15) !== e.opcode) return 'opcode not copied';
   if (r[3]! & 0x80) return 'RA set (we do not recurse)';
+  if (r[3]! & 0x40) return 'Z set';
+  if ((r[2]! & 0x01) !== (q[2]! & 0x01)) return 'RD not copied (RFC 1035 4.1.1)';
+  if ((r[3]! & 0x10) !== (q[3]! & 0x10)) return 'CD not copied (RFC 6840 5.9)';
   let decoded: dnsPacket.DecodedPacket;
   try {
     decoded = dnsPacket.decode(Buffer.from(r.buffer, r.byteOffset, rLen));
@@ -587,7 +593,9 @@ function judge(world: DnsFuzzWorld, q: Uint8Array, qLen: number, e: Expectation,
     if (e.questionEnd === 0) return 'a question in the reply to a packet without a readable one';
     for (let i = 12; i < e.questionEnd; i++) if (r[i] !== q[i]) return 'question not echoed as asked';
   }
-  if (opt === null && e.opt && e.optGood && rcode !== FORMERR && rcode !== NOTIMP) return 'no OPT in the reply to an EDNS query';
+  // RFC 6891 6.1.1: a request with an OPT gets one back (a FORMERR may not have read it).
+  if (opt === null && e.opt && e.optGood && rcode !== FORMERR) return 'no OPT in the reply to an EDNS query (RFC 6891 6.1.1)';
+  if (opt !== null && e.opt && ((opt.flags ?? 0) & 0x8000) !== (e.dnssecOk ? 0x8000 : 0) && rcode !== FORMERR) return 'DO not copied (RFC 3225 3)';
   if (opt !== null && !e.opt) return 'OPT in the reply to a query without one (RFC 6891 7)';
   if (opt !== null && (opt as { version?: number }).version !== 0 && (opt as { ednsVersion?: number }).ednsVersion !== 0) return 'reply OPT version not 0';
   const ecs = opt?.options?.find((o) => o.code === 8) as { family: number; sourcePrefixLength: number; scopePrefixLength: number; ip: string } | undefined;
