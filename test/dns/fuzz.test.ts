@@ -5,7 +5,7 @@
 // dropped query; and after the fuzz, dig still gets the right answer from the fuzzed server.
 import test from 'ava';
 import fc from 'fast-check';
-import { DnsFuzzWorld, checkPacket, ecsOption, encodeQuery, rawOption, runDnsFuzz, startFuzzServer, wire, FUZZ_NAMES, FUZZ_QCLASSES, FUZZ_QTYPES, type AnswerFn, type DnsFuzzResult, type OptShape, type QueryShape } from '../../bench/lib/stress/dns-fuzz.js';
+import { DnsFuzzWorld, checkPacket, dnsFuzzCase, ecsOption, encodeQuery, rawOption, runDnsFuzz, startFuzzServer, wire, FUZZ_NAMES, FUZZ_QCLASSES, FUZZ_QTYPES, type AnswerFn, type DnsFuzzResult, type OptShape, type QueryShape } from '../../bench/lib/stress/dns-fuzz.js';
 import { loadUdpBatch, udpBatchUnavailableReason } from '../../src/dns/index.js';
 import { Afi } from '../../src/bgp/index.js';
 import { parseAddress } from '../../src/rib/index.js';
@@ -72,7 +72,12 @@ test.serial('the oracle catches a broken responder: a throw is a crash, a wrong 
   const cases = 10_000;
   const thrown = await runDnsFuzz({ cases, seed: 7, subject: throwing });
   t.true(thrown.crashes > 0, 'exceptions counted');
-  t.regex(thrown.failures[0] ?? '', /seed 7 case \d+: TypeError/);
+  // A failure names seed and case: dnsFuzzCase() makes the same packet again.
+  const [, index, hexQuery] = /^seed 7 case (\d+): TypeError.*; query ([0-9a-f]+)$/.exec(thrown.failures[0] ?? '') ?? [];
+  t.truthy(index, thrown.failures[0]);
+  const again = dnsFuzzCase(7, Number(index));
+  t.is(Buffer.from(again.packet).toString('hex'), hexQuery);
+  t.is(again.packet.length, 41);
   const wrong = await runDnsFuzz({ cases, seed: 7, subject: misanswering });
   t.true(wrong.wrong + wrong.violations > 0, 'wrong answers counted');
   t.regex(wrong.failures.join('\n'), /the table gives/);
@@ -197,7 +202,7 @@ for (const native of [true, false]) {
 test.serial('over the wire, a broken subject: the good queries it drops are counted failed', async (t) => {
   const server = await startFuzzServer({ block: 103, native: false });
   t.teardown(() => server.stop());
-  const r = await runDnsFuzz({ cases: 1500, seed: 33, mode: 'udp', server, goodEvery: 10, subject: dropping });
+  const r = await runDnsFuzz({ cases: 1500, seed: 33, mode: 'udp', server, goodEvery: 10, subject: dropping, answerWaitMs: 1500 });
   t.true(r.failed > 0, r.failures.join('\n'));
   t.is(r.crashes, 0);
 });

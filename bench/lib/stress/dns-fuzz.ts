@@ -562,6 +562,15 @@ function optionsWellFormed(buf: Uint8Array, p: number, end: number, e: Expectati
   return true;
 }
 
+/** judge(), with a fault of the oracle itself reported as a problem of the case rather than ending the run. */
+function verdict(world: DnsFuzzWorld, q: Uint8Array, qLen: number, e: Expectation, r: Uint8Array, rLen: number, tcp: boolean, clientV6: boolean, client: Int32Array): string {
+  try {
+    return judge(world, q, qLen, e, r, rLen, tcp, clientV6, client);
+  } catch (err) {
+    return `the oracle threw: ${(err as Error).message}`;
+  }
+}
+
 /** Why a reply broke the oracle; '' when it is right. */
 function judge(world: DnsFuzzWorld, q: Uint8Array, qLen: number, e: Expectation, r: Uint8Array, rLen: number, tcp: boolean, clientV6: boolean, client: Int32Array): string {
   if (rLen === 0) return e.drop ? '' : 'no reply';
@@ -1002,6 +1011,8 @@ export interface DnsFuzzOptions {
   server?: FuzzServer;
   /** udp mode: cases in flight at once (default 32). */
   concurrency?: number;
+  /** udp mode: how long to wait for a reply that must come (default 5000 ms; a drop waits 150 ms). */
+  answerWaitMs?: number;
   /** Replaces the responder's answer() for the run (the broken-subject check). */
   subject?: (real: AnswerFn) => AnswerFn;
   /** Routes' seed (default 1): the world is the same for every case seed. */
@@ -1075,6 +1086,23 @@ function newShape(): QueryShape {
 }
 
 /**
+ * Case `index` of seed `seed` as the in-process run makes it (for a failure's reproduction): the packet, the
+ * client it comes from, and whether it is sent as over TCP.
+ */
+export function dnsFuzzCase(seed: number, index: number, goodEvery = 100, routeSeed = 1): { packet: Uint8Array; client: string; tcp: boolean } {
+  const world = new DnsFuzzWorld('127.0.0.1:0', routeSeed);
+  const rng = new Rng();
+  rng.near = world.routes;
+  rng.reseed(seed, index);
+  const q = new Uint8Array(8192);
+  const client = { v6: false, w: new Int32Array(4) };
+  const { len } = makeCase(rng, index, goodEvery, newShape(), q, client);
+  const tcp = rng.chance(0.05);
+  const w = client.w;
+  return { packet: q.slice(0, len), client: formatAddress(client.v6 ? Afi.IPv6 : Afi.IPv4, w[0]!, w[1]!, w[2]!, w[3]!), tcp };
+}
+
+/**
  * Checks one packet against the responder in process (for the test's fast-check property): '' when the
  * reply (or the silence) is right, else why not. Throws what the responder throws.
  */
@@ -1118,7 +1146,7 @@ async function runInProcess(o: DnsFuzzOptions): Promise<DnsFuzzResult> {
       continue;
     }
     expect(q, len, e);
-    const problem = judge(world, q, len, e, r, n, tcp, client.v6, client.w);
+    const problem = verdict(world, q, len, e, r, n, tcp, client.v6, client.w);
     tally(res, o.seed, i, kind, q, len, r, n, problem, kind === Kind.Good || (e.normal && !e.lenient), tcp ? 'in process, as TCP' : 'in process');
     if ((i & 1023) === 1023) {
       o.onProgress?.(i + 1);
@@ -1187,11 +1215,12 @@ async function runUdp(o: DnsFuzzOptions): Promise<DnsFuzzResult> {
   const tcpShare = o.tcpShare ?? 0.15;
   const concurrency = Math.max(1, Math.min(o.concurrency ?? 32, o.cases));
   const lanes: Lane[] = [];
+  const answerWait = o.answerWaitMs ?? ANSWER_WAIT_MS;
   let next = 0;
   let done = 0;
   try {
     for (let l = 0; l < concurrency; l++) lanes.push(await Lane.open(fs, l < Math.ceil(concurrency / 4)));
-    await Promise.all(lanes.map(async (lane) => {
+    const settled = await Promise.allSettled(lanes.map(async (lane) => {
       const rng = new Rng();
       rng.near = world.routes;
       const shape = newShape();
@@ -1204,18 +1233,28 @@ async function runUdp(o: DnsFuzzOptions): Promise<DnsFuzzResult> {
         const { kind, len } = makeCase(rng, i, goodEvery, shape, q, clientCase);
         // Over the wire the client is this lane's own address (the case's random one only matters in process).
         const tcp = lane.tcp !== null && rng.chance(tcpShare * 4 > 1 ? 1 : tcpShare * 4);
+        // Over TCP, some messages go in two writes (a frame cut anywhere, the length prefix too).
+        const split = tcp && rng.chance(0.3) ? rng.int(len + 2) : -1;
         expect(q, len, e);
         const mustAnswer = kind === Kind.Good || (e.normal && !e.lenient);
-        const reply = await lane.ask(q, len, tcp, e.drop ? DROP_WAIT_MS : mustAnswer ? ANSWER_WAIT_MS : DROP_WAIT_MS * 4);
+        let reply: Buffer | null;
+        try {
+          reply = await lane.ask(q, len, tcp, split, e.drop ? DROP_WAIT_MS : mustAnswer ? answerWait : DROP_WAIT_MS * 4);
+        } catch (err) {
+          next = o.cases; // the others stop too
+          throw err;
+        }
         const rLen = reply === null ? 0 : reply.length;
         const r = reply ?? EMPTY;
-        const problem = judge(world, q, len, e, r, rLen, tcp, false, clientWords);
+        const problem = verdict(world, q, len, e, r, rLen, tcp, false, clientWords);
         tally(res, o.seed, i, kind, q, len, r, rLen, problem, mustAnswer, tcp ? 'TCP' : 'UDP');
         if (tcp) res.tcp++;
         done++;
         if (o.onProgress && done % 256 === 0) o.onProgress(done);
       }
     }));
+    const failed = settled.find((x) => x.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   } finally {
     for (const lane of lanes) lane.close();
     responder.answer = original;
@@ -1280,21 +1319,37 @@ class Lane {
     w?.(reply);
   }
 
-  /** Sends one packet and waits for one reply (null: none within waitMs). */
-  ask(q: Uint8Array, len: number, tcp: boolean, waitMs: number): Promise<Buffer | null> {
-    return new Promise((resolve) => {
+  /**
+   * Sends one packet and waits for one reply (null: none within waitMs). Over TCP, `split` >= 0 sends the frame
+   * in two writes, cut there, a moment apart.
+   */
+  ask(q: Uint8Array, len: number, tcp: boolean, split: number, waitMs: number): Promise<Buffer | null> {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.settle(null), waitMs);
       this.waiting = (reply) => {
         clearTimeout(timer);
         resolve(reply);
       };
       const bytes = Buffer.from(q.subarray(0, len));
-      if (tcp && this.tcp !== null) {
-        const frame = Buffer.alloc(2 + len);
-        frame.writeUInt16BE(len, 0);
-        bytes.copy(frame, 2);
-        this.tcp.write(frame);
-      } else this.udp.send(bytes, this.fs.port, this.fs.address);
+      try {
+        if (tcp && this.tcp !== null) {
+          const socket = this.tcp;
+          const frame = Buffer.alloc(2 + len);
+          frame.writeUInt16BE(len, 0);
+          bytes.copy(frame, 2);
+          if (split < 0) socket.write(frame);
+          else {
+            socket.write(frame.subarray(0, split));
+            setImmediate(() => {
+              if (!socket.destroyed) socket.write(frame.subarray(split));
+            });
+          }
+        } else this.udp.send(bytes, this.fs.port, this.fs.address);
+      } catch (err) {
+        this.waiting = null;
+        clearTimeout(timer);
+        reject(err as Error);
+      }
     });
   }
 
