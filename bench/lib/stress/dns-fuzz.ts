@@ -91,8 +91,8 @@ export class DnsFuzzWorld {
       ['10.0.0.0/8', 'x'], ['10.1.0.0/16', 'y'], ['10.1.1.0/24', 'x'], ['127.0.0.0/8', 'y'], ['127.103.0.0/16', 'x'],
       ['127.104.128.0/17', 'z'], ['2001:db8::/32', 'x'], ['2001:db8:1::/48', 'y'], ['2001:db8:1:ff00::/56', 'z'],
     ] as const) add(prefix, pop);
-    // Random routes (fixed by routeSeed), not overlapping the fixed ones above by construction of the set: a
-    // duplicate prefix would replace the fixed route's POP, so it is skipped.
+    // Random routes (fixed by routeSeed); a prefix drawn twice is skipped (announcing it again would replace the
+    // route, and the model would hold both).
     const rng = new Rng();
     rng.reseed(routeSeed, 0);
     const seen = new Set(this.routes.map((r) => `${r.v6}/${r.w.join(',')}/${r.length}`));
@@ -606,7 +606,7 @@ function judge(world: DnsFuzzWorld, q: Uint8Array, qLen: number, e: Expectation,
   if (opt === null && e.opt && e.optGood && rcode !== FORMERR) return 'no OPT in the reply to an EDNS query (RFC 6891 6.1.1)';
   if (opt !== null && e.opt && ((opt.flags ?? 0) & 0x8000) !== (e.dnssecOk ? 0x8000 : 0) && rcode !== FORMERR) return 'DO not copied (RFC 3225 3)';
   if (opt !== null && !e.opt) return 'OPT in the reply to a query without one (RFC 6891 7)';
-  if (opt !== null && (opt as { version?: number }).version !== 0 && (opt as { ednsVersion?: number }).ednsVersion !== 0) return 'reply OPT version not 0';
+  if (opt !== null && (opt as { ednsVersion?: number }).ednsVersion !== 0) return 'reply OPT version not 0';
   const ecs = opt?.options?.find((o) => o.code === 8) as { family: number; sourcePrefixLength: number; scopePrefixLength: number; ip: string } | undefined;
   if (ecs !== undefined) {
     if (!e.ecs) return 'ECS in the reply to a query without a good one';
@@ -621,12 +621,14 @@ function judge(world: DnsFuzzWorld, q: Uint8Array, qLen: number, e: Expectation,
     if ((e.errors & bit(rcode)) === 0) return `rcode ${rcode} where the query allows ${allowed(e)}`;
     if (decoded.answers!.length > 0) return `answers with rcode ${rcode}`;
     if (rcode === BADVERS && opt === null) return 'BADVERS without an OPT';
+    if (ecs !== undefined && ecs.scopePrefixLength !== 0) return 'ECS scope not 0 on an error';
     return '';
   }
   if (qd !== 1) return 'no question in an answer';
   if (tc) {
     if (tcp) return 'TC over TCP';
     if (decoded.answers!.length > 0) return 'records with TC';
+    if (ecs !== undefined && ecs.scopePrefixLength !== 0) return 'ECS scope not 0 on an empty truncated answer';
     return '';
   }
   if (e.ecs && opt !== null && ecs === undefined && (rcode === NOERROR || rcode === NXDOMAIN)) return 'ECS not echoed';
