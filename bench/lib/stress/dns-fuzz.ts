@@ -1031,9 +1031,11 @@ export interface DnsFuzzResult {
   /** Packets not answered (drops; over UDP, timeouts). */
   dropped: number;
   answered: number;
-  /** Interleaved known-good queries sent, and of them: unanswered (failed) and answered wrongly (wrong). */
+  /** Interleaved known-good queries sent. */
   good: number;
+  /** Queries that must be answered left unanswered: good ones, and fuzz cases that are still plain queries. */
   failed: number;
+  /** Good queries answered wrongly (not exactly the answer the table gives). */
   wrong: number;
   /** Fuzz cases whose reply broke the oracle (a wrong rcode, size, echo, answer; a reply that must not be). */
   violations: number;
