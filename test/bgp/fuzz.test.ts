@@ -131,6 +131,7 @@ const properties: { kind: StructMutation['kind']; mustSee: string[]; addPath?: b
   { kind: 'prefix-length', mustSee: ['reset/10'] },
   { kind: 'nlri-cut', mustSee: ['reset/10', 'counts'] },
   { kind: 'add-path', mustSee: ['same-routes-with-path-ids'], addPath: true },
+  { kind: 'to-withdrawal', mustSee: ['counts'] },
 ];
 
 for (const [n, p] of properties.entries()) {

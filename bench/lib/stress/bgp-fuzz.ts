@@ -167,14 +167,14 @@ function pickOptions(t: Template, wantAddPath: boolean): number {
 
 const MIN_LENGTH = [19, 29, 23, 21, 19, 23];
 
-interface FramingVerdict {
+export interface FramingVerdict {
   /** Whole messages framed before any error: [type, offset, length]. */
   messages: number[];
   code: number;
   subcode: number;
 }
 
-function referenceFrame(buf: Buffer, total: number, out: FramingVerdict): void {
+export function referenceFrame(buf: Buffer, total: number, out: FramingVerdict): void {
   out.messages.length = 0;
   out.code = 0;
   out.subcode = 0;

@@ -66,7 +66,9 @@ export type StructMutation =
   | { kind: 'as-path-type'; pick: number; type: number }
   | { kind: 'mp-next-hop-length'; length: number; consistent: boolean }
   | { kind: 'mp-family'; which: 'reach' | 'unreach'; afi: number; safi: number }
-  | { kind: 'add-path'; pathId: number };
+  | { kind: 'add-path'; pathId: number }
+  /** The message turned into a withdrawal of everything it announced (NLRI to withdrawn, MP_REACH to MP_UNREACH). */
+  | { kind: 'to-withdrawal' };
 
 /** A byte-level edit of the encoded body. */
 export type ByteMutation =
@@ -414,6 +416,28 @@ export function applyStructMutation(u: ParsedUpdate, m: StructMutation): boolean
       a.value = value;
       return true;
     }
+    case 'to-withdrawal': {
+      const reach = findAttribute(u, TYPE_MP_REACH);
+      const unreach = findAttribute(u, TYPE_MP_UNREACH);
+      if (reach !== undefined && unreach !== undefined) return false;
+      const joined = new Uint8Array(u.withdrawn.length + u.nlri.length);
+      joined.set(u.withdrawn);
+      joined.set(u.nlri, u.withdrawn.length);
+      u.withdrawn = joined;
+      u.nlri = new Uint8Array(0);
+      const start = reach === undefined ? -1 : mpNlriStart(reach);
+      if (reach !== undefined && start < 0) return false;
+      const kept: RawAttribute[] = [];
+      if (unreach !== undefined) kept.push(unreach);
+      if (reach !== undefined) {
+        const value = new Uint8Array(3 + reach.value.length - start);
+        value.set(reach.value.subarray(0, 3));
+        value.set(reach.value.subarray(start), 3);
+        kept.push({ flags: FLAG_OPTIONAL | (value.length > 255 ? FLAG_EXTENDED : 0), type: TYPE_MP_UNREACH, value, declaredLength: -1 });
+      }
+      u.attributes = kept;
+      return true;
+    }
     case 'add-path': {
       if (u.addPath) return false;
       for (const field of NLRI_FIELDS) {
@@ -472,7 +496,7 @@ export const FAMILIES: readonly (readonly [number, number])[] = [[1, 1], [2, 1],
 const STRUCT_KINDS: readonly StructMutation['kind'][] = [
   'withdrawn-length', 'attribute-total-length', 'attribute-length', 'extended-length-toggle', 'extended-length-drop',
   'flags', 'type-swap', 'insert-unknown', 'duplicate', 'remove', 'value-resize', 'origin', 'next-hop', 'prefix-length',
-  'nlri-cut', 'as-path-count', 'as-path-type', 'mp-next-hop-length', 'mp-family', 'add-path',
+  'nlri-cut', 'as-path-count', 'as-path-type', 'mp-next-hop-length', 'mp-family', 'add-path', 'to-withdrawal',
 ];
 
 /** A random small-or-large length delta: mostly off by a few, sometimes anything. */
@@ -528,6 +552,8 @@ export function randomStructMutation(rnd: () => number): StructMutation {
     }
     case 'add-path':
       return { kind, pathId: int(2 ** 32) };
+    case 'to-withdrawal':
+      return { kind };
   }
 }
 
@@ -585,6 +611,7 @@ export const structMutationArbitraries = {
   'mp-next-hop-length': fc.record({ kind: fc.constant('mp-next-hop-length' as const), length: fc.oneof(fc.constantFrom(...NEXT_HOP_LENGTHS), fc.integer({ min: 0, max: 255 })), consistent: fc.boolean() }),
   'mp-family': fc.record({ kind: fc.constant('mp-family' as const), which: fc.constantFrom('reach' as const, 'unreach' as const), afi: fc.integer({ min: 0, max: 0xffff }), safi: fc.integer({ min: 0, max: 255 }) }),
   'add-path': fc.record({ kind: fc.constant('add-path' as const), pathId: fc.nat(0xffffffff) }),
+  'to-withdrawal': fc.constant({ kind: 'to-withdrawal' } as const),
 } satisfies { [K in StructMutation['kind']]: fc.Arbitrary<Extract<StructMutation, { kind: K }>> };
 
 export const structMutationArbitrary: fc.Arbitrary<StructMutation> = fc.oneof(...Object.values(structMutationArbitraries) as fc.Arbitrary<StructMutation>[]);

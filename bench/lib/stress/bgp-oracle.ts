@@ -399,6 +399,13 @@ export function expectedOutcome(t: ParsedUpdate, facts: CleanFacts, m: StructMut
       if (m.which === 'reach') return { kind: 'counts', announces: facts.nlriCount, withdraws: facts.withdraws };
       return { kind: 'counts', announces: facts.announces, withdraws: facts.withdrawnCount };
     }
+    case 'to-withdrawal': {
+      const reach = findAttribute(t, TYPE_MP_REACH);
+      if (reach !== undefined && (findAttribute(t, TYPE_MP_UNREACH) !== undefined || mpNlriStart(reach) < 0)) return null;
+      // Only the unicast prefixes ever reached the sink; every one of them now comes back as a withdrawal.
+      if (reach !== undefined && mpFamily(reach).safi !== 1) return null;
+      return { kind: 'counts', announces: 0, withdraws: facts.announces + facts.withdraws };
+    }
     default:
       return null;
   }
