@@ -17,6 +17,7 @@ test('codec fuzz: 100k mutated real UPDATEs (fixed seed): no crash, every outcom
   t.is(r.crashes, 0);
   t.is(r.failed, 0);
   t.is(r.wrong, 0);
+  t.is(r.referenceMismatches, 0, 'decodeUpdate and the reference decoder agree on every case');
   // The sample reaches every outcome and checks a good share of cases against an exact expectation.
   for (const [k, v] of Object.entries(r.outcomes)) t.true(v > 1000, `${k}: ${v}`);
   t.true(r.exactChecked > 15_000, `exact expectations checked: ${r.exactChecked}`);
@@ -98,6 +99,12 @@ for (const [name, broken, field] of [
     t.true(r.failures.length > 0);
   });
 }
+
+test('codec fuzz: the reference decoder catches what no single-mutation rule sees (ORIGIN unchecked, combined mutations)', async (t) => {
+  const r = await runBgpCodecFuzz({ cases: 20_000, seed: 0x13a0_0003, decode: acceptsAnyOrigin });
+  t.true(r.referenceMismatches > 0, `reference mismatches: ${r.referenceMismatches}`);
+  t.true(r.failures.some((f) => /reference decoder: treatAsWithdraw: codec false, reference true/.test(f) && /"kind":"byte|"kind":"[a-z-]+".*"kind"/.test(f)));
+});
 
 // ---- per-mutation exact outcomes (fast-check, fixed seeds) --------------------------------------------------------
 

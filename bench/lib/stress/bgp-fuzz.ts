@@ -32,7 +32,8 @@ import {
   randomStructMutation,
   type StructMutation,
 } from './bgp-mutate.js';
-import { type CleanFacts, checkDecode, checkExpectation, DigestSink, expectedOutcome, type Outcome, validNotificationPair } from './bgp-oracle.js';
+import { type CleanFacts, checkDecode, checkExpectation, compareWithReference, DigestSink, expectedOutcome, type Outcome, validNotificationPair } from './bgp-oracle.js';
+import { emptyVerdict, referenceDecode } from './bgp-reference.js';
 
 /** The subject under test: decodeUpdate's signature (tests pass a deliberately broken one). */
 export type UpdateDecoder = (buf: Buffer, start: number, end: number, opts: DecodeOptions, sink: NlriSink) => UpdateResult;
@@ -57,6 +58,8 @@ export interface BgpCodecFuzzResult {
   wrong: number;
   /** Cases that had such an exact expectation. */
   exactChecked: number;
+  /** Cases where decodeUpdate and the reference decoder (bgp-reference.ts) disagreed (counted in `wrong`). */
+  referenceMismatches: number;
   outcomes: { decoded: number; treatAsWithdraw: number; attributeDiscard: number; notification: number };
   /** Extra decodeAttributes calls (update / mrt-rib mode) made on the mutated attribute sections. */
   attributeSectionChecks: number;
@@ -218,6 +221,7 @@ interface RangeResult {
   failed: number;
   wrong: number;
   exactChecked: number;
+  referenceMismatches: number;
   outcomes: BgpCodecFuzzResult['outcomes'];
   attributeSectionChecks: number;
   headerCases: number;
@@ -231,6 +235,7 @@ function emptyRange(): RangeResult {
     failed: 0,
     wrong: 0,
     exactChecked: 0,
+    referenceMismatches: 0,
     outcomes: { decoded: 0, treatAsWithdraw: 0, attributeDiscard: 0, notification: 0 },
     attributeSectionChecks: 0,
     headerCases: 0,
@@ -258,6 +263,7 @@ async function runRange(
   const frame = Buffer.alloc(70_000);
   const sink = new DigestSink();
   const factsSink = new DigestSink();
+  const reference = emptyVerdict();
   const structs: StructMutation[] = [];
   const bytes: ByteMutation[] = [];
   const framer = { verdict: { messages: [] as number[], code: 0, subcode: 0 } };
@@ -332,6 +338,13 @@ async function runRange(
     res.outcomes[OUTCOME_KEY[outcome]]++;
     if (problem !== null) {
       fail(i, k, problem, len, buf, thrown !== undefined && !isBgpError(thrown));
+      return;
+    }
+    referenceDecode(buf, len, opts, reference);
+    const disagreement = compareWithReference(thrown, result, sink, reference);
+    if (disagreement !== null) {
+      res.referenceMismatches++;
+      fail(i, k, `reference decoder: ${disagreement}`, len, buf, false, true);
       return;
     }
     if (structs.length !== 1 || bytes.length !== 0 || !applied) return;
@@ -416,7 +429,16 @@ async function runRange(
       }
       const [outcome, problem] = checkDecode(err, result, sink, isBgpError);
       res.outcomes[OUTCOME_KEY[outcome]]++;
-      if (problem !== null) fail(i, k, `framed UPDATE: ${problem}`, total, frame, err !== undefined && !isBgpError(err));
+      if (problem !== null) {
+        fail(i, k, `framed UPDATE: ${problem}`, total, frame, err !== undefined && !isBgpError(err));
+        return;
+      }
+      referenceDecode(body, body.length, OPTION_SETS[k]!, reference);
+      const disagreement = compareWithReference(err, result, sink, reference);
+      if (disagreement !== null) {
+        res.referenceMismatches++;
+        fail(i, k, `framed UPDATE, reference decoder: ${disagreement}`, total, frame, false, true);
+      }
     } else {
       res.outcomes.decoded++;
     }
@@ -453,6 +475,7 @@ function addRange(into: RangeResult, r: RangeResult): void {
   into.failed += r.failed;
   into.wrong += r.wrong;
   into.exactChecked += r.exactChecked;
+  into.referenceMismatches += r.referenceMismatches;
   into.attributeSectionChecks += r.attributeSectionChecks;
   into.headerCases += r.headerCases;
   for (const key of Object.keys(into.outcomes) as (keyof RangeResult['outcomes'])[]) into.outcomes[key] += r.outcomes[key];
@@ -569,7 +592,12 @@ export function checkCase(t: Template, k: number, mutations: readonly (StructMut
     thrown = err;
   }
   const [outcome, problem] = checkDecode(thrown, result, sink, isBgpError);
-  if (problem !== null || structs.length !== 1 || byteEdits.length > 0 || !applied) return { outcome, failure: problem, expected: null, applied, body };
+  if (problem !== null) return { outcome, failure: problem, expected: null, applied, body };
+  const reference = emptyVerdict();
+  referenceDecode(body, body.length, OPTION_SETS[k]!, reference);
+  const disagreement = compareWithReference(thrown, result, sink, reference);
+  if (disagreement !== null) return { outcome, failure: `reference decoder: ${disagreement}`, expected: null, applied, body };
+  if (structs.length !== 1 || byteEdits.length > 0 || !applied) return { outcome, failure: null, expected: null, applied, body };
   const plain = structs[0]!.kind === 'add-path' && k >= 2 && k <= 3 ? k - 2 : k;
   const facts = factsFor(t, plain, new DigestSink(), scratch);
   if (facts === null) return { outcome, failure: null, expected: null, applied, body };

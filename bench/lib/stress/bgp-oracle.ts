@@ -84,7 +84,8 @@ export class DigestSink implements NlriSink {
   }
 }
 
-function prefixHash(afi: number, a: number, b: number, c: number, d: number, length: number): number {
+/** An order-free hash of one prefix (shared with the reference decoder). */
+export function prefixHash(afi: number, a: number, b: number, c: number, d: number, length: number): number {
   let h = (a ^ Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77) ^ Math.imul(d, 0xc2b2ae3d) ^ Math.imul(length + 1, 0x27d4eb2f) ^ (afi << 29)) | 0;
   h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
   return h ^ (h >>> 12);
@@ -441,5 +442,23 @@ export function checkExpectation(e: Expectation, thrown: unknown, result: Update
     const want = Math.imul(e.pathId, sink.announces + sink.withdraws) | 0;
     if (sink.pathIdSum !== want) return `path identifiers lost (sum ${sink.pathIdSum >>> 0}, expected ${want >>> 0})`;
   }
+  return null;
+}
+
+/** Compares decodeUpdate's outcome with the reference decoder's verdict; returns a disagreement or null. */
+export function compareWithReference(thrown: unknown, result: UpdateResult | null, sink: DigestSink, ref: import('./bgp-reference.js').ReferenceVerdict): string | null {
+  if (thrown !== undefined) {
+    const e = thrown as BgpError;
+    if (!ref.reset) return `reference decodes it (treatAsWithdraw=${ref.treatAsWithdraw}), the codec reset ${e.code}/${e.subcode} (${e.message})`;
+    return e.code === ref.code && e.subcode === ref.subcode ? null : `reference resets ${ref.code}/${ref.subcode}, the codec ${e.code}/${e.subcode} (${e.message})`;
+  }
+  const r = result!;
+  if (ref.reset) return `reference resets ${ref.code}/${ref.subcode}, the codec returned`;
+  if (r.treatAsWithdraw !== ref.treatAsWithdraw) return `treatAsWithdraw: codec ${r.treatAsWithdraw}, reference ${ref.treatAsWithdraw} [${r.errors.map((x) => x.message).join('; ')}]`;
+  const discard = r.errors.some((x) => x.action === 'attribute-discard');
+  if (discard !== ref.discard) return `attribute discard: codec ${discard}, reference ${ref.discard} [${r.errors.map((x) => x.message).join('; ')}]`;
+  if (sink.announces !== ref.announces || sink.withdraws !== ref.withdraws) return `prefixes: codec ${sink.announces}/${sink.withdraws}, reference ${ref.announces}/${ref.withdraws}`;
+  if (sink.announceDigest !== ref.announceDigest || sink.withdrawDigest !== ref.withdrawDigest) return 'same counts, other prefixes than the reference';
+  if (sink.pathIdSum !== ref.pathIdSum) return 'path identifiers differ from the reference';
   return null;
 }
