@@ -137,6 +137,8 @@ interface Candidate {
   what: string;
   /** The real message it was made from (UPDATEs). */
   template?: Template;
+  /** No verdict could be computed (the codec crashed on it): not sent. */
+  unusable?: boolean;
 }
 
 export async function runBgpSessionFuzz(options: BgpSessionFuzzOptions): Promise<BgpSessionFuzzResult> {
@@ -239,6 +241,8 @@ export async function runBgpSessionFuzz(options: BgpSessionFuzzOptions): Promise
         problems.push('internal error logged');
       }
       try {
+        // The good peer answers nothing on its own: a KEEPALIVE per check keeps its hold timer fed on long runs.
+        good.sendKeepalive();
         await ping(good, 0);
       } catch (err) {
         problems.push(`good peer ping: ${(err as Error).message}`);
@@ -325,7 +329,12 @@ export async function runBgpSessionFuzz(options: BgpSessionFuzzOptions): Promise
       try {
         decodeUpdate(body, 0, body.length, variant.decode, sink);
       } catch (err) {
-        if (!(err instanceof BgpError)) throw err; // the codec fuzz's business; here it would abort the run
+        if (!(err instanceof BgpError)) {
+          // A codec crash: the codec fuzz's business. Counted here too; the message is not sent (no verdict).
+          res.crashes++;
+          failure(`the codec threw ${String(err)} on ${what}`);
+          return { bytes: message, fatal: [], changes: [], refreshes: 0, what, unusable: true };
+        }
         return { bytes: message, fatal: [[err.code, err.subcode]], changes: [], refreshes: 0, what };
       }
       return { bytes: message, fatal: null, changes: sink.changes, refreshes: 0, what };
@@ -363,6 +372,7 @@ export async function runBgpSessionFuzz(options: BgpSessionFuzzOptions): Promise
         }
         if (t === MessageType.Update) {
           const c = updateVerdict(sent.subarray(off, off + len), sent.subarray(off + 19, off + len), what);
+          if (c.unusable === true) return null;
           if (c.fatal !== null) {
             fatal.push(...c.fatal);
             break;
@@ -434,7 +444,7 @@ export async function runBgpSessionFuzz(options: BgpSessionFuzzOptions): Promise
       let refreshes = 0;
       while (batch.length < batchSize && res.cases + batch.length < options.cases && fatal === null) {
         const c = candidate();
-        if (c === null) continue;
+        if (c === null || c.unusable === true) continue;
         if (c.fatal !== null && rnd() >= fatalShare) continue;
         batch.push(c);
         if (c.fatal !== null) fatal = c;
