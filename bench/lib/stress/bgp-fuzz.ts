@@ -266,7 +266,7 @@ async function runRange(
   const reference = emptyVerdict();
   const structs: StructMutation[] = [];
   const bytes: ByteMutation[] = [];
-  const framer = { verdict: { messages: [] as number[], code: 0, subcode: 0 } };
+  const verdict: FramingVerdict = { messages: [], code: 0, subcode: 0 };
   /** Records a failed case ('wrong': an exact-outcome miss; crash: a non-BgpError escaped). */
   const fail = (i: number, k: number, what: string, len: number, buf: Buffer, crash: boolean, wrong = false): void => {
     if (wrong) res.wrong++;
@@ -316,7 +316,7 @@ async function runRange(
 
     if (headerCase) {
       res.headerCases++;
-      headerCase_(i, k, len);
+      frameAndCheck(i, k, len);
     } else {
       decodeAndCheck(i, k, scratch, len, t, applied);
     }
@@ -360,7 +360,7 @@ async function runRange(
   }
 
   /** Wraps the body in a header, mutates the header, and checks MessageFramer against the reference framer. */
-  function headerCase_(i: number, k: number, len: number): void {
+  function frameAndCheck(i: number, k: number, len: number): void {
     frame.fill(0xff, 0, 16);
     let declared = 19 + len;
     let type = 2;
@@ -378,7 +378,6 @@ async function runRange(
       frame.fill(0, total, declared);
       total = declared;
     }
-    const verdict = framer.verdict;
     referenceFrame(frame, total, verdict);
     let framed: { type: number; message: Buffer }[] = [];
     let thrown: unknown = undefined;
