@@ -23,6 +23,13 @@ export class RibUpdateSink implements NlriSink {
   /** Announcements per family since resetCounters() (progress logs). */
   announcedIpv4 = 0;
   announcedIpv6 = 0;
+  /**
+   * Bit `1 << afi` set for each family the session negotiated (RFC 4760 6): NLRI of any other family is ignored
+   * and counted in ignoredPrefixes, as BIRD and FRR do, so a peer cannot put routes in a table it never opened.
+   */
+  acceptedFamilies = (1 << 1) | (1 << 2);
+  /** Prefixes of families not negotiated, ignored since resetCounters(). */
+  ignoredPrefixes = 0;
 
   constructor(
     private readonly rib: RibWriter,
@@ -36,6 +43,10 @@ export class RibUpdateSink implements NlriSink {
   }
 
   announce(afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): void {
+    if (((this.acceptedFamilies >> afi) & 1) === 0) {
+      this.ignoredPrefixes++;
+      return;
+    }
     if (this.count * ROW === this.rows.length) {
       const bigger = new Int32Array(this.rows.length * 2);
       bigger.set(this.rows);
@@ -55,6 +66,10 @@ export class RibUpdateSink implements NlriSink {
   }
 
   withdraw(afi: Afi, pathId: number, a: number, b: number, c: number, d: number, length: number): void {
+    if (((this.acceptedFamilies >> afi) & 1) === 0) {
+      this.ignoredPrefixes++;
+      return;
+    }
     this.flush();
     this.rib.withdraw(this.neighborId, afi, pathId, a, b, c, d, length);
   }
@@ -74,6 +89,7 @@ export class RibUpdateSink implements NlriSink {
   resetCounters(): void {
     this.announcedIpv4 = 0;
     this.announcedIpv6 = 0;
+    this.ignoredPrefixes = 0;
   }
 
   private flush(): void {

@@ -117,7 +117,8 @@ export function negotiate(peer: OpenMessage, ours: OpenInput, local: LocalIdenti
   const families = negotiatedFamilies(ours.capabilities, caps)
     .filter((f) => f.safi === Safi.Unicast && (f.afi === Afi.IPv4 || f.afi === Afi.IPv6))
     .map((f) => f.afi as Afi);
-  const decode = negotiateDecodeOptions(ours.capabilities, caps);
+  // RFC 7606 7.2 and 7.5: LOCAL_PREF from an external peer is discarded, confederation segments withdraw its routes.
+  const decode = { ...negotiateDecodeOptions(ours.capabilities, caps), ebgp: !ibgp };
 
   let gracefulRestart: Negotiated['gracefulRestart'] = null;
   if (caps.gracefulRestart && ours.capabilities.gracefulRestart) {

@@ -93,6 +93,8 @@ export class Neighbor implements ConnectionOwner {
   private progressTimer: NodeJS.Timeout | null = null;
   private progressLast = 0;
   private updateErrors = 0;
+  /** The session ignored NLRI of a family it did not negotiate, and said so once. */
+  private ignoredFamilyLogged = false;
   private maxPrefixWarned = new Set<Afi>();
 
   constructor(
@@ -297,6 +299,7 @@ export class Neighbor implements ConnectionOwner {
     this.retryTimer.stop();
     this.lastError = null;
     this.updateErrors = 0;
+    this.ignoredFamilyLogged = false;
     this.maxPrefixWarned.clear();
     // The established connection wins; any other still opening is a collision loser.
     for (const other of [...this.connections]) {
@@ -324,6 +327,7 @@ export class Neighbor implements ConnectionOwner {
       });
     }
     this.sink.neighborId = this.ribId;
+    this.sink.acceptedFamilies = n.families.reduce((mask, afi) => mask | (1 << afi), 0);
     this.rib.setSessionUp(this.ribId, true);
     this.sink.resetCounters();
     this.endOfRib.clear();
@@ -351,6 +355,10 @@ export class Neighbor implements ConnectionOwner {
     }
     this.sink.done();
     if (result.errors.length > 0) this.logUpdateErrors(result);
+    if (this.sink.ignoredPrefixes > 0 && !this.ignoredFamilyLogged) {
+      this.ignoredFamilyLogged = true;
+      this.log.warn({ families: n.families.map(afiName) }, 'UPDATE with NLRI of a family not negotiated: ignored (RFC 4760 6); not logged again for this session');
+    }
     if (result.endOfRib !== 0) this.endOfRibReceived(result.endOfRib);
     if (this.options.maxPrefixes !== null && result.announced > 0) this.checkMaxPrefixes(conn);
   }

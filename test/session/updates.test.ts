@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Afi, encodeUpdate } from '../../src/bgp/index.js';
-import { addresses, attributes, neighborOptions, PEER_DECODE, prefix4, ScriptedPeer, sleep, speakerWithPeer, startSpeaker, until } from './harness.js';
+import { addresses, attributes, neighborOptions, PEER_DECODE, prefix4, ScriptedPeer, sleep, SPEAKER_AS, speakerWithPeer, startSpeaker, until } from './harness.js';
 
 const next = addresses(45);
 
@@ -135,4 +135,37 @@ test('runs a session over IPv6 transport and installs IPv6 routes from MP_REACH_
   const route = await until('IPv6 route', () => s.rib.lookup('2001:db8:11::7'));
   t.is(route.prefix, '2001:db8:11::/48');
   t.like(s.speaker.neighbor('::1')!.status(), { address: '::1', state: 'Established', prefixes: { ipv4: 0, ipv6: 1 } });
+});
+
+test('ignores NLRI of a family the session did not negotiate (RFC 4760 6), keeps the session and logs it once', async (t) => {
+  const { a, s, peer } = await (async () => {
+    const a = next();
+    const { s, peer } = await speakerWithPeer(t, a);
+    await peer.handshake({ capabilities: { multiprotocol: [{ afi: Afi.IPv4, safi: 1 }] } });
+    return { a, s, peer };
+  })();
+  const v6 = attributes([65001, 65007]);
+  v6.nextHop = -1;
+  v6.mpNextHop = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1]);
+  for (let i = 0; i < 3; i++) peer.announce([{ afi: Afi.IPv6, pathId: 0, a: 0x20010db8, b: 0x00110000 + i, c: 0, d: 0, length: 48 }], v6);
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  await until('the IPv4 route', () => s.rib.lookup('203.0.113.9'));
+  t.is(s.rib.lookup('2001:db8:11::7'), null, 'no IPv6 route from an IPv4-only session');
+  t.like(s.speaker.neighbor(a.peer)!.status(), { state: 'Established', prefixes: { ipv4: 1, ipv6: 0 } });
+  t.false(peer.closed);
+  t.is(s.records.filter((r) => /family not negotiated/.test(r.msg)).length, 1, 'logged once for the session');
+});
+
+test('discards LOCAL_PREF from an external peer (RFC 7606 7.5) and keeps it from an internal one', async (t) => {
+  const { s, peer } = await established(t);
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001], { localPref: 500 }));
+  const route = await until('route', () => s.rib.lookup('203.0.113.9'));
+  t.is(route.attributes.localPref, -1, 'eBGP: LOCAL_PREF discarded');
+
+  const b = next();
+  const { s: s2, peer: ibgp } = await speakerWithPeer(t, b, { remoteAs: SPEAKER_AS });
+  await ibgp.handshake({ as: SPEAKER_AS });
+  ibgp.announce([prefix4('203.0.113.0/24')], attributes([], { localPref: 500 }));
+  const internal = await until('iBGP route', () => s2.rib.lookup('203.0.113.9'));
+  t.is(internal.attributes.localPref, 500, 'iBGP: LOCAL_PREF kept');
 });

@@ -79,11 +79,14 @@ const ATTACKER_AS = 65000;
 const GOOD_PREFIXES = ['198.51.100.0/24', '203.0.113.0/24', '192.0.2.0/25'];
 const MAX_FAILURES = 20;
 
-/** The attacker's sessions rotate through these: 4-octet AS, 2-octet AS, 4-octet AS with ADD-PATH (both families). */
+/**
+ * The attacker's sessions rotate through these: 4-octet AS, 2-octet AS, 4-octet AS with ADD-PATH (both families).
+ * The attacker is an external peer: the session decodes with the RFC 7606 eBGP checks, and so does the model.
+ */
 const VARIANTS: readonly { name: string; decode: DecodeOptions }[] = [
-  { name: '4-octet', decode: { fourOctetAs: true, addPathIpv4: false, addPathIpv6: false, extendedMessage: false } },
-  { name: '2-octet', decode: { fourOctetAs: false, addPathIpv4: false, addPathIpv6: false, extendedMessage: false } },
-  { name: 'add-path', decode: { fourOctetAs: true, addPathIpv4: true, addPathIpv6: true, extendedMessage: false } },
+  { name: '4-octet', decode: { fourOctetAs: true, addPathIpv4: false, addPathIpv6: false, extendedMessage: false, ebgp: true } },
+  { name: '2-octet', decode: { fourOctetAs: false, addPathIpv4: false, addPathIpv6: false, extendedMessage: false, ebgp: true } },
+  { name: 'add-path', decode: { fourOctetAs: true, addPathIpv4: true, addPathIpv6: true, extendedMessage: false, ebgp: true } },
 ];
 
 /** Route key as both the model and the RIB walk spell it. */
