@@ -116,8 +116,10 @@ const MAX_IN_FLIGHT = 32;
 /** One question of the load: an ECS client inside a prefix, A or AAAA, and the POP closest to it. */
 interface Item {
   packet: Buffer;
-  /** POP_A or POP_B. */
+  /** POP_A or POP_B: what the judge expects (swapped for the 'swapped-expectation' subject). */
   baseline: number;
+  /** The POP the configured routes make closest: what recovery waits for, whatever the judge expects. */
+  closest: number;
   v6Answer: boolean;
   text: string;
 }
@@ -383,7 +385,7 @@ class ClientLoop {
   }
 }
 
-/** Sends every item once on its own socket and counts those answered with their baseline POP (1 s at most). */
+/** Sends every item once on its own socket and counts those answered with their closest POP (1 s at most). */
 class Prober {
   private readonly socket = dgram.createSocket('udp4');
   private generation = 0;
@@ -405,7 +407,7 @@ class Prober {
       const i = id & 0xff;
       if (i >= this.items.length || this.pending[i] === 0) return;
       this.pending[i] = 0;
-      if (answerPop(m, this.items[i]!.v6Answer) === this.items[i]!.baseline) this.good++;
+      if (answerPop(m, this.items[i]!.v6Answer) === this.items[i]!.closest) this.good++;
       if (--this.outstanding === 0) this.done?.();
     });
     this.socket.on('error', () => undefined);
@@ -485,7 +487,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const subnet = { afi: r.v6 ? Afi.IPv6 : Afi.IPv4, source: r.v6 ? 56 : 24, address };
       const baseline = options.broken === 'swapped-expectation' ? POP_A + POP_B - r.closer : r.closer;
       for (const type of ['A', 'AAAA'] as const) {
-        items.push({ packet: dnsQuery(`www.${ZONE}`, type, subnet), baseline, v6Answer: type === 'AAAA', text: `www.${ZONE} ${type} ECS ${r.prefix}#${c}` });
+        items.push({ packet: dnsQuery(`www.${ZONE}`, type, subnet), baseline, closest: r.closer, v6Answer: type === 'AAAA', text: `www.${ZONE} ${type} ECS ${r.prefix}#${c}` });
       }
     }
   }
