@@ -17,15 +17,19 @@
 // its sending and its answer. Recovery (closing the window) is the victim Established with every route back, no
 // stale family left (its End-of-RIB came) and every client address answered with its baseline POP.
 import dgram from 'node:dgram';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Afi } from '../../../src/bgp/index.js';
 import { controlRequest } from '../../../src/cli/control-client.js';
 import type { NeighborJson } from '../../../src/control/index.js';
 import { seededRandom } from '../../../src/util/index.js';
 import { BirdRouter } from '../../../test/helpers/peers/bird.js';
-import { freePort, loopbackAddress, sleep, waitFor } from '../../../test/helpers/peers/process.js';
+import { freePort, loopbackAddress, makeTempDir, removeDir, sleep, waitFor } from '../../../test/helpers/peers/process.js';
 import { Supersparrow } from '../../../test/helpers/peers/supersparrow.js';
+import { trackChild, trackDir, untrackDir } from '../cleanup.js';
 import { dnsQuery } from '../dns-clients.js';
+import { parseDnsperf } from '../dnsperf.js';
 import { median } from '../stats.js';
 
 export type ChaosFault = 'restart' | 'flap' | 'stall';
@@ -36,7 +40,7 @@ export interface ChaosOptions {
   /** RFC 4724 between BIRD-A and the daemon (both sides), BIRD restarting in recovery mode. */
   gracefulRestart: boolean;
   seed: number;
-  /** Session flaps (disable/enable or a TCP reset, drawn by the seed); default 1. */
+  /** Session flaps, disable/enable and TCP reset in turn (the first drawn by the seed); default 1. */
   flaps?: number;
   /** Stalls longer than the hold time; default 1. */
   stalls?: number;
@@ -50,6 +54,11 @@ export interface ChaosOptions {
   queryTimeoutMs?: number;
   /** Hold time of the victim's session, seconds (default 3: a stall then lasts about 5 s). */
   holdTime?: number;
+  /**
+   * dnsperf alongside at this many queries per second, over the same questions, for load: its answers are not
+   * judged (the client loop is the judge), its counts are reported. 0 or absent: no dnsperf.
+   */
+  dnsperfQps?: number;
   /** Called after each fault with the number of faults done. */
   onProgress?: (done: number) => void;
   /** Log lines (setup, each fault); default none. */
@@ -83,10 +92,14 @@ export interface ChaosResult {
   recoverySeconds: number[];
   maxRecoveryS: number;
   medianRecoveryS: number;
+  /** How each flap was made: 'disable' (birdc disable/enable, a Cease) or 'reset' (a TCP reset, ss -K). */
+  flapKinds: string[];
   /** Per stall: SIGSTOP to the daemon leaving Established (its hold timer). */
   stallDetectionSeconds: number[];
   /** Per stall: the victim's prefixes the daemon still held once the hold timer had dropped the session. */
   stallRoutesHeld: number[];
+  /** dnsperf's counts when it ran alongside (null otherwise, or when it printed no statistics). */
+  dnsperf: { sent: number; completed: number; lost: number; qps: number } | null;
   /** The daemon died (0 or 1: the run stops there). */
   crashes: number;
   failures: string[];
@@ -423,9 +436,10 @@ class Prober {
     this.good = 0;
     this.outstanding = this.items.length;
     this.pending.fill(1);
+    let timer: NodeJS.Timeout | undefined;
     const finished = new Promise<void>((resolve) => {
       this.done = resolve;
-      setTimeout(resolve, 1000);
+      timer = setTimeout(resolve, 1000);
     });
     this.items.forEach((item, i) => {
       const p = Buffer.from(item.packet);
@@ -433,6 +447,7 @@ class Prober {
       this.socket.send(p, this.server.port, this.server.address);
     });
     await finished;
+    clearTimeout(timer);
     this.done = null;
     return this.good === this.items.length;
   }
@@ -440,6 +455,54 @@ class Prober {
   close(): void {
     this.socket.close();
   }
+}
+
+interface DnsperfLoad {
+  /** Interrupts dnsperf (it prints its statistics on SIGINT) and removes its query file. */
+  stop(): Promise<ChaosResult['dnsperf']>;
+}
+
+/** dnsperf replaying the questions (binary input, `-B`) at `qps`, until stopped. */
+async function startDnsperf(items: Item[], server: { address: string; port: number }, qps: number): Promise<DnsperfLoad> {
+  const dir = await makeTempDir('chaos-dnsperf');
+  trackDir(dir);
+  const file = path.join(dir, 'queries.bin');
+  const parts: Buffer[] = [];
+  for (const item of items) {
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(item.packet.length);
+    parts.push(length, item.packet);
+  }
+  await writeFile(file, Buffer.concat(parts));
+  const child = spawn('dnsperf', ['-s', server.address, '-p', String(server.port), '-d', file, '-B', '-l', '86400', '-c', '2', '-q', '32', '-Q', String(qps), '-t', '2'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  trackChild(child);
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (t: string) => (output += t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (output += t));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  let stopped: Promise<ChaosResult['dnsperf']> | null = null;
+  return {
+    stop: () => {
+      stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+        await removeDir(dir);
+        untrackDir(dir);
+        try {
+          const p = parseDnsperf(output);
+          return { sent: p.sent, completed: p.completed, lost: p.lost, qps: p.qps };
+        } catch {
+          return null;
+        }
+      })();
+      return stopped;
+    },
+  };
 }
 
 function runCommand(command: string, args: string[]): Promise<string> {
@@ -465,7 +528,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const result: ChaosResult = {
     gracefulRestart: gr, seed: options.seed, restarts: 0, flaps: 0, stalls: 0, queries: 0, answered: 0, failed: 0, wrong: 0,
     victimlessAnswers: 0, establishedSeconds: [], recoverySeconds: [], maxRecoveryS: 0, medianRecoveryS: 0,
-    stallDetectionSeconds: [], stallRoutesHeld: [], crashes: 0, failures, elapsedS: 0,
+    flapKinds: [], stallDetectionSeconds: [], stallRoutesHeld: [], dnsperf: null, crashes: 0, failures, elapsedS: 0,
   };
 
   const routes = makeRoutes(options.prefixes?.ipv4 ?? 16, options.prefixes?.ipv6 ?? 8);
@@ -541,6 +604,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const birdB = router('b');
   let loop: ClientLoop | null = null;
   let prober: Prober | null = null;
+  let dnsperf: DnsperfLoad | null = null;
   const neighbor = async (address: string): Promise<NeighborJson | undefined> =>
     (await controlRequest<NeighborJson[]>(ss.socket, { command: 'neighbors' }, 5_000)).find((n) => n.address === address);
   const alive = (): boolean => ss.pid !== undefined;
@@ -580,8 +644,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     loop = new ClientLoop(items, server, inFlight, timeoutMs, started, failures, describe);
     await loop.start();
+    if (options.dnsperfQps) dnsperf = await startDnsperf(items, server, options.dnsperfQps);
 
-    // The faults in a seeded order; flaps pick their kind by the seed too.
+    // The faults in a seeded order.
     const faults: ChaosFault[] = [
       ...Array<ChaosFault>(options.restarts).fill('restart'),
       ...Array<ChaosFault>(flaps).fill('flap'),
@@ -591,6 +656,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const j = Math.floor(rand() * (i + 1));
       [faults[i], faults[j]] = [faults[j]!, faults[i]!];
     }
+    const firstFlapKind = rand() < 0.5 ? 0 : 1;
+    let flapIndex = 0;
     for (let index = 0; index < faults.length; index++) {
       const fault = faults[index]!;
       if (!alive()) break;
@@ -610,7 +677,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           result.recoverySeconds.push((performance.now() - t0) / 1000);
           result.restarts++;
         } else if (fault === 'flap') {
-          const reset = rand() < 0.5;
+          // The kinds alternate, the first drawn by the seed: two flaps or more make one of each.
+          const reset = (flapIndex++ + firstFlapKind) % 2 === 0;
           loop.context = `flap #${result.flaps + 1} by ${reset ? 'TCP reset' : 'disable/enable'} (fault ${index})`;
           // A NOTIFICATION (disable) ends the routes even with graceful restart (RFC 4724; BIRD sets no N bit).
           if (!gr || !reset) loop.openWindow();
@@ -627,6 +695,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           }, 10_000, 10);
           if (!reset) await birdA.birdc(['enable', 'popa']);
           await recovered('the victim\'s routes back after a flap');
+          result.flapKinds.push(reset ? 'reset' : 'disable');
           result.flaps++;
         } else {
           loop.context = `stall #${result.stalls + 1} (fault ${index})`;
@@ -660,12 +729,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       options.onProgress?.(index + 1);
     }
     await loop.stop();
+    if (dnsperf) result.dnsperf = await dnsperf.stop();
     if (!alive()) {
       result.crashes++;
       failures.push(`${describe}: the daemon died: ${(await ss.log()).split('\n').slice(-20).join('\n')}`);
     }
   } finally {
     await loop?.stop().catch(() => undefined);
+    await dnsperf?.stop().catch(() => undefined);
     prober?.close();
     await Promise.allSettled([birdA.stop(), birdB.stop(), ss.stop()]);
   }
