@@ -46,7 +46,7 @@ export interface ChaosOptions {
   stalls?: number;
   /** Loopback block for the addresses (default 105). */
   block?: number;
-  /** Prefixes each router announces per family (default 16 IPv4, 8 IPv6); two client addresses in each. */
+  /** Prefixes each router announces per family (default 16 IPv4, 8 IPv6; at most 64 in all); two clients in each. */
   prefixes?: { ipv4: number; ipv6: number };
   /** Queries the client loop keeps in flight (default 4, at most 32). */
   inFlight?: number;
@@ -403,6 +403,7 @@ class Prober {
   private readonly socket = dgram.createSocket('udp4');
   private generation = 0;
   private pending: Uint8Array;
+  private readonly packets: Buffer[];
   private good = 0;
   private done: (() => void) | null = null;
   private outstanding = 0;
@@ -413,6 +414,7 @@ class Prober {
   ) {
     if (items.length > 256) throw new RangeError('at most 256 probe items');
     this.pending = new Uint8Array(items.length);
+    this.packets = items.map((item) => Buffer.from(item.packet));
     this.socket.on('message', (m) => {
       if (m.length < 12) return;
       const id = m.readUInt16BE(0);
@@ -441,8 +443,8 @@ class Prober {
       this.done = resolve;
       timer = setTimeout(resolve, 1000);
     });
-    this.items.forEach((item, i) => {
-      const p = Buffer.from(item.packet);
+    // A probe's answers are awaited (or given up, a second later) before the next reuses the packets.
+    this.packets.forEach((p, i) => {
       p.writeUInt16BE((this.generation << 8) | i, 0);
       this.socket.send(p, this.server.port, this.server.address);
     });
@@ -554,6 +556,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       }
     }
   }
+
+  if (items.length > 256) throw new RangeError(`at most 64 prefixes in all (the probe numbers its questions in a byte), not ${routes.length}`);
 
   const ssAddress = loopbackAddress(block);
   const aAddress = loopbackAddress(block);
