@@ -275,3 +275,23 @@ test('a restarting peer goes down in the RIB when its restart time runs out; one
   await until('session down', () => plain.s.speaker.neighbor(b.peer)!.status().state !== 'Established');
   t.false(ribUp(plain.s.rib, b.peer), 'down at once without graceful restart');
 });
+
+test('with the N bit, a peer that stalls mid-message is dropped by the hold timer and its routes stay, stale and in use', async (t) => {
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a, { holdTime: 3 });
+  await peer.handshake(nBitOpen(30, false, 3));
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  peer.endOfRib(Afi.IPv4);
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  // The header of an UPDATE that claims 4096 bytes, then 100 of them, then nothing: the framer holds a partial
+  // message, and no further message arrives to restart the hold timer.
+  const header = Buffer.alloc(19, 0xff);
+  header.writeUInt16BE(4096, 16);
+  header[18] = 2;
+  peer.send(Buffer.concat([header, Buffer.alloc(100)]));
+  const n = await peer.notification(6000);
+  t.deepEqual([n.code, n.subcode], [4, 0], 'Hold Timer Expired');
+  await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
+  t.true(s.rib.lookup('203.0.113.1')?.stale, 'kept as stale (RFC 8538 4)');
+  t.true(ribUp(s.rib, a.peer), 'still counts as up: its POP stays available');
+});
