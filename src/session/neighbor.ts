@@ -419,7 +419,8 @@ export class Neighbor implements ConnectionOwner {
       const hardReset = notification !== null && notification.code === ErrorCode.Cease && notification.subcode === CeaseSubcode.HardReset;
       const graceful = gr !== null && this.options.gracefulRestart && !this.adminDown && (notification === null || (gr.notification && !hardReset));
       this.log.warn({ reason: info.reason, gracefulRestart: graceful }, 'session down');
-      if (this.ribId >= 0) this.rib.setSessionUp(this.ribId, false);
+      // While a restarting peer's routes are held as stale, the neighbor counts as up in the RIB (as for a warm
+      // start): the routes are still forwarded on, so its POP stays available and the decision keeps using them.
       if (graceful) this.keepAsStale(gr.families, gr.restartTime);
       else this.removeRoutes();
     } else if (conn.state >= SessionState.OpenSent) {
@@ -507,6 +508,11 @@ export class Neighbor implements ConnectionOwner {
       this.rib.markStale(this.ribId, afi);
       if (families.includes(afi)) this.staleFamilies.add(afi);
       else this.rib.sweepStale(this.ribId, afi);
+    }
+    if (this.staleFamilies.size === 0) {
+      // Nothing the peer asked us to keep: down as without graceful restart.
+      this.removeRoutes();
+      return;
     }
     this.stalePathTimer.stop();
     this.restartTimer.start(restartTime * 1000);

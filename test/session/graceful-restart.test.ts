@@ -222,3 +222,76 @@ test('stale routes the returning peer does not end with End-of-RIB are swept aft
   t.true(Date.now() - back >= 900, 'not before the stale-path time');
   t.is(s.speaker.neighbor(a.peer)!.status().state, 'Established');
 });
+
+// ---- availability while routes are held ----------------------------------------------------------------------
+
+/** The neighbor's up flag in the RIB: what POP availability (proximity) and the route-server fallback go by. */
+function ribUp(rib: TestSpeaker['rib'], address: string): boolean {
+  const id = rib.neighborIdOf(address);
+  return id >= 0 && rib.neighbor(id)!.up;
+}
+
+test('a restarting peer counts as up in the RIB while its routes are held as stale, and through its return (its POP stays available)', async (t) => {
+  const a = next();
+  const { s, peer: first } = await speakerWithPeer(t, a);
+  const events: boolean[] = [];
+  t.teardown(s.rib.onNeighborState((address, up) => address === a.peer && events.push(up)));
+  await first.handshake(grOpen(30));
+  first.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  first.endOfRib(Afi.IPv4);
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  t.true(ribUp(s.rib, a.peer));
+  first.destroy();
+  await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
+  t.true(s.rib.lookup('203.0.113.1')?.stale, 'kept as stale');
+  t.true(ribUp(s.rib, a.peer), 'still up in the RIB while its routes are held');
+  const second = await ScriptedPeer.connect(a.speaker, s.port, a.peer);
+  t.teardown(() => second.destroy());
+  await second.handshake(grOpen(30, true));
+  second.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  second.endOfRib(Afi.IPv4);
+  await until('fresh again', () => s.rib.lookup('203.0.113.1')?.stale === false);
+  t.deepEqual(events, [true], 'up once, never down across the restart');
+});
+
+test('a restarting peer goes down in the RIB when its restart time runs out; one without graceful restart at once', async (t) => {
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a);
+  await peer.handshake(grOpen(1));
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  peer.destroy();
+  await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
+  t.true(ribUp(s.rib, a.peer), 'up while held');
+  await until('swept', () => s.rib.lookup('203.0.113.1') === null, 3000);
+  t.false(ribUp(s.rib, a.peer), 'down once the restart timer removed the routes');
+
+  const b = next();
+  const plain = await speakerWithPeer(t, b);
+  await plain.peer.handshake();
+  plain.peer.announce([prefix4('198.51.100.0/24')], attributes([65001]));
+  await until('route', () => plain.s.rib.lookup('198.51.100.1'));
+  plain.peer.destroy();
+  await until('session down', () => plain.s.speaker.neighbor(b.peer)!.status().state !== 'Established');
+  t.false(ribUp(plain.s.rib, b.peer), 'down at once without graceful restart');
+});
+
+test('with the N bit, a peer that stalls mid-message is dropped by the hold timer and its routes stay, stale and in use', async (t) => {
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a, { holdTime: 3 });
+  await peer.handshake(nBitOpen(30, false, 3));
+  peer.announce([prefix4('203.0.113.0/24')], attributes([65001]));
+  peer.endOfRib(Afi.IPv4);
+  await until('route', () => s.rib.lookup('203.0.113.1'));
+  // The header of an UPDATE that claims 4096 bytes, then 100 of them, then nothing: the framer holds a partial
+  // message, and no further message arrives to restart the hold timer.
+  const header = Buffer.alloc(19, 0xff);
+  header.writeUInt16BE(4096, 16);
+  header[18] = 2;
+  peer.send(Buffer.concat([header, Buffer.alloc(100)]));
+  const n = await peer.notification(6000);
+  t.deepEqual([n.code, n.subcode], [4, 0], 'Hold Timer Expired');
+  await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
+  t.true(s.rib.lookup('203.0.113.1')?.stale, 'kept as stale (RFC 8538 4)');
+  t.true(ribUp(s.rib, a.peer), 'still counts as up: its POP stays available');
+});

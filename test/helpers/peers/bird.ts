@@ -156,10 +156,16 @@ export class BirdRouter {
     await writeFile(this.file('bird.conf'), this.render({ log: this.file('bird.log') }));
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts BIRD (in a new directory the first time). `recovering`: after crash(), in graceful-restart recovery
+   * (`-R`), so that its sessions announce the Restart State and Forwarding State bits (RFC 4724).
+   */
+  async start(recovering = false): Promise<void> {
     if (!this.dir) this.dir = await makeTempDir(`bird-${this.label}`);
     await this.writeConfig();
-    this.proc = new ManagedProcess(this.label, BIRD, ['-f', '-c', this.file('bird.conf'), '-s', this.socket, '-P', this.file('bird.pid')], {
+    const args = ['-f', '-c', this.file('bird.conf'), '-s', this.socket, '-P', this.file('bird.pid')];
+    if (recovering) args.push('-R');
+    this.proc = new ManagedProcess(this.label, BIRD, args, {
       cwd: this.dir,
       logFile: this.file('stdout.log'),
     });
@@ -291,6 +297,21 @@ export class BirdRouter {
 
   log(): Promise<string> {
     return readLog(this.file('bird.log'));
+  }
+
+  /** SIGKILL, no NOTIFICATION: a crash as its neighbors see it. Its files stay for start(true). */
+  async crash(): Promise<void> {
+    await this.proc?.kill();
+    this.proc = undefined;
+  }
+
+  /** SIGSTOP / SIGCONT: BIRD keeps its connections open but falls silent. */
+  pause(): void {
+    this.proc?.signal('SIGSTOP');
+  }
+
+  resume(): void {
+    this.proc?.signal('SIGCONT');
   }
 
   /** Stops BIRD and removes its files; start() may be called again (with a new directory). */
