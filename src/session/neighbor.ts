@@ -420,7 +420,7 @@ export class Neighbor implements ConnectionOwner {
       const graceful = gr !== null && this.options.gracefulRestart && !this.adminDown && (notification === null || (gr.notification && !hardReset));
       this.log.warn({ reason: info.reason, gracefulRestart: graceful }, 'session down');
       // While a restarting peer's routes are held as stale, the neighbor counts as up in the RIB (as for a warm
-      // start): the routes are still forwarded on, so its POP stays available and the decision keeps using them.
+      // start): the routes still answer, so its POP stays available and the decision keeps using them.
       if (graceful) this.keepAsStale(gr.families, gr.restartTime);
       else this.removeRoutes();
     } else if (conn.state >= SessionState.OpenSent) {
