@@ -80,13 +80,15 @@ const GOOD_PREFIXES = ['198.51.100.0/24', '203.0.113.0/24', '192.0.2.0/25'];
 const MAX_FAILURES = 20;
 
 /**
- * The attacker's sessions rotate through these: 4-octet AS, 2-octet AS, 4-octet AS with ADD-PATH (both families).
+ * The attacker's sessions rotate through these: 4-octet AS, 2-octet AS, 4-octet AS with ADD-PATH (both families),
+ * and a session that negotiates IPv4 unicast only (its IPv6 NLRI must be ignored, RFC 4760 6).
  * The attacker is an external peer: the session decodes with the RFC 7606 eBGP checks, and so does the model.
  */
-const VARIANTS: readonly { name: string; decode: DecodeOptions }[] = [
+const VARIANTS: readonly { name: string; decode: DecodeOptions; ipv4Only?: boolean }[] = [
   { name: '4-octet', decode: { fourOctetAs: true, addPathIpv4: false, addPathIpv6: false, extendedMessage: false, ebgp: true } },
   { name: '2-octet', decode: { fourOctetAs: false, addPathIpv4: false, addPathIpv6: false, extendedMessage: false, ebgp: true } },
   { name: 'add-path', decode: { fourOctetAs: true, addPathIpv4: true, addPathIpv6: true, extendedMessage: false, ebgp: true } },
+  { name: 'ipv4-only', decode: { fourOctetAs: true, addPathIpv4: false, addPathIpv6: false, extendedMessage: false, ebgp: true }, ipv4Only: true },
 ];
 
 /** Route key as both the model and the RIB walk spell it. */
@@ -121,10 +123,14 @@ type Change = { op: 'announce'; key: string } | { op: 'withdraw'; key: string } 
 /** Records what decodeUpdate hands the sink as model changes. */
 class ChangeSink implements NlriSink {
   changes: Change[] = [];
+  /** The session negotiated IPv4 unicast only: IPv6 NLRI changes nothing. */
+  ipv4Only = false;
   announce(afi: number, pathId: number, a: number, b: number, c: number, d: number, length: number): void {
+    if (this.ipv4Only && afi !== 1) return;
     this.changes.push({ op: 'announce', key: routeKey(afi, pathId, formatPrefix(afi, a, b, c, d, length)) });
   }
   withdraw(afi: number, pathId: number, a: number, b: number, c: number, d: number, length: number): void {
+    if (this.ipv4Only && afi !== 1) return;
     this.changes.push({ op: 'withdraw', key: routeKey(afi, pathId, formatPrefix(afi, a, b, c, d, length)) });
   }
 }
@@ -268,6 +274,7 @@ export async function runBgpSessionFuzz(options: BgpSessionFuzzOptions): Promise
         id: '10.9.9.9',
         twoOctet: !variant.decode.fourOctetAs,
         capabilities: {
+          ...(variant.ipv4Only ? { multiprotocol: [{ afi: 1, safi: 1 }] } : {}),
           enhancedRouteRefresh: true,
           addPath: addPath ? [{ afi: 1, safi: 1, send: true, receive: false }, { afi: 2, safi: 1, send: true, receive: false }] : [],
         },
@@ -329,6 +336,7 @@ export async function runBgpSessionFuzz(options: BgpSessionFuzzOptions): Promise
       // RFC 4271 6.1: an UPDATE shorter than 23 bytes fails the header check before any decoding.
       if (message.length < 23) return { bytes: message, fatal: [[1, 2]], changes: [], refreshes: 0, what };
       sink.changes = [];
+      sink.ipv4Only = variant.ipv4Only === true;
       try {
         decodeUpdate(body, 0, body.length, variant.decode, sink);
       } catch (err) {
