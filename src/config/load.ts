@@ -17,6 +17,9 @@ import {
   DEFAULT_DNS_NS_TTL,
   DEFAULT_DNS_STARTUP_TIMEOUT,
   DEFAULT_DNS_STARTUP_TTL,
+  DEFAULT_CONTROL_LINE_TIMEOUT,
+  DEFAULT_CONTROL_MAX_CLIENTS,
+  DEFAULT_CONTROL_MODE,
   DEFAULT_DNS_TCP_IDLE_TIMEOUT,
   DEFAULT_DNS_TCP_MAX_CONNECTIONS,
   DEFAULT_DNS_TTL,
@@ -176,7 +179,7 @@ class Validator_ {
       }
     }
     const overrides = this.overrides(this.get(top, 'overrides'), root, pops.names);
-    const control = this.map(this.get(top, 'control'), root, 'control', ['socket'], true);
+    const control = this.map(this.get(top, 'control'), root, 'control', ['socket', 'mode', 'max-clients', 'line-timeout'], true);
     const log = this.map(this.get(top, 'log'), root, 'log', ['level', 'file'], true);
     const level = this.optString(log, 'level', 'log.level') ?? 'info';
     if (!LOG_LEVELS.includes(level as LogLevel)) {
@@ -190,7 +193,12 @@ class Validator_ {
       pops: pops.pops,
       proximity,
       overrides,
-      control: { socket: this.optString(control, 'socket', 'control.socket') },
+      control: {
+        socket: this.optString(control, 'socket', 'control.socket'),
+        mode: this.fileMode(control, 'mode', 'control.mode') ?? DEFAULT_CONTROL_MODE,
+        maxClients: this.int(control, 'max-clients', 'control.max-clients', 1, 65535, false, 'a number of clients') ?? DEFAULT_CONTROL_MAX_CLIENTS,
+        lineTimeout: this.seconds(control, 'line-timeout', 'control.line-timeout', 1) ?? DEFAULT_CONTROL_LINE_TIMEOUT,
+      },
       log: { level: level as LogLevel, file: this.optString(log, 'file', 'log.file') },
       dns,
       routeServer: this.routeServer(this.get(top, 'route-server'), root, dns),
@@ -967,6 +975,27 @@ class Validator_ {
 
   private port(m: YAMLMap | null, key: string, path: string): number | null {
     return this.int(m, key, path, 1, 65535, false, 'a port');
+  }
+
+  /**
+   * A quoted octal permission mode ("0660"). A bare 0660 is refused: YAML 1.2 reads it as the decimal 660, which
+   * would silently be another mode. The owner keeps read and write; nothing is executable.
+   */
+  private fileMode(m: YAMLMap | null, key: string, path: string): number | null {
+    const s = this.scalar(m, key, path, false);
+    if (!s) return null;
+    const text = typeof s.value === 'string' ? s.value.trim() : null;
+    const match = text === null ? null : /^0?o?([0-7]{3})$/.exec(text);
+    if (match === null) {
+      this.report(s.node, m, path, 'must be a quoted octal mode such as "0600" or "0660"');
+      return null;
+    }
+    const mode = parseInt(match[1]!, 8);
+    if ((mode & 0o600) !== 0o600 || (mode & 0o111) !== 0) {
+      this.report(s.node, m, path, 'must give the owner read and write and nothing execute (e.g. "0600", "0660")');
+      return null;
+    }
+    return mode;
   }
 
   private seconds(m: YAMLMap | null, key: string, path: string, min: number): number | null {

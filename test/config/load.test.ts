@@ -31,7 +31,7 @@ test('fills in the defaults of a minimal config', (t) => {
   t.deepEqual(c.pops, []);
   t.deepEqual(c.proximity, { rule: 'classic', self: null });
   t.deepEqual(c.overrides, []);
-  t.deepEqual(c.control, { socket: null });
+  t.deepEqual(c.control, { socket: null, mode: 0o600, maxClients: 64, lineTimeout: 10 });
   t.deepEqual(c.log, { level: 'info', file: null });
 });
 
@@ -72,7 +72,7 @@ log: { level: debug, file: /tmp/x.log }
   t.is(n0!.description, 'router 1');
   t.is(n1!.holdTime, 30);
   t.deepEqual(n1!.maxPrefixes, { limit: 500, warningPercent: null, restartAfter: 60 });
-  t.deepEqual(c.control, { socket: '/tmp/x.sock' });
+  t.deepEqual(c.control, { socket: '/tmp/x.sock', mode: 0o600, maxClients: 64, lineTimeout: 10 });
   t.deepEqual(c.log, { level: 'debug', file: '/tmp/x.log' });
 });
 
