@@ -294,7 +294,7 @@ class Validator_ {
 
   /** `route-server: { type, host, port, password, username, timeout, cache-timeout, cache-size, list-more-specifics }`. */
   private routeServer(node: Located, parent: Located, dns: DnsConfig | null): RouteServerConfig | null {
-    const m = this.map(node, parent, 'route-server', ['type', 'host', 'port', 'password', 'username', 'timeout', 'cache-timeout', 'cache-size', 'list-more-specifics'], true);
+    const m = this.map(node, parent, 'route-server', ['type', 'host', 'port', 'password', 'username', 'timeout', 'cache-timeout', 'cache-size', 'list-more-specifics'], true, true);
     if (!m) return null;
     const typeNode = this.scalar(m, 'type', 'route-server.type', true);
     let type: RouteServerConfig['type'] = 'frr';
@@ -906,8 +906,13 @@ class Validator_ {
     return isMap(node) ? node : null;
   }
 
-  /** Checks node is a mapping with only known keys; a missing optional mapping is null without complaint. */
-  private map(node: Located, parent: Located, path: string, keys: string[], optional = false): YAMLMap | null {
+  /**
+   * Checks node is a mapping with only known keys; a missing optional mapping is null without complaint.
+   * `holdsSecrets`: the mapping has a password, so an unknown key is named only when it looks like a key that was
+   * given a value (`pasword: x`); `{ password s3cret }` (a colon forgotten) makes the key "password s3cret", which is
+   * located by line and column but never echoed.
+   */
+  private map(node: Located, parent: Located, path: string, keys: string[], optional = false, holdsSecrets = false): YAMLMap | null {
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) {
       if (!optional) this.report(node, parent, path || '(top)', 'is required (a mapping)');
       return null;
@@ -919,7 +924,9 @@ class Validator_ {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       if (!keys.includes(key)) {
-        const where = path ? `${path}.${key}` : key;
+        const nameable = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/.test(key) && !(holdsSecrets && (pair.value === null || (isScalar(pair.value) && pair.value.value === null)));
+        const shown = nameable ? key : '(a key not shown: it may hold a secret)';
+        const where = path ? `${path}.${shown}` : shown;
         this.report(pair.key as Node, node, where, `unknown key (expected one of: ${keys.join(', ')})`);
       }
     }
