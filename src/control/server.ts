@@ -21,7 +21,8 @@ const MAX_OUTPUT_BACKLOG = 1024 * 1024;
 const LISTEN_BACKLOG = 2048;
 /** How long a client cut off for a too-long line gets to read the error before the socket goes. */
 const CLOSE_LINGER_MS = 1_000;
-
+/** Refusals for the client cap are logged once per this interval, with their count: a flood must not flood the log. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export interface ControlServerOptions {
   /** Permissions of the socket file (connecting needs write permission): 0o600 unless the operator widens it. */
@@ -53,6 +54,8 @@ export class ControlServer {
   /** Connections refused for the client cap, and clients cut off for a stalled partial line (for tests, status). */
   refusedClients = 0;
   stalledClients = 0;
+  private refusalsLogged = 0;
+  private refusalLoggedAt = -Infinity;
 
   constructor(
     readonly path: string,
@@ -104,7 +107,11 @@ export class ControlServer {
     if (this.clients.size >= this.maxClients) {
       // Told why, rather than a silent close: the CLI prints the error.
       this.refusedClients++;
-      this.log.warn({ clients: this.clients.size }, 'control socket: too many clients, one refused');
+      if (Date.now() - this.refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+        this.log.warn({ clients: this.clients.size, refused: this.refusedClients - this.refusalsLogged }, 'control socket: at the client cap, connections refused');
+        this.refusalsLogged = this.refusedClients;
+        this.refusalLoggedAt = Date.now();
+      }
       socket.on('error', () => {});
       socket.end(JSON.stringify({ ok: false, error: `too many control clients (${this.maxClients})` }) + '\n');
       setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
