@@ -17,6 +17,9 @@ import {
   DEFAULT_DNS_NS_TTL,
   DEFAULT_DNS_STARTUP_TIMEOUT,
   DEFAULT_DNS_STARTUP_TTL,
+  DEFAULT_CONTROL_LINE_TIMEOUT,
+  DEFAULT_CONTROL_MAX_CLIENTS,
+  DEFAULT_CONTROL_MODE,
   DEFAULT_DNS_TCP_IDLE_TIMEOUT,
   DEFAULT_DNS_TCP_MAX_CONNECTIONS,
   DEFAULT_DNS_TTL,
@@ -176,7 +179,7 @@ class Validator_ {
       }
     }
     const overrides = this.overrides(this.get(top, 'overrides'), root, pops.names);
-    const control = this.map(this.get(top, 'control'), root, 'control', ['socket'], true);
+    const control = this.map(this.get(top, 'control'), root, 'control', ['socket', 'mode', 'max-clients', 'line-timeout'], true);
     const log = this.map(this.get(top, 'log'), root, 'log', ['level', 'file'], true);
     const level = this.optString(log, 'level', 'log.level') ?? 'info';
     if (!LOG_LEVELS.includes(level as LogLevel)) {
@@ -190,7 +193,12 @@ class Validator_ {
       pops: pops.pops,
       proximity,
       overrides,
-      control: { socket: this.optString(control, 'socket', 'control.socket') },
+      control: {
+        socket: this.optString(control, 'socket', 'control.socket'),
+        mode: this.fileMode(control, 'mode', 'control.mode') ?? DEFAULT_CONTROL_MODE,
+        maxClients: this.int(control, 'max-clients', 'control.max-clients', 1, 65535, false, 'a number of clients') ?? DEFAULT_CONTROL_MAX_CLIENTS,
+        lineTimeout: this.seconds(control, 'line-timeout', 'control.line-timeout', 1) ?? DEFAULT_CONTROL_LINE_TIMEOUT,
+      },
       log: { level: level as LogLevel, file: this.optString(log, 'file', 'log.file') },
       dns,
       routeServer: this.routeServer(this.get(top, 'route-server'), root, dns),
@@ -286,7 +294,7 @@ class Validator_ {
 
   /** `route-server: { type, host, port, password, username, timeout, cache-timeout, cache-size, list-more-specifics }`. */
   private routeServer(node: Located, parent: Located, dns: DnsConfig | null): RouteServerConfig | null {
-    const m = this.map(node, parent, 'route-server', ['type', 'host', 'port', 'password', 'username', 'timeout', 'cache-timeout', 'cache-size', 'list-more-specifics'], true);
+    const m = this.map(node, parent, 'route-server', ['type', 'host', 'port', 'password', 'username', 'timeout', 'cache-timeout', 'cache-size', 'list-more-specifics'], true, true);
     if (!m) return null;
     const typeNode = this.scalar(m, 'type', 'route-server.type', true);
     let type: RouteServerConfig['type'] = 'frr';
@@ -898,8 +906,13 @@ class Validator_ {
     return isMap(node) ? node : null;
   }
 
-  /** Checks node is a mapping with only known keys; a missing optional mapping is null without complaint. */
-  private map(node: Located, parent: Located, path: string, keys: string[], optional = false): YAMLMap | null {
+  /**
+   * Checks node is a mapping with only known keys; a missing optional mapping is null without complaint.
+   * `holdsSecrets`: the mapping has a password, so an unknown key is named only when it looks like a key that was
+   * given a value (`pasword: x`); `{ password s3cret }` (a colon forgotten) makes the key "password s3cret", which is
+   * located by line and column but never echoed.
+   */
+  private map(node: Located, parent: Located, path: string, keys: string[], optional = false, holdsSecrets = false): YAMLMap | null {
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) {
       if (!optional) this.report(node, parent, path || '(top)', 'is required (a mapping)');
       return null;
@@ -911,7 +924,9 @@ class Validator_ {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       if (!keys.includes(key)) {
-        const where = path ? `${path}.${key}` : key;
+        const nameable = /^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/.test(key) && !(holdsSecrets && (pair.value === null || (isScalar(pair.value) && pair.value.value === null)));
+        const shown = nameable ? key : '(a key not shown: it may hold a secret)';
+        const where = path ? `${path}.${shown}` : shown;
         this.report(pair.key as Node, node, where, `unknown key (expected one of: ${keys.join(', ')})`);
       }
     }
@@ -967,6 +982,27 @@ class Validator_ {
 
   private port(m: YAMLMap | null, key: string, path: string): number | null {
     return this.int(m, key, path, 1, 65535, false, 'a port');
+  }
+
+  /**
+   * A quoted octal permission mode ("0660"). A bare 0660 is refused: YAML 1.2 reads it as the decimal 660, which
+   * would silently be another mode. The owner keeps read and write; nothing is executable.
+   */
+  private fileMode(m: YAMLMap | null, key: string, path: string): number | null {
+    const s = this.scalar(m, key, path, false);
+    if (!s) return null;
+    const text = typeof s.value === 'string' ? s.value.trim() : null;
+    const match = text === null ? null : /^0?o?([0-7]{3})$/.exec(text);
+    if (match === null) {
+      this.report(s.node, m, path, 'must be a quoted octal mode such as "0600" or "0660"');
+      return null;
+    }
+    const mode = parseInt(match[1]!, 8);
+    if ((mode & 0o600) !== 0o600 || (mode & 0o111) !== 0) {
+      this.report(s.node, m, path, 'must give the owner read and write and nothing execute (e.g. "0600", "0660")');
+      return null;
+    }
+    return mode;
   }
 
   private seconds(m: YAMLMap | null, key: string, path: string, min: number): number | null {

@@ -57,6 +57,21 @@ export interface BgpConfig {
   connectRetry: number;
 }
 
+/** `control:`: the control socket's path, permissions and limits on clients. */
+export interface ControlConfig {
+  socket: string | null;
+  /** Permission bits of the socket file (e.g. 0o660 to let the group, Apache's user among it, connect). */
+  mode: number;
+  maxClients: number;
+  /** Seconds from a request line's first byte to its newline; idle clients have no limit. */
+  lineTimeout: number;
+}
+
+/** Owner-only: only the daemon's user may connect unless the operator widens it. */
+export const DEFAULT_CONTROL_MODE = 0o600;
+export const DEFAULT_CONTROL_MAX_CLIENTS = 64;
+export const DEFAULT_CONTROL_LINE_TIMEOUT = 10;
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 export interface Config {
@@ -68,7 +83,7 @@ export interface Config {
   pops: PopConfig[];
   proximity: ProximityConfig;
   overrides: OverrideConfig[];
-  control: { socket: string | null };
+  control: ControlConfig;
   log: { level: LogLevel; file: string | null };
   /** The authoritative DNS responder; null when not configured. */
   dns: DnsConfig | null;

@@ -1,5 +1,5 @@
 // The daemon's local control interface: newline-delimited JSON over a unix socket.
-export { ControlServer, type ControlHandler } from './server.js';
+export { ControlServer, ControlSocketError, type ControlHandler, type ControlServerOptions } from './server.js';
 export { createControlHandler, type DecisionFallback, type SnapshotSaver } from './handler.js';
 export { findRoute } from './routes.js';
 export { DecisionRequests, popJson, MAX_ADDRESSES_PER_REQUEST, type DecisionListener } from './decisions.js';

@@ -336,6 +336,7 @@ export async function startDaemon(config: Config, socketPath: string, log: bunya
     socketPath,
     (request) => (warmLoading === null ? controlHandler(request) : warmLoading.then(() => controlHandler(request))),
     log,
+    { mode: config.control.mode, maxClients: config.control.maxClients, lineTimeoutSeconds: config.control.lineTimeout },
   );
   await control.start();
   let warmStart: WarmStartLoaded | null = null;

@@ -218,6 +218,13 @@ export class DnsServer {
     socket.setTimeout(this.config.tcp.idleTimeoutSeconds * 1000, () => socket.destroy());
     let pending: Buffer = Buffer.alloc(0);
     const out = Buffer.allocUnsafe(2 + 65535);
+    // The idle timeout restarts at every byte: a client announcing 65535 bytes and sending one a second would hold
+    // its slot for 18 hours. A message must be whole within the idle timeout of its first byte, however it trickles.
+    let messageTimer: NodeJS.Timeout | null = null;
+    const messageStalled = () => {
+      this.log.debug({ client: socket.remoteAddress }, 'DNS: TCP message not whole within the idle timeout: closed');
+      socket.destroy();
+    };
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       let p = 0;
@@ -232,7 +239,13 @@ export class DnsServer {
         socket.write(Buffer.from(out.subarray(0, n + 2)));
         this.responder.stats.latency.record((performance.now() - started) / 1000, 1);
       }
+      // A message ended here (p > 0), or none is pending: the next one, if begun, gets its own deadline.
+      if (messageTimer !== null && (p > 0 || p === pending.length)) {
+        clearTimeout(messageTimer);
+        messageTimer = null;
+      }
       pending = p === pending.length ? Buffer.alloc(0) : pending.subarray(p);
+      if (pending.length > 0 && messageTimer === null) messageTimer = setTimeout(messageStalled, this.config.tcp.idleTimeoutSeconds * 1000);
       if (socket.writableLength > TCP_MAX_UNREAD) {
         this.log.debug({ client: socket.remoteAddress }, 'DNS: TCP client does not read its answers: closed');
         socket.destroy();
@@ -240,7 +253,11 @@ export class DnsServer {
     });
     socket.on('end', () => socket.end());
     socket.on('error', () => undefined);
-    socket.on('close', () => this.connections.delete(socket));
+    socket.on('close', () => {
+      if (messageTimer !== null) clearTimeout(messageTimer);
+      messageTimer = null;
+      this.connections.delete(socket);
+    });
   }
 }
 

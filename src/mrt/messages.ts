@@ -1,4 +1,5 @@
 import { decodeBgp4mp, isBgp4mpMessageOrState } from './bgp4mp.js';
+import { MrtError } from './errors.js';
 import { readMrtRecordBatches } from './reader.js';
 
 /** One BGP message of a BGP4MP file, copied into one contiguous arena (for benchmarks). */
@@ -37,10 +38,19 @@ export async function loadMrtMessages(
   const updatesOnly = options.updatesOnly ?? true;
   const found: { rec: ReturnType<typeof decodeBgp4mp>; timestamp: number }[] = [];
   let bytes = 0;
+  let recordsRead = 0;
   for await (const batch of readMrtRecordBatches(path)) {
     for (const record of batch) {
+      recordsRead++;
       if (!isBgp4mpMessageOrState(record)) continue;
-      const rec = decodeBgp4mp(record);
+      let rec: ReturnType<typeof decodeBgp4mp>;
+      try {
+        rec = decodeBgp4mp(record);
+      } catch (err) {
+        // The decoder does not know where it is: say which record, and how many were read before it.
+        if (err instanceof MrtError) throw new MrtError(`${path}: record ${recordsRead}: ${err.message} (after ${recordsRead - 1} records)`, recordsRead - 1, -1, { cause: err });
+        throw err;
+      }
       const m = rec.message;
       if (m === undefined || m.length < 19) continue;
       if (updatesOnly && m[18] !== 2) continue;

@@ -358,7 +358,7 @@ export class RouteServer {
       const output = await this.command(connection, commands.longer(p.afi, entry.key));
       listed = commands.json ? parseLongerPrefixesJson(output) : parseLongerPrefixes(output, this.dialect!);
     } catch (err) {
-      const e = err instanceof RouteServerError ? err : new RouteServerError('garbled', (err as Error).message);
+      const e = this.redacted(err);
       this.options.log?.warn({ prefix: entry.key, err: e.message }, `route server: listing the more-specifics of ${entry.key} failed; its addresses are asked for one by one`);
       return;
     }
@@ -443,10 +443,25 @@ export class RouteServer {
 
   /** Counts and remembers a failure; returns it as a RouteServerError. */
   private failed(err: unknown): RouteServerError {
-    const e = err instanceof RouteServerError ? err : new RouteServerError('garbled', (err as Error).message);
+    const e = this.redacted(err);
     this.counters.errors++;
     this.lastError = e;
     return e;
+  }
+
+  /**
+   * The error as a RouteServerError whose message does not hold the password: it is logged and shown, and a parse
+   * error quotes console output, which could (a console printing its own configuration) hold the password.
+   */
+  private redacted(err: unknown): RouteServerError {
+    const e = err instanceof RouteServerError ? err : new RouteServerError('garbled', (err as Error).message);
+    const masked = this.redact(e.message);
+    return masked === e.message ? e : new RouteServerError(e.code, masked);
+  }
+
+  private redact(text: string): string {
+    const password = this.options.password;
+    return password ? text.split(password).join('********') : text;
   }
 
   /** The open console: connects (and logs in, and learns its dialect) when there is none, with backoff after failures. */
@@ -510,7 +525,8 @@ export class RouteServer {
     this.retryAt = 0;
     connection.onClose((err) => {
       if (this.connection === connection) this.connection = null;
-      if (!this.stopped) this.options.log?.warn({ host: o.host, port: o.port, err: err?.message ?? null }, `route server ${where}: the console connection closed${err ? `: ${err.message}` : ''}; reconnecting at the next query`);
+      const reason = err ? this.redact(err.message) : null;
+      if (!this.stopped) this.options.log?.warn({ host: o.host, port: o.port, err: reason }, `route server ${where}: the console connection closed${reason !== null ? `: ${reason}` : ''}; reconnecting at the next query`);
     });
     this.options.log?.info({ host: o.host, port: o.port, dialect: this.dialect }, `route server ${where}: connected (${this.dialect})`);
     return connection;

@@ -236,6 +236,8 @@ export class VtyClient {
   private closeReason: RouteServerError | null = null;
   private readonly closeListeners = new Set<(err: RouteServerError | null) => void>();
   private transcriptDecoder: StringDecoder | null = null;
+  /** Transcript text held back during the login: it may be the start of an echoed password. */
+  private transcriptHeld = '';
 
   // Connecting and the login.
   private connectTimer: NodeJS.Timeout | null = null;
@@ -477,7 +479,9 @@ export class VtyClient {
     this._prompt = this.candidate!.trimEnd();
     this.promptTail = this.candidate!;
     const banner = normalise(this.login.text(this.candidateAt));
+    const password = this.options.password;
     this._banner = banner.replace(/^\n+/, '').replace(/\n+$/, '\n');
+    if (password) this._banner = this._banner.split(password).join(MASK);
     this.login = new LoginText();
     this.phase = 'ready';
     // Paging off; a console that does not know the command gets its pager answered instead.
@@ -607,6 +611,7 @@ export class VtyClient {
   /** Ends the connection once: `forCurrent` to the command running, `forRest` to those queued, `notify` to onClose. */
   private shutdown(forCurrent: RouteServerError, forRest: RouteServerError, notify: RouteServerError | null): void {
     if (this.phase === 'closed') return;
+    this.releaseTranscript();
     this.phase = 'closed';
     this.closeReason = notify ?? forRest;
     this.clearConnectTimer();
@@ -649,11 +654,26 @@ export class VtyClient {
   private transcribeIn(data: Buffer): void {
     if (!this.onTranscript) return;
     this.transcriptDecoder ??= new StringDecoder('utf8');
-    let text = this.transcriptDecoder.write(data);
-    // A console that echoes despite WILL ECHO must not leak the password into the transcript.
+    let text = this.transcriptHeld + this.transcriptDecoder.write(data);
+    this.transcriptHeld = '';
+    // A console that echoes despite WILL ECHO must not leak the password into the transcript, nor one that prints it
+    // later (a banner, a config listing). Either may come a byte at a time: the tail of what came that could be the
+    // start of the password is held back until the next bytes say whether it is.
     const password = this.options.password;
-    if (password && this.phase === 'login') text = text.split(password).join(MASK);
+    if (password) {
+      text = text.split(password).join(MASK);
+      const held = passwordStartAtEnd(text, password);
+      this.transcriptHeld = text.slice(text.length - held);
+      text = text.slice(0, text.length - held);
+    }
     if (text) this.transcribe('in', text);
+  }
+
+  /** At the end: what was held back as a possible start of the password goes out, masked (it may be one). */
+  private releaseTranscript(): void {
+    if (this.transcriptHeld === '') return;
+    this.transcriptHeld = '';
+    this.transcribe('in', MASK);
   }
 
   private transcribe(direction: 'in' | 'out', text: string): void {
@@ -779,4 +799,12 @@ function applyBackspaces(line: string): string {
     else out.push(ch);
   }
   return out.join('');
+}
+
+/** How many characters at the end of text are the start of password (a proper prefix; 0 when none). */
+function passwordStartAtEnd(text: string, password: string): number {
+  for (let n = Math.min(password.length - 1, text.length); n > 0; n--) {
+    if (text.endsWith(password.slice(0, n))) return n;
+  }
+  return 0;
 }

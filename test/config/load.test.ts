@@ -31,7 +31,7 @@ test('fills in the defaults of a minimal config', (t) => {
   t.deepEqual(c.pops, []);
   t.deepEqual(c.proximity, { rule: 'classic', self: null });
   t.deepEqual(c.overrides, []);
-  t.deepEqual(c.control, { socket: null });
+  t.deepEqual(c.control, { socket: null, mode: 0o600, maxClients: 64, lineTimeout: 10 });
   t.deepEqual(c.log, { level: 'info', file: null });
 });
 
@@ -72,7 +72,7 @@ log: { level: debug, file: /tmp/x.log }
   t.is(n0!.description, 'router 1');
   t.is(n1!.holdTime, 30);
   t.deepEqual(n1!.maxPrefixes, { limit: 500, warningPercent: null, restartAfter: 60 });
-  t.deepEqual(c.control, { socket: '/tmp/x.sock' });
+  t.deepEqual(c.control, { socket: '/tmp/x.sock', mode: 0o600, maxClients: 64, lineTimeout: 10 });
   t.deepEqual(c.log, { level: 'debug', file: '/tmp/x.log' });
 });
 
@@ -186,7 +186,7 @@ test('the example configuration in fixtures/ is valid and says what its comments
   t.deepEqual(c.neighbors.map((n) => [n.address, n.remoteAs, n.passive]), [['127.0.0.1', 65001, false], ['127.0.0.2', 65010, true]]);
   t.deepEqual(c.neighbors[0]!.maxPrefixes, { limit: 1000000, warningPercent: 90, restartAfter: 60 });
   t.deepEqual(c.neighbors[1]!.gracefulRestart, { enabled: true, notification: true, stalePathTime: 360 });
-  t.is(c.control.socket, '/tmp/supersparrow.sock');
+  t.deepEqual(c.control, { socket: '/tmp/supersparrow.sock', mode: 0o660, maxClients: 64, lineTimeout: 10 });
   t.deepEqual(c.neighbors.map((n) => n.pop), ['x', null]);
   t.deepEqual(c.pops.map((p) => [p.name, p.as, p.ipv4, p.ipv6, p.host, p.preference, p.community, p.largeCommunity, p.down]), [
     ['x', 65751, '192.0.2.11', '2001:db8::11', 'x.example.test', 100, null, null, false],

@@ -10,6 +10,7 @@ import { Proximity } from '../../src/proximity/index.js';
 import { createRib } from '../../src/rib/index.js';
 import { announce, attrs } from '../rib/helpers/routes.js';
 import { udpQuery } from './helpers.js';
+import { waitFor } from '../helpers/peers/index.js';
 
 const log = bunyan.createLogger({ name: 'test', level: 'fatal' });
 
@@ -160,4 +161,92 @@ test('TCP: an idle connection is closed after the idle timeout; connections beyo
   } finally {
     await s2.stop();
   }
+});
+
+test('TCP: silent, stalled and trickling clients are closed by the idle timeout and cannot hold the cap; UDP and a good TCP client are answered throughout', async (t) => {
+  const cfg = config('  tcp: { idle-timeout: 2, max-connections: 4 }');
+  const { writer, reader } = createRib({ sizing: 'small' });
+  const n = writer.addNeighbor({ address: '192.0.2.254', remoteAs: 65100, localAs: 65000, routerId: 1 });
+  writer.setSessionUp(n, true);
+  announce(writer, n, '127.0.0.0/8', attrs([65002]));
+  const proximity = new Proximity(reader, { pops: cfg.pops, proximity: cfg.proximity, overrides: [], neighborPops: [] });
+  const responder = new DnsResponder(proximity, cfg.dns!);
+  responder.loaded = true;
+  const server = new DnsServer(responder, cfg.dns!, log, { native: false });
+  await server.start();
+  const timers: NodeJS.Timeout[] = [];
+  const sockets: net.Socket[] = [];
+  t.teardown(async () => {
+    timers.forEach((x) => clearInterval(x));
+    sockets.forEach((s) => s.destroy());
+    await server.stop();
+  });
+  const port = server.bound[0]!.port;
+  const open = async () => {
+    const s = await connect(port);
+    s.on('error', () => undefined);
+    sockets.push(s);
+    const closed = new Promise<number>((resolve) => s.once('close', () => resolve(Date.now())));
+    return { s, closed };
+  };
+
+  // A well-behaved TCP client, one query at a time, for the whole test.
+  const good = await open();
+  let goodAnswers = 0;
+  let goodWrong = 0;
+  let buf = Buffer.alloc(0);
+  good.s.on('data', (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+      const answer = dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+      buf = buf.subarray(2 + buf.readUInt16BE(0));
+      if ((answer.answers?.[0] as { data?: string } | undefined)?.data === '192.0.2.20') goodAnswers++;
+      else goodWrong++;
+    }
+  });
+  let goodId = 0;
+  timers.push(setInterval(() => good.s.write(framed(query(++goodId % 65536))), 150));
+  // UDP, all along.
+  let udpAnswers = 0;
+  let udpFailures = 0;
+  let udpId = 0;
+  timers.push(setInterval(() => {
+    udpQuery('127.0.0.1', port, query(++udpId % 65536)).then(
+      (a) => ((a.answers?.[0] as { data?: string } | undefined)?.data === '192.0.2.20' ? udpAnswers++ : udpFailures++),
+      () => udpFailures++,
+    );
+  }, 100));
+
+  const started = Date.now();
+  const silent = await open(); // connects and says nothing
+  const lengthByte = await open(); // the first byte of a length, then nothing
+  lengthByte.s.write(Buffer.from([0x00]));
+  const trickle = await open(); // 65535 announced, then a byte every 200 ms: never idle for the idle timeout
+  trickle.s.write(Buffer.from([0xff, 0xff]));
+  timers.push(setInterval(() => { if (!trickle.s.destroyed) trickle.s.write(Buffer.from([0x41])); }, 200));
+  // The cap (4) is full: the next connection is closed at once.
+  const extra = await open().catch(() => null);
+  if (extra !== null) {
+    const closedSoon = await Promise.race([extra.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+    t.true(closedSoon, 'the fifth connection is closed (cap 4)');
+  }
+
+  // Not closed within 20 s counts as never (a trickle would otherwise hold its slot for 65535 bytes' worth).
+  const within = (p: Promise<number>) => Promise.race([p, new Promise<number>((r) => setTimeout(() => r(Infinity), 20_000))]);
+  const [silentAt, lengthAt, trickleAt] = await Promise.all([within(silent.closed), within(lengthByte.closed), within(trickle.closed)]);
+  for (const [what, at] of [['silent', silentAt], ['one length byte', lengthAt], ['trickle', trickleAt]] as const) {
+    t.true(at - started >= 1_500, `${what}: not before the idle timeout (${at - started} ms)`);
+    t.true(at - started < 15_000, `${what}: closed after ${at - started} ms`);
+  }
+  // Slots are free again: a new client is answered.
+  const after = await open();
+  const answered = tcpAnswers(after.s, 1);
+  after.s.write(framed(query(4242)));
+  t.is((await answered)[0]!.id, 4242);
+
+  await waitFor('UDP answers', async () => (udpAnswers >= 20 ? true : undefined), 10_000, 100);
+  t.false(good.s.destroyed, 'the good TCP client is still connected');
+  t.true(goodAnswers >= 10, `${goodAnswers} answers to the good TCP client`);
+  t.is(goodWrong, 0);
+  t.is(udpFailures, 0, `${udpFailures} UDP queries failed`);
 });

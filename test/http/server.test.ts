@@ -185,6 +185,59 @@ test('limits: a silent client and one that stops mid-headers are dropped after t
   t.true((await request(`${s.base}/healthz`)).status === 200, 'still serving');
 });
 
+/** A raw client that writes `opening`, then one byte of `drip` every `everyMs` until it is closed. */
+async function dripper(t: ExecutionContext, address: string, port: number, opening: string, drip: string, everyMs: number) {
+  const socket = net.connect(port, address);
+  socket.on('error', () => undefined);
+  await new Promise((r) => socket.once('connect', r));
+  let received = '';
+  socket.setEncoding('utf8').on('data', (d: string) => (received += d));
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+  socket.write(opening);
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (socket.destroyed) return;
+    socket.write(drip[sent % drip.length]!);
+    sent++;
+  }, everyMs);
+  t.teardown(() => {
+    clearInterval(timer);
+    socket.destroy();
+  });
+  return { closed, stop: () => clearInterval(timer), sent: () => sent, received: () => received };
+}
+
+test('limits: slowloris (headers dripped a byte at a time, never ending) is dropped at the headers timeout though it never goes quiet', async (t) => {
+  const s = await serve(t, { requestTimeoutSeconds: 3, headersTimeoutSeconds: 1, keepAliveTimeoutSeconds: 1, maxConnections: 8 });
+  const opened = Date.now();
+  const lorises = await Promise.all([0, 1, 2].map(() => dripper(t, s.address, s.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ', 'abcdefgh', 250)));
+  // Meanwhile the server answers others.
+  t.is((await request(`${s.base}/healthz`)).status, 200);
+  const closedAt = await Promise.all(lorises.map((l) => Promise.race([l.closed, new Promise<number>((r) => setTimeout(() => r(Infinity), 30_000))])));
+  for (const [i, at] of closedAt.entries()) {
+    t.true(at - opened >= 800, `loris ${i}: not before the headers timeout (${at - opened} ms)`);
+    t.true(at - opened < 15_000, `loris ${i}: closed after ${at - opened} ms`);
+    t.true(lorises[i]!.sent() >= 3, `loris ${i} was still sending when closed`);
+    t.notRegex(lorises[i]!.received(), /200 OK/, `loris ${i} got no answer`);
+  }
+  t.is((await request(`${s.base}/healthz`)).status, 200, 'still serving');
+});
+
+test('limits: a request whose body trickles in is dropped at the request timeout; others are answered', async (t) => {
+  const s = await serve(t, { requestTimeoutSeconds: 2, headersTimeoutSeconds: 1, keepAliveTimeoutSeconds: 1, maxConnections: 8 });
+  const opened = Date.now();
+  const slow = await Promise.all(['POST /api/query HTTP/1.1', 'GET /healthz HTTP/1.1'].map((line) =>
+    dripper(t, s.address, s.port, `${line}\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":"`, 'xxxxxxxx', 250)));
+  t.is((await request(`${s.base}/healthz`)).status, 200);
+  const closedAt = await Promise.all(slow.map((c) => Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(Infinity), 30_000))])));
+  for (const [i, at] of closedAt.entries()) {
+    t.true(at - opened >= 1_500, `slow body ${i}: not before the request timeout (${at - opened} ms)`);
+    t.true(at - opened < 15_000, `slow body ${i}: closed after ${at - opened} ms`);
+    t.true(slow[i]!.sent() >= 5, `slow body ${i} was still sending when closed`);
+  }
+  t.is((await request(`${s.base}/healthz`)).status, 200, 'still serving');
+});
+
 test('limits: connections beyond max-connections are refused; a slot frees when a client goes', async (t) => {
   const s = await serve(t, { maxConnections: 2, requestTimeoutSeconds: 30, headersTimeoutSeconds: 30 });
   const hold: net.Socket[] = [];

@@ -425,6 +425,36 @@ test('a console that answers the password with "% Bad passwords" is an auth erro
   t.false(e.message.includes('hunter2'));
 });
 
+test('a console that echoes the password a byte at a time and prints it in its MOTD: transcript, banner and errors never hold it', async (t) => {
+  const password = 'Echoed-Pw-7';
+  const fake = await fakeConsole(t, async (s) => {
+    const typed = await frrLikeLogin(s);
+    await s.writeBytewise(`${typed}\r\n`); // the echo FRR does not do (it says WILL ECHO), one byte a chunk
+    if (typed !== password) {
+      await s.writeBytewise('% Bad passwords\r\n');
+      return;
+    }
+    s.write(`\r\nToday's vty password is ${password} (keep it)\r\n`);
+    await commandLoop(s, 'echoer>', (cmd) => (cmd === 'show version' ? `password ${password}\r\n` : undefined), true);
+  });
+  const transcript: string[] = [];
+  const c = await connect(t, fakeOptions(fake, { password, onTranscript: (_direction, text) => transcript.push(text) }));
+  t.is(c.prompt, 'echoer>');
+  t.false(c.banner.includes(password), c.banner);
+  t.regex(c.banner, /\*{8}/);
+  // A command's own output is the console's answer, as it is: the caller asked for it. The transcript still masks it.
+  t.regex(await c.command('show version'), /^password /);
+  const joined = transcript.join('');
+  t.false(joined.includes(password), joined);
+  t.true(joined.includes("Today's vty password is ********"), joined);
+  t.true(joined.endsWith('echoer>'), 'nothing held back after the login');
+
+  const wrongTranscript: string[] = [];
+  const e = await rejectsWith(t, VtyClient.connect(fakeOptions(fake, { password: 'Wrong-Pw-9', onTranscript: (_d, text) => wrongTranscript.push(text) })), 'auth', /rejected the password/);
+  t.false(e.message.includes('Wrong-Pw-9'), e.message);
+  t.false(wrongTranscript.join('').includes('Wrong-Pw-9'), wrongTranscript.join(''));
+});
+
 test('a Cisco console that says "% Login invalid" and asks again is an auth error', async (t) => {
   const fake = await fakeConsole(t, async (s) => {
     s.write('\r\nUser Access Verification\r\n\r\nUsername: ');
