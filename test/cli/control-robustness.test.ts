@@ -11,6 +11,7 @@ import { Afi, MessageType, encodeMessage } from '../../src/bgp/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { startDaemon, type Daemon } from '../../src/daemon/index.js';
 import { attributes, memoryLogger, prefix4, ScriptedPeer, sleep, until } from '../session/harness.js';
+import { ControlLineClient } from '../helpers/control-line-client.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/supersparrow.js');
 let block = 0;
@@ -39,43 +40,10 @@ control: { socket: ${socket} }
   return { daemon, socket };
 }
 
-/** A raw control client: sends text as is and collects answer lines. */
-class RawClient {
-  readonly lines: string[] = [];
-  closed = false;
-  private buffered = '';
-
-  constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      let nl: number;
-      while ((nl = this.buffered.indexOf('\n')) >= 0) {
-        this.lines.push(this.buffered.slice(0, nl));
-        this.buffered = this.buffered.slice(nl + 1);
-      }
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => { this.closed = true; });
-  }
-
-  static open(path: string): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const s = connect(path);
-      s.once('connect', () => resolve(new RawClient(s)));
-      s.once('error', reject);
-    });
-  }
-
-  async answers(n: number, timeoutMs = 5000): Promise<{ ok: boolean; error?: string; result?: unknown }[]> {
-    await until(`${n} answers`, () => this.lines.length >= n, timeoutMs);
-    return this.lines.splice(0, n).map((l) => JSON.parse(l));
-  }
-}
 
 test('junk on the control socket gets an error answer per line and the daemon keeps answering', async (t) => {
   const { socket } = await inProcessDaemon(t);
-  const c = await RawClient.open(socket);
+  const c = await ControlLineClient.open(socket);
   t.teardown(() => c.socket.destroy());
   const junk = [
     'hello',
@@ -115,12 +83,12 @@ test('junk on the control socket gets an error answer per line and the daemon ke
 test('a control client that disconnects mid-request does not disturb the daemon', async (t) => {
   const { socket } = await inProcessDaemon(t);
   for (let i = 0; i < 20; i++) {
-    const c = await RawClient.open(socket);
+    const c = await ControlLineClient.open(socket);
     // Half a request, or a whole one whose answer nobody reads, then gone.
     c.socket.write(i % 2 === 0 ? '{"command":"neighb' : '{"command":"neighbors"}\n{"command":"routes","target":"192.0.2.1"}\n');
     c.socket.destroy();
   }
-  const c = await RawClient.open(socket);
+  const c = await ControlLineClient.open(socket);
   t.teardown(() => c.socket.destroy());
   c.socket.write('{"command":"neighbors"}\n');
   const [a] = await c.answers(1);
@@ -130,9 +98,9 @@ test('a control client that disconnects mid-request does not disturb the daemon'
 test('a request line over 64 KiB is answered with an error and the connection closed, even if the client keeps sending', async (t) => {
   const { daemon, socket } = await inProcessDaemon(t);
   // allowHalfOpen: the client does not close its side when the daemon ends its own; it just keeps sending.
-  const c = await new Promise<RawClient>((resolve) => {
+  const c = await new Promise<ControlLineClient>((resolve) => {
     const s = connect({ path: socket, allowHalfOpen: true });
-    s.once('connect', () => resolve(new RawClient(s)));
+    s.once('connect', () => resolve(new ControlLineClient(s)));
   });
   t.teardown(() => c.socket.destroy());
   const chunk = 'x'.repeat(64 * 1024);
@@ -149,7 +117,7 @@ test('a request line over 64 KiB is answered with an error and the connection cl
 
 test('pipelined requests from a client that never reads are bounded (the daemon stops reading it)', async (t) => {
   const { daemon, socket } = await inProcessDaemon(t);
-  const flooder = await RawClient.open(socket);
+  const flooder = await ControlLineClient.open(socket);
   t.teardown(() => flooder.socket.destroy());
   flooder.socket.pause();
   const request = '{"command":"neighbors"}\n'.repeat(4096);
@@ -171,7 +139,7 @@ test('pipelined requests from a client that never reads are bounded (the daemon 
   t.true(maxPending < 10_000, `requests read ahead of their answers stay bounded (${maxPending})`);
   t.true(maxBacklog < 2 << 20, `the daemon holds at most about 1 MiB of unread answers (held ${maxBacklog} bytes)`);
   // Another client is served meanwhile.
-  const c = await RawClient.open(socket);
+  const c = await ControlLineClient.open(socket);
   t.teardown(() => c.socket.destroy());
   c.socket.write('{"command":"neighbors"}\n');
   const [a] = await c.answers(1, 2000);
@@ -249,9 +217,9 @@ log: { level: info }
   t.teardown(() => strangers.forEach((s) => s.destroy()));
 
   // Control junk, and a client that hangs up mid-request.
-  const junk = await RawClient.open(socket);
+  const junk = await ControlLineClient.open(socket);
   junk.socket.write('not json\n{"command":"explode"}\n' + '{'.repeat(70_000));
-  const half = await RawClient.open(socket);
+  const half = await ControlLineClient.open(socket);
   half.socket.write('{"command":"routes","tar');
   half.socket.destroy();
 

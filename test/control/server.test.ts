@@ -4,13 +4,13 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config/index.js';
 import { ControlServer, type ControlHandler, type ControlServerOptions } from '../../src/control/index.js';
 import { startDaemon } from '../../src/daemon/index.js';
 import { memoryLogger, sleep, until } from '../session/harness.js';
+import { ControlLineClient } from '../helpers/control-line-client.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -31,42 +31,11 @@ async function startServer(t: import('ava').ExecutionContext, options: ControlSe
   return server;
 }
 
-/** A raw client: sends text as is, collects answer lines, notes when the server closes it. */
-class Client {
-  readonly lines: string[] = [];
-  closed = false;
-  private buffered = '';
-
-  private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      let nl: number;
-      while ((nl = this.buffered.indexOf('\n')) >= 0) {
-        this.lines.push(this.buffered.slice(0, nl));
-        this.buffered = this.buffered.slice(nl + 1);
-      }
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => { this.closed = true; });
-  }
-
-  static open(t: import('ava').ExecutionContext, socketPath: string): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const s = connect(socketPath);
-      s.once('connect', () => {
-        const c = new Client(s);
-        t.teardown(() => s.destroy());
-        resolve(c);
-      });
-      s.once('error', reject);
-    });
-  }
-
-  async answer(timeoutMs = 5_000): Promise<{ ok: boolean; error?: string; result?: unknown }> {
-    await until('an answer', () => this.lines.length > 0, timeoutMs);
-    return JSON.parse(this.lines.shift()!);
-  }
+/** A control client whose socket the test tears down. */
+async function openClient(t: import('ava').ExecutionContext, socketPath: string): Promise<ControlLineClient> {
+  const c = await ControlLineClient.open(socketPath);
+  t.teardown(() => c.socket.destroy());
+  return c;
 }
 
 test.serial('the socket is owner-only from the start even when the daemon runs with umask 0', async (t) => {
@@ -118,9 +87,9 @@ function connectAs(socketPath: string, gid: number): Promise<string> {
 
 test('the client cap: the extra client is told why and closed; the others keep answering; a freed slot is reused', async (t) => {
   const server = await startServer(t, { maxClients: 4 });
-  const clients = await Promise.all([0, 1, 2, 3].map(() => Client.open(t, server.path)));
+  const clients = await Promise.all([0, 1, 2, 3].map(() => openClient(t, server.path)));
   await until('4 clients', () => server.clientCount === 4);
-  const extra = await Client.open(t, server.path);
+  const extra = await openClient(t, server.path);
   const refusal = await extra.answer();
   t.false(refusal.ok);
   t.regex(refusal.error ?? '', /too many control clients \(4\)/);
@@ -133,7 +102,7 @@ test('the client cap: the extra client is told why and closed; the others keep a
   }
   clients[0]!.socket.destroy();
   await until('a slot freed', () => server.clientCount === 3);
-  const next = await Client.open(t, server.path);
+  const next = await openClient(t, server.path);
   next.socket.write('{"command":"ping","n":9}\n');
   t.deepEqual(await next.answer(), { ok: true, result: 'pong 9' });
   t.is(server.refusedClients, 1);
@@ -141,9 +110,9 @@ test('the client cap: the extra client is told why and closed; the others keep a
 
 test('a client that starts a line and stalls is closed with an error; one that drips bytes is not kept alive by them', async (t) => {
   const server = await startServer(t, { lineTimeoutSeconds: 1 });
-  const stalled = await Client.open(t, server.path);
+  const stalled = await openClient(t, server.path);
   stalled.socket.write('{"command":');
-  const dripping = await Client.open(t, server.path);
+  const dripping = await openClient(t, server.path);
   let dripped = 0;
   const drip = setInterval(() => { if (!dripping.closed) dripping.socket.write('x'); dripped++; }, 200);
   t.teardown(() => clearInterval(drip));
@@ -162,7 +131,7 @@ test('a client that starts a line and stalls is closed with an error; one that d
 
 test('an idle client between requests is kept past the line timeout, and so is one whose earlier request is slow', async (t) => {
   const server = await startServer(t, { lineTimeoutSeconds: 1 });
-  const idle = await Client.open(t, server.path);
+  const idle = await openClient(t, server.path);
   idle.socket.write('{"command":"ping","n":1}\n');
   t.deepEqual(await idle.answer(), { ok: true, result: 'pong 1' });
   idle.socket.write('\n'); // a bare newline is no half line
@@ -173,7 +142,7 @@ test('an idle client between requests is kept past the line timeout, and so is o
 
   // A slow request, then half of the next line: while the first is still being answered, the half line is not the
   // client's stall (a pipelining client may be paused by us).
-  const busy = await Client.open(t, server.path);
+  const busy = await openClient(t, server.path);
   busy.socket.write('{"command":"slow"}\n{"command":"ping",');
   await sleep(1_800);
   busy.socket.write('"n":3}\n');
