@@ -245,6 +245,7 @@ test('TCP: silent, stalled and trickling clients are closed by the idle timeout 
   t.is((await answered)[0]!.id, 4242);
 
   await waitFor('UDP answers', async () => (udpAnswers >= 20 ? true : undefined), 10_000, 100);
+  await waitFor('answers to the good TCP client', async () => (goodAnswers >= 10 || good.s.destroyed ? true : undefined), 10_000, 100);
   t.false(good.s.destroyed, 'the good TCP client is still connected');
   t.true(goodAnswers >= 10, `${goodAnswers} answers to the good TCP client`);
   t.is(goodWrong, 0);
