@@ -207,7 +207,7 @@ export function findAttribute(u: ParsedUpdate, type: number): RawAttribute | und
 }
 
 /** The byte array holding a field and where its prefixes start in it, or null when absent/unusable. */
-function fieldBytes(u: ParsedUpdate, field: NlriField): { attr: RawAttribute | null; bytes: Uint8Array; start: number; afi: number } | null {
+export function fieldBytes(u: ParsedUpdate, field: NlriField): { attr: RawAttribute | null; bytes: Uint8Array; start: number; afi: number } | null {
   if (field === 'withdrawn') return { attr: null, bytes: u.withdrawn, start: 0, afi: 1 };
   if (field === 'nlri') return { attr: null, bytes: u.nlri, start: 0, afi: 1 };
   const a = findAttribute(u, field === 'mp-reach' ? TYPE_MP_REACH : TYPE_MP_UNREACH);
@@ -236,7 +236,8 @@ export function asPathSegments(value: Uint8Array, asSize: number): number[] | nu
   return p === value.length ? out : null;
 }
 
-function mod(n: number, m: number): number {
+/** n modulo m, never negative (how descriptor positions are resolved). */
+export function mod(n: number, m: number): number {
   return ((n % m) + m) % m;
 }
 

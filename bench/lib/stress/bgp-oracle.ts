@@ -5,11 +5,12 @@
 import type { BgpError, DecodeOptions, NlriSink, PathAttributes, UpdateResult } from '../../../src/bgp/index.js';
 import {
   asPathSegments,
+  fieldBytes,
   findAttribute,
   isCheckedFamily,
+  mod,
   mpFamily,
   mpNlriStart,
-  type NlriField,
   type ParsedUpdate,
   prefixOffsets,
   type StructMutation,
@@ -19,6 +20,7 @@ import {
   TYPE_NEXT_HOP,
   TYPE_ORIGIN,
 } from './bgp-mutate.js';
+import type { ReferenceVerdict } from './bgp-reference.js';
 
 /** RFC 4271 6.3 / RFC 7606 UPDATE Message Error subcodes (7, AS routing loop, is deprecated). */
 export const UPDATE_SUBCODES: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 8, 9, 10, 11]);
@@ -215,22 +217,6 @@ function lengthRule(type: number, length: number, asSize: number): Expectation |
   }
 }
 
-function resolve(n: number, count: number): number {
-  return ((n % count) + count) % count;
-}
-
-/** Bytes and start of an NLRI field of the template with its AFI, or null. */
-function templateField(t: ParsedUpdate, field: NlriField): { bytes: Uint8Array; start: number; afi: number } | null {
-  if (field === 'withdrawn') return { bytes: t.withdrawn, start: 0, afi: 1 };
-  if (field === 'nlri') return { bytes: t.nlri, start: 0, afi: 1 };
-  const a = findAttribute(t, field === 'mp-reach' ? TYPE_MP_REACH : TYPE_MP_UNREACH);
-  if (a === undefined) return null;
-  const start = mpNlriStart(a);
-  const { afi, safi } = mpFamily(a);
-  if (start < 0 || !isCheckedFamily(afi, safi)) return null;
-  return { bytes: a.value, start, afi };
-}
-
 /**
  * The exact outcome of one structured mutation of template `t` (which decoded with no error under `opts`, giving
  * `facts`), or null when the RFC does not fix it from the mutation alone (it depends on bytes the mutation shifted).
@@ -260,7 +246,7 @@ export function expectedOutcome(t: ParsedUpdate, facts: CleanFacts, m: StructMut
     }
     case 'attribute-length': {
       if (n === 0) return null;
-      const i = resolve(m.pick, n);
+      const i = mod(m.pick, n);
       const a = attrs[i]!;
       const wanted = Math.max(0, a.value.length + m.delta);
       const declared = (a.flags & 0x10) !== 0 ? wanted & 0xffff : wanted & 0xff;
@@ -277,7 +263,7 @@ export function expectedOutcome(t: ParsedUpdate, facts: CleanFacts, m: StructMut
       return n === 0 ? null : { kind: 'same-routes' };
     case 'flags': {
       if (n === 0) return null;
-      const a = attrs[resolve(m.pick, n)]!;
+      const a = attrs[mod(m.pick, n)]!;
       const flags = m.flags & 0xe0;
       const required = REQUIRED_FLAGS.get(a.type);
       if (required === undefined) {
@@ -296,7 +282,7 @@ export function expectedOutcome(t: ParsedUpdate, facts: CleanFacts, m: StructMut
     }
     case 'duplicate': {
       if (n === 0) return null;
-      const a = attrs[resolve(m.pick, n)]!;
+      const a = attrs[mod(m.pick, n)]!;
       // RFC 7606 3.g.
       return a.type === TYPE_MP_REACH || a.type === TYPE_MP_UNREACH ? { kind: 'reset', subcode: 1 } : { kind: 'discard', subcode: 1 };
     }
@@ -312,7 +298,7 @@ export function expectedOutcome(t: ParsedUpdate, facts: CleanFacts, m: StructMut
     }
     case 'value-resize': {
       if (n === 0) return null;
-      const a = attrs[resolve(m.pick, n)]!;
+      const a = attrs[mod(m.pick, n)]!;
       if (m.length === a.value.length) return null;
       if (ignoredAs4(a.type)) return { kind: 'same-routes' };
       if (!REQUIRED_FLAGS.has(a.type)) return { kind: 'same-routes' };
@@ -333,7 +319,7 @@ export function expectedOutcome(t: ParsedUpdate, facts: CleanFacts, m: StructMut
       return top === 0 || top >= 224 ? { kind: 'treat-as-withdraw', subcode: 8 } : { kind: 'same-routes' };
     }
     case 'prefix-length': {
-      const f = templateField(t, m.field);
+      const f = fieldBytes(t, m.field);
       if (f === null) return null;
       const offs = prefixOffsets(f.bytes, f.start, false);
       if (offs === null || offs.length === 0) return null;
@@ -341,12 +327,12 @@ export function expectedOutcome(t: ParsedUpdate, facts: CleanFacts, m: StructMut
       return (m.length & 0xff) > (f.afi === 2 ? 128 : 32) ? { kind: 'reset', subcode: 10 } : null;
     }
     case 'nlri-cut': {
-      const f = templateField(t, m.field);
+      const f = fieldBytes(t, m.field);
       if (f === null) return null;
       const offs = prefixOffsets(f.bytes, f.start, false);
       if (offs === null || offs.length === 0) return null;
       const last = f.bytes.length - offs[offs.length - 1]!;
-      const cut = 1 + resolve(m.bytes, last);
+      const cut = 1 + mod(m.bytes, last);
       if (cut < last) return { kind: 'reset', subcode: 10 };
       // The whole last prefix went: one prefix fewer, nothing else.
       const announces = m.field === 'nlri' || m.field === 'mp-reach' ? facts.announces - 1 : facts.announces;
@@ -362,7 +348,7 @@ export function expectedOutcome(t: ParsedUpdate, facts: CleanFacts, m: StructMut
       if (a === undefined) return null;
       const segs = asPathSegments(a.value, asSize);
       if (segs === null || segs.length === 0) return null;
-      const k = resolve(m.pick, segs.length);
+      const k = mod(m.pick, segs.length);
       const at = segs[k]!;
       const malformed = { kind: 'treat-as-withdraw', subcode: 11 } as const;
       if (m.kind === 'as-path-type') {
@@ -446,7 +432,7 @@ export function checkExpectation(e: Expectation, thrown: unknown, result: Update
 }
 
 /** Compares decodeUpdate's outcome with the reference decoder's verdict; returns a disagreement or null. */
-export function compareWithReference(thrown: unknown, result: UpdateResult | null, sink: DigestSink, ref: import('./bgp-reference.js').ReferenceVerdict): string | null {
+export function compareWithReference(thrown: unknown, result: UpdateResult | null, sink: DigestSink, ref: ReferenceVerdict): string | null {
   if (thrown !== undefined) {
     const e = thrown as BgpError;
     if (!ref.reset) return `reference decodes it (treatAsWithdraw=${ref.treatAsWithdraw}), the codec reset ${e.code}/${e.subcode} (${e.message})`;
