@@ -5,7 +5,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { BgpError, ErrorCode, decodeUpdate } from '../../src/bgp/index.js';
 import { checkCase, loadCorpus, OPTION_SETS, runBgpCodecFuzz, type Template, type UpdateDecoder } from '../../bench/lib/stress/bgp-fuzz.js';
-import { type StructMutation, structMutationArbitraries } from '../../bench/lib/stress/bgp-mutate.js';
+import { byteMutationArbitrary, type StructMutation, structMutationArbitraries, structMutationArbitrary } from '../../bench/lib/stress/bgp-mutate.js';
 
 const corpus = loadCorpus();
 
@@ -162,7 +162,6 @@ for (const [n, p] of properties.entries()) {
 
 test('codec property: mixed structured and byte mutations under every option set never break the general rules', async (t) => {
   const { list } = await templates();
-  const { structMutationArbitrary, byteMutationArbitrary } = await import('../../bench/lib/stress/bgp-mutate.js');
   const mutations = fc.tuple(fc.array(structMutationArbitrary, { minLength: 1, maxLength: 4 }), fc.array(byteMutationArbitrary, { maxLength: 3 }));
   fc.assert(
     fc.property(fc.nat(list.length - 1), fc.nat(OPTION_SETS.length - 1), mutations, (i, k, [s, b]) => {
