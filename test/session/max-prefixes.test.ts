@@ -1,5 +1,5 @@
 import test from 'ava';
-import { addresses, attributes, neighborOptions, prefix4, ScriptedPeer, speakerWithPeer, startSpeaker, until } from './harness.js';
+import { addresses, attributes, neighborOptions, prefix4, ScriptedPeer, sleep, speakerWithPeer, startSpeaker, until } from './harness.js';
 
 const next = addresses(46);
 
@@ -61,7 +61,7 @@ test('a flood of big UPDATEs in one burst: the count never exceeds the limit bet
   t.deepEqual([...n.data], [0, 1, 1, 0, 0, limit >> 8, limit & 255], 'AFI 1, SAFI 1, the limit (RFC 4486 4)');
   await peer.waitClosed(10_000);
   // The UPDATEs that were still in the same read once the session was closed installed nothing.
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   sampling = false;
   t.is(count(), 0, 'the neighbor holds no route');
   t.is(s.rib.lookup('10.0.0.1'), null);

@@ -138,12 +138,9 @@ test('runs a session over IPv6 transport and installs IPv6 routes from MP_REACH_
 });
 
 test('ignores NLRI of a family the session did not negotiate (RFC 4760 6), keeps the session and logs it once', async (t) => {
-  const { a, s, peer } = await (async () => {
-    const a = next();
-    const { s, peer } = await speakerWithPeer(t, a);
-    await peer.handshake({ capabilities: { multiprotocol: [{ afi: Afi.IPv4, safi: 1 }] } });
-    return { a, s, peer };
-  })();
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a);
+  await peer.handshake({ capabilities: { multiprotocol: [{ afi: Afi.IPv4, safi: 1 }] } });
   const v6 = attributes([65001, 65007]);
   v6.nextHop = -1;
   v6.mpNextHop = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1]);
