@@ -263,7 +263,7 @@ test('a restarting peer goes down in the RIB when its restart time runs out; one
   peer.destroy();
   await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
   t.true(ribUp(s.rib, a.peer), 'up while held');
-  await until('swept', () => s.rib.lookup('203.0.113.1') === null, 3000);
+  await until('swept', () => s.rib.lookup('203.0.113.1') === null, 10_000);
   t.false(ribUp(s.rib, a.peer), 'down once the restart timer removed the routes');
 
   const b = next();
@@ -289,7 +289,7 @@ test('with the N bit, a peer that stalls mid-message is dropped by the hold time
   header.writeUInt16BE(4096, 16);
   header[18] = 2;
   peer.send(Buffer.concat([header, Buffer.alloc(100)]));
-  const n = await peer.notification(6000);
+  const n = await peer.notification(15_000);
   t.deepEqual([n.code, n.subcode], [4, 0], 'Hold Timer Expired');
   await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
   t.true(s.rib.lookup('203.0.113.1')?.stale, 'kept as stale (RFC 8538 4)');
