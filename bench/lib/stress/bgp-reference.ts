@@ -108,6 +108,14 @@ export function referenceDecode(body: Uint8Array, length: number, opts: DecodeOp
   }
 }
 
+/** An MP_(UN)REACH_NLRI attribute's family and where its NLRI lie. */
+interface MpField {
+  afi: number;
+  safi: number;
+  start: number;
+  end: number;
+}
+
 function decode(buf: Uint8Array, end: number, opts: DecodeOptions, v: ReferenceVerdict): void {
   const u16 = (p: number): number => (buf[p]! << 8) | buf[p + 1]!;
   if (end < 4) throw new Reset(1);
@@ -127,8 +135,8 @@ function decode(buf: Uint8Array, end: number, opts: DecodeOptions, v: ReferenceV
   let origin = false;
   let asPath = false;
   let nextHop = false;
-  let reach: { afi: number; safi: number; start: number; end: number } | null = null;
-  let unreach: { afi: number; safi: number; start: number; end: number } | null = null;
+  let reach: MpField | null = null;
+  let unreach: MpField | null = null;
 
   let p = aStart;
   while (p < aEnd) {
@@ -231,8 +239,7 @@ function decode(buf: Uint8Array, end: number, opts: DecodeOptions, v: ReferenceV
     }
   }
   // RFC 7606 3.d: well-known mandatory attributes missing (NEXT_HOP only for the NLRI field).
-  const reachAfi: number = reach === null ? 0 : (reach as { afi: number }).afi;
-  if (nlriPresent || reachAfi !== 0) {
+  if (nlriPresent || (reach !== null && reach.afi !== 0)) {
     if (!origin || !asPath || (nlriPresent && !nextHop)) taw = true;
   }
   v.treatAsWithdraw = taw;
@@ -251,11 +258,9 @@ function decode(buf: Uint8Array, end: number, opts: DecodeOptions, v: ReferenceV
     v.withdrawDigest = (v.withdrawDigest + prefixHash(afi, a, b, c, d, len)) | 0;
     v.pathIdSum = (v.pathIdSum + pathId) | 0;
   };
-  const unicast = (f: { afi: number; safi: number } | null): f is { afi: number; safi: number; start: number; end: number } => f !== null && f.safi === 1 && (f.afi === 1 || f.afi === 2);
+  const unicast = (f: MpField | null): f is MpField => f !== null && f.safi === 1 && (f.afi === 1 || f.afi === 2);
   eachPrefix(buf, 2, 2 + wl, 1, opts.addPathIpv4, withdraw);
-  const un = unreach as { afi: number; safi: number; start: number; end: number } | null;
-  if (unicast(un)) eachPrefix(buf, un.start, un.end, un.afi, un.afi === 1 ? opts.addPathIpv4 : opts.addPathIpv6, withdraw);
+  if (unicast(unreach)) eachPrefix(buf, unreach.start, unreach.end, unreach.afi, unreach.afi === 1 ? opts.addPathIpv4 : opts.addPathIpv6, withdraw);
   eachPrefix(buf, aEnd, end, 1, opts.addPathIpv4, announce);
-  const re = reach as { afi: number; safi: number; start: number; end: number } | null;
-  if (unicast(re)) eachPrefix(buf, re.start, re.end, re.afi, re.afi === 1 ? opts.addPathIpv4 : opts.addPathIpv6, announce);
+  if (unicast(reach)) eachPrefix(buf, reach.start, reach.end, reach.afi, reach.afi === 1 ? opts.addPathIpv4 : opts.addPathIpv6, announce);
 }
