@@ -1,4 +1,4 @@
-import type { Afi, NlriSink, PathAttributes } from '../bgp/index.js';
+import { Afi, type NlriSink, type PathAttributes } from '../bgp/index.js';
 import type { RibWriter } from './writer.js';
 
 /** Numbers per buffered announcement: afi, pathId, a, b, c, d, length. */
@@ -23,11 +23,8 @@ export class RibUpdateSink implements NlriSink {
   /** Announcements per family since resetCounters() (progress logs). */
   announcedIpv4 = 0;
   announcedIpv6 = 0;
-  /**
-   * Bit `1 << afi` set for each family the session negotiated (RFC 4760 6): NLRI of any other family is ignored
-   * and counted in ignoredPrefixes, as BIRD and FRR do, so a peer cannot put routes in a table it never opened.
-   */
-  acceptedFamilies = (1 << 1) | (1 << 2);
+  /** Bit `1 << afi` set for each family accepted (acceptFamilies). */
+  private acceptedFamilies = (1 << Afi.IPv4) | (1 << Afi.IPv6);
   /** Prefixes of families not negotiated, ignored since resetCounters(). */
   ignoredPrefixes = 0;
 
@@ -36,6 +33,16 @@ export class RibUpdateSink implements NlriSink {
     /** The RIB's id of the neighbor the UPDATEs come from; may change between sessions. */
     public neighborId = -1,
   ) {}
+
+  /**
+   * The families the session negotiated (RFC 4760 6): NLRI of any other family are ignored and counted in
+   * ignoredPrefixes, as BIRD and FRR do, so a peer cannot put routes in a table it never opened.
+   */
+  acceptFamilies(families: readonly Afi[]): void {
+    let mask = 0;
+    for (const afi of families) mask |= 1 << afi;
+    this.acceptedFamilies = mask;
+  }
 
   attributes(attrs: PathAttributes): void {
     this.flush();

@@ -327,7 +327,7 @@ export class Neighbor implements ConnectionOwner {
       });
     }
     this.sink.neighborId = this.ribId;
-    this.sink.acceptedFamilies = n.families.reduce((mask, afi) => mask | (1 << afi), 0);
+    this.sink.acceptFamilies(n.families);
     this.rib.setSessionUp(this.ribId, true);
     this.sink.resetCounters();
     this.endOfRib.clear();
