@@ -506,11 +506,13 @@ export class Neighbor implements ConnectionOwner {
     this.warmStale = false;
     for (const afi of [Afi.IPv4, Afi.IPv6]) {
       this.rib.markStale(this.ribId, afi);
-      if (families.includes(afi)) this.staleFamilies.add(afi);
+      // Only a family that holds routes is kept (as for a warm start): held families keep the neighbor up, and an
+      // empty one would keep its POP "available" with nothing to answer from for the whole restart time.
+      if (families.includes(afi) && this.rib.prefixCount(this.ribId, afi) > 0) this.staleFamilies.add(afi);
       else this.rib.sweepStale(this.ribId, afi);
     }
     if (this.staleFamilies.size === 0) {
-      // Nothing the peer asked us to keep: down as without graceful restart.
+      // Nothing held that the peer asked us to keep: down as without graceful restart.
       this.removeRoutes();
       return;
     }

@@ -295,3 +295,16 @@ test('with the N bit, a peer that stalls mid-message is dropped by the hold time
   t.true(s.rib.lookup('203.0.113.1')?.stale, 'kept as stale (RFC 8538 4)');
   t.true(ribUp(s.rib, a.peer), 'still counts as up: its POP stays available');
 });
+
+test('a restarting peer that held no routes goes down in the RIB at once (nothing to keep its POP available for)', async (t) => {
+  const a = next();
+  const { s, peer } = await speakerWithPeer(t, a);
+  await peer.handshake(grOpen(30));
+  peer.endOfRib(Afi.IPv4);
+  await until('up', () => ribUp(s.rib, a.peer));
+  peer.destroy();
+  await until('session down', () => s.speaker.neighbor(a.peer)!.status().state !== 'Established');
+  await until('down in the RIB', () => !ribUp(s.rib, a.peer), 10_000);
+  t.deepEqual(s.speaker.neighbor(a.peer)!.status().staleFamilies ?? [], [], 'no family held');
+});
+
