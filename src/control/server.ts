@@ -51,7 +51,7 @@ export class ControlServer {
   private readonly mode: number;
   private readonly maxClients: number;
   private readonly lineTimeoutMs: number;
-  /** Connections refused for the client cap, and clients cut off for a stalled partial line (for tests, status). */
+  /** Connections refused for the client cap, and clients cut off for a stalled partial line (counts for tests). */
   refusedClients = 0;
   stalledClients = 0;
   private refusalsLogged = 0;

@@ -28,7 +28,7 @@ import { bgpdumpAddress } from './address.js';
 import { AsciiBuffer } from './ascii-buffer.js';
 import { Bgp4mpHeader, readBgp4mpHeader } from './bgp4mp.js';
 import { Bgp4mpSubtype, MrtType, TableDumpV2Subtype } from './constants.js';
-import { MrtError } from './errors.js';
+import { MrtError, mrtErrorAtRecord } from './errors.js';
 import { readMrtRecordBatches, type MrtRecord, type ReadMrtOptions } from './reader.js';
 import {
   type MrtRibEntry,
@@ -797,7 +797,7 @@ export async function dumpMrtFile(
         } catch (err) {
           w.pos = mark;
           if (err instanceof MrtError) {
-            throw new MrtError(`${path}: record ${f.stats.records}: ${err.message}`, f.stats.records - 1, -1, { cause: err });
+            throw mrtErrorAtRecord(err, path, f.stats.records);
           }
           throw err;
         }

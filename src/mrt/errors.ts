@@ -16,3 +16,11 @@ export class MrtError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A per-record decoder's MrtError located by the reader above it: the file, the record's number (from 1) and the
+ * count of records read whole before it.
+ */
+export function mrtErrorAtRecord(err: MrtError, path: string, record: number): MrtError {
+  return new MrtError(`${path}: record ${record}: ${err.message}`, record - 1, -1, { cause: err });
+}

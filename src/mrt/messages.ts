@@ -1,5 +1,5 @@
 import { decodeBgp4mp, isBgp4mpMessageOrState } from './bgp4mp.js';
-import { MrtError } from './errors.js';
+import { MrtError, mrtErrorAtRecord } from './errors.js';
 import { readMrtRecordBatches } from './reader.js';
 
 /** One BGP message of a BGP4MP file, copied into one contiguous arena (for benchmarks). */
@@ -48,7 +48,7 @@ export async function loadMrtMessages(
         rec = decodeBgp4mp(record);
       } catch (err) {
         // The decoder does not know where it is: say which record, and how many were read before it.
-        if (err instanceof MrtError) throw new MrtError(`${path}: record ${recordsRead}: ${err.message} (after ${recordsRead - 1} records)`, recordsRead - 1, -1, { cause: err });
+        if (err instanceof MrtError) throw mrtErrorAtRecord(err, path, recordsRead);
         throw err;
       }
       const m = rec.message;

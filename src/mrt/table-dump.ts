@@ -7,7 +7,7 @@ import {
   formatIpv6,
 } from '../bgp/index.js';
 import { Bgp4mpSubtype, MrtType, TableDumpSubtype, TableDumpV2Subtype } from './constants.js';
-import { MrtError } from './errors.js';
+import { MrtError, mrtErrorAtRecord } from './errors.js';
 import { readMrtRecords, type MrtRecord, type ReadMrtOptions } from './reader.js';
 
 /** One peer of a TABLE_DUMP_V2 PEER_INDEX_TABLE (RFC 6396 4.3.1). */
@@ -347,7 +347,7 @@ export async function* readMrtRibEntries(path: string, options: ReadMrtOptions =
       }
     } catch (err) {
       if (err instanceof MrtError && err.recordsRead === -1) {
-        throw new MrtError(`${path}: record ${recordsRead}: ${err.message}`, recordsRead - 1, -1, { cause: err });
+        throw mrtErrorAtRecord(err, path, recordsRead);
       }
       throw err;
     }

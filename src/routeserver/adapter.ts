@@ -16,7 +16,7 @@ import { createRib, formatAddress, formatPrefix, LookupResult, parseAddress, par
 import { detectDialect } from './dialect.js';
 import { parseLongerPrefixesJson, parseShowBgpJson } from './parse-json.js';
 import { parseLongerPrefixes, parseShowBgp } from './parse-text.js';
-import { VtyClient, type VtyOptions } from './telnet.js';
+import { maskPassword, VtyClient, type VtyOptions } from './telnet.js';
 import { RouteServerError, type ConsolePath, type ConsoleRoute, type Dialect, type RouteServerKind } from './types.js';
 
 /** What the adapter needs of a console connection (VtyClient; a test may give its own). */
@@ -455,13 +455,8 @@ export class RouteServer {
    */
   private redacted(err: unknown): RouteServerError {
     const e = err instanceof RouteServerError ? err : new RouteServerError('garbled', (err as Error).message);
-    const masked = this.redact(e.message);
+    const masked = maskPassword(e.message, this.options.password);
     return masked === e.message ? e : new RouteServerError(e.code, masked);
-  }
-
-  private redact(text: string): string {
-    const password = this.options.password;
-    return password ? text.split(password).join('********') : text;
   }
 
   /** The open console: connects (and logs in, and learns its dialect) when there is none, with backoff after failures. */
@@ -525,7 +520,7 @@ export class RouteServer {
     this.retryAt = 0;
     connection.onClose((err) => {
       if (this.connection === connection) this.connection = null;
-      const reason = err ? this.redact(err.message) : null;
+      const reason = err ? maskPassword(err.message, this.options.password) : null;
       if (!this.stopped) this.options.log?.warn({ host: o.host, port: o.port, err: reason }, `route server ${where}: the console connection closed${reason !== null ? `: ${reason}` : ''}; reconnecting at the next query`);
     });
     this.options.log?.info({ host: o.host, port: o.port, dialect: this.dialect }, `route server ${where}: connected (${this.dialect})`);

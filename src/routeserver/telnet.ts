@@ -479,9 +479,7 @@ export class VtyClient {
     this._prompt = this.candidate!.trimEnd();
     this.promptTail = this.candidate!;
     const banner = normalise(this.login.text(this.candidateAt));
-    const password = this.options.password;
-    this._banner = banner.replace(/^\n+/, '').replace(/\n+$/, '\n');
-    if (password) this._banner = this._banner.split(password).join(MASK);
+    this._banner = maskPassword(banner.replace(/^\n+/, '').replace(/\n+$/, '\n'), this.options.password);
     this.login = new LoginText();
     this.phase = 'ready';
     // Paging off; a console that does not know the command gets its pager answered instead.
@@ -661,7 +659,7 @@ export class VtyClient {
     // start of the password is held back until the next bytes say whether it is.
     const password = this.options.password;
     if (password) {
-      text = text.split(password).join(MASK);
+      text = maskPassword(text, password);
       const held = passwordStartAtEnd(text, password);
       this.transcriptHeld = text.slice(text.length - held);
       text = text.slice(0, text.length - held);
@@ -688,9 +686,7 @@ export class VtyClient {
 
   /** ': "…"', what the console said, for an error message (never the password). */
   private quote(text: string): string {
-    let t = normalise(text).trim().split('\n').filter((l) => l.trim() !== '').slice(-2).join(' / ');
-    const password = this.options.password;
-    if (password) t = t.split(password).join(MASK);
+    let t = maskPassword(normalise(text).trim().split('\n').filter((l) => l.trim() !== '').slice(-2).join(' / '), this.options.password);
     if (t.length > 200) t = `…${t.slice(-200)}`;
     return t ? `: "${t}"` : '';
   }
@@ -799,6 +795,11 @@ function applyBackspaces(line: string): string {
     else out.push(ch);
   }
   return out.join('');
+}
+
+/** text with every occurrence of the password shown as "********" (text as it is when there is no password). */
+export function maskPassword(text: string, password: string | null): string {
+  return password ? text.split(password).join(MASK) : text;
 }
 
 /** How many characters at the end of text are the start of password (a proper prefix; 0 when none). */

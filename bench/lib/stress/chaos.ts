@@ -723,8 +723,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         }
       } catch (err) {
         if (failures.length < MAX_FAILURES) failures.push(`${describe} fault ${index} (${loop.context}): ${(err as Error).message}`);
-        if (!alive()) break;
-        // A fault that did not recover leaves the run in an unknown state: stop here, the result says how far.
+        // A fault that did not recover (or a dead daemon) leaves the run in an unknown state: stop here, the result
+        // says how far.
         break;
       } finally {
         loop.closeWindow();

@@ -720,7 +720,6 @@ function labelBoundary(key: string, at: number): boolean {
   return false;
 }
 
-/** NXDOMAIN and NODATA: no records, the zone's SOA in the authority section with the negative TTL (RFC 2308 3). */
 /** A record as dns-packet decodes it (the fields read here). */
 interface Rec {
   type: string;
@@ -729,6 +728,7 @@ interface Rec {
   data?: unknown;
 }
 
+/** NXDOMAIN and NODATA: no records, the zone's SOA in the authority section with the negative TTL (RFC 2308 3). */
 function negative(world: DnsFuzzWorld, answers: Rec[], authorities: Rec[], aa: boolean, scope: number): string {
   if (answers.length !== 0) return `${answers.length} records in a negative answer`;
   if (!aa) return 'AA not set on a negative answer';
@@ -1243,7 +1243,9 @@ async function runUdp(o: DnsFuzzOptions): Promise<DnsFuzzResult> {
         const mustAnswer = kind === Kind.Good || (e.normal && !e.lenient);
         let reply: Buffer | null;
         try {
-          reply = await lane.ask(q, len, tcp, split, e.drop ? DROP_WAIT_MS : mustAnswer ? answerWait : DROP_WAIT_MS * 4);
+          // Every packet but a drop must get a reply, an error one too: a short wait there would judge a reply
+          // late on a busy machine as none (and the next case on this lane would then receive it).
+          reply = await lane.ask(q, len, tcp, split, e.drop ? DROP_WAIT_MS : answerWait);
         } catch (err) {
           next = o.cases; // the others stop too
           throw err;
