@@ -33,7 +33,8 @@ function assertClean(t: ExecutionContext, r: ChaosResult, restarts: number, flap
   t.is(r.wrong, 0, 'no wrong answer');
   t.is(r.recoverySeconds.length, restarts);
   for (const s of r.recoverySeconds) t.true(s > 0 && s < MAX_RECOVERY_S, `recovery ${s.toFixed(2)} s within ${MAX_RECOVERY_S} s`);
-  for (const s of r.stallDetectionSeconds) t.true(s >= HOLD - 0.5 && s <= HOLD + 5, `the hold timer dropped the stalled peer after ${s.toFixed(2)} s (hold ${HOLD} s)`);
+  // The peer's last KEEPALIVE came up to hold/3 before the stall began: the timer may fire that much early.
+  for (const s of r.stallDetectionSeconds) t.true(s >= HOLD - HOLD / 3 - 0.1 && s <= HOLD + 5, `the hold timer dropped the stalled peer after ${s.toFixed(2)} s (hold ${HOLD} s)`);
 }
 
 peerTest(missing, 'chaos with graceful restart: BIRD killed and restarted 5 times, two flaps and a stall under DNS load (and dnsperf): 0 failed, 0 wrong', async (t) => {
