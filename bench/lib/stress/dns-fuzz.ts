@@ -329,15 +329,8 @@ export function rawOption(code: number, data: Uint8Array, lengthDelta = 0): Uint
   return b;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** The parts one after another (a Buffer is a Uint8Array). */
+const concat = (parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
 /** Text name to wire form keeping its case (random case tests 0x20 echo). */
 export function wire(text: string): Uint8Array {
